@@ -1,0 +1,16 @@
+"""evohpo: evolutionary hyperparameter optimisation for Keras networks.
+
+Importing evohpo does not import TensorFlow: only the processes that train do.
+"""
+
+from . import tasks
+from .campaign import Best, CampaignResult, run_campaign
+from .errors import EvohpoError
+from .space import SearchSpace
+from .strategies import GeneticSearch
+
+__all__ = [
+    "Best", "CampaignResult", "EvohpoError", "GeneticSearch", "SearchSpace", "run_campaign",
+    "tasks",
+]
+__version__ = "0.1.0"

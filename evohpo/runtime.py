@@ -1,0 +1,48 @@
+"""TensorFlow start-up in one place: thread pools are limited *before* TensorFlow starts.
+
+Every process that trains (a loky, Dask or Ray worker, or the main process for in-process
+runs) gets Keras through :func:`keras`, so n_jobs workers share the cores instead of each
+starting a thread per core, and a model trains with the same reduction order in every process
+(one reason the same seed gives the same accuracies whatever n_jobs is).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+THREADS_ENV = "EVOHPO_TF_THREADS"
+_keras: ModuleType | None = None
+
+
+def limit_threads_env(threads: int) -> dict[str, str]:
+    """Environment that caps TensorFlow's and BLAS's thread pools at ``threads``."""
+    n = str(int(threads))
+    return {
+        THREADS_ENV: n,
+        "TF_NUM_INTRAOP_THREADS": n,
+        "TF_NUM_INTEROP_THREADS": n,
+        "OMP_NUM_THREADS": n,
+        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        "KERAS_BACKEND": "tensorflow",
+    }
+
+
+def keras() -> ModuleType:
+    """Import Keras (TensorFlow backend) once per process with thread pools already limited."""
+    global _keras
+    if _keras is None:
+        threads = int(os.environ.get(THREADS_ENV, "1"))
+        os.environ.update(limit_threads_env(threads))
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # TensorFlow already started by the caller; keep its settings
+            pass
+        tf.get_logger().setLevel("ERROR")
+        import keras as _k
+
+        _keras = _k
+    return _keras

@@ -1,0 +1,82 @@
+"""The ask/tell protocol every search method speaks, and the records that cross it.
+
+A strategy is pure: no TensorFlow, no joblib, no files; it owns a seeded ``random.Random``.
+The campaign loop asks for a batch, evaluates it (in parallel, anywhere), and tells the
+strategy the results in the order it asked. Strategies minimise ``Evaluation.objective``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from ..space import Config
+
+
+class Status(StrEnum):
+    OK = "ok"
+    FAILED = "failed"  # the evaluation raised
+    DIVERGED = "diverged"  # NaN or infinite loss
+    TIMEOUT = "timeout"  # over the per-evaluation time limit
+    CRASHED = "crashed"  # the worker process died
+
+
+WORST = math.inf  # the objective of any evaluation that did not finish cleanly
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One candidate a strategy asks to have evaluated."""
+
+    config: Config
+    generation: int = 0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What training one config measured. ``objective`` is minimised: -val_accuracy, or
+    val_loss for regression, and ``WORST`` for anything that did not finish cleanly."""
+
+    eval_id: int
+    generation: int
+    config: Config
+    status: Status
+    objective: float
+    val_accuracy: float | None = None
+    val_loss: float | None = None
+    params: int | None = None
+    epochs: int = 0
+    train_seconds: float = 0.0
+    worker: str = ""
+    error: str = ""
+    cached: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == Status.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """The one protocol: ``ask`` a batch, ``tell`` its evaluations, stop when ``done``."""
+
+    name: str
+
+    def ask(self, max_n: int) -> list[Proposal]:
+        """Up to ``max_n`` proposals (never more; the campaign passes the budget left)."""
+        ...
+
+    def tell(self, evaluations: list[Evaluation]) -> None:
+        """The evaluations of the last ``ask``, in the order asked."""
+        ...
+
+    @property
+    def done(self) -> bool:
+        """True when the strategy has nothing more to propose."""
+        ...
