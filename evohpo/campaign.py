@@ -25,7 +25,7 @@ from .errors import EvohpoError
 from .fitness import TaskRef, eval_seed, evaluate, train_final
 from .runtime import limit_threads_env
 from .space import Config, config_key, describe
-from .strategies.base import Evaluation, Status, Strategy
+from .strategies.base import Evaluation, Proposal, Status, Strategy
 from .tasks import Task
 
 
@@ -128,6 +128,16 @@ def _fmt_seconds(s: float) -> str:
     return f"{m}m{sec:02d}s"
 
 
+# Outcomes that training the same network again would repeat (timeouts and crashes might not).
+CACHEABLE = (Status.OK, Status.DIVERGED, Status.FAILED)
+
+
+def _from_cache(hit: Evaluation, eval_id: int, generation: int) -> Evaluation:
+    """A row for a network already trained in this campaign: same scores, no training."""
+    return replace(hit, eval_id=eval_id, generation=generation, cached=True, train_seconds=0.0,
+                   worker="cache")
+
+
 def _user_score(ev: Evaluation) -> float:
     return ev.val_accuracy if ev.val_accuracy is not None else ev.val_loss
 
@@ -187,6 +197,11 @@ def run_campaign(
         evaluations: list[Evaluation] = []
         cache: dict[str, Evaluation] = {}
         cache_hits = 0
+
+        def write(ev: Evaluation) -> None:
+            log.append(results_mod.row(ev, campaign=campaign, method=method, seed=seed,
+                                       max_layers=max_layers))
+
         with Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered") as par:
             while len(evaluations) < budget and not strategy.done:
                 proposals = strategy.ask(budget - len(evaluations))
@@ -194,22 +209,20 @@ def run_campaign(
                     break
                 first_id = len(evaluations)
                 done: dict[int, Evaluation] = {}
-                todo = []
+                todo: list[tuple[int, Proposal]] = []
+                repeats: list[tuple[int, Proposal]] = []  # same network as one in this batch
+                in_batch: dict[str, int] = {}  # network -> eval_id that trains it
                 for i, prop in enumerate(proposals):
-                    eval_id = first_id + i
-                    hit = cache.get(config_key(prop.config))
-                    if hit is not None:
-                        done[eval_id] = replace(
-                            hit, eval_id=eval_id, generation=prop.generation, cached=True,
-                            train_seconds=0.0, worker="cache",
-                        )
-                        cache_hits += 1
+                    eval_id, key = first_id + i, config_key(prop.config)
+                    if key in cache:
+                        done[eval_id] = _from_cache(cache[key], eval_id, prop.generation)
+                        write(done[eval_id])
+                    elif key in in_batch:
+                        repeats.append((eval_id, prop))
                     else:
+                        in_batch[key] = eval_id
                         todo.append((eval_id, prop))
                 todo.sort(key=lambda item: -_estimated_cost(item[1].config, task))
-                for ev in done.values():
-                    log.append(results_mod.row(ev, campaign=campaign, method=method, seed=seed,
-                                               max_layers=max_layers))
                 jobs = (
                     delayed(evaluate)(
                         prop.config, ref, eval_id=eval_id, generation=prop.generation,
@@ -219,12 +232,15 @@ def run_campaign(
                 )
                 for ev in par(jobs):
                     done[ev.eval_id] = ev
-                    log.append(results_mod.row(ev, campaign=campaign, method=method, seed=seed,
-                                               max_layers=max_layers))
+                    write(ev)
+                    if ev.status in CACHEABLE:
+                        cache[config_key(ev.config)] = ev
+                for eval_id, prop in repeats:
+                    original = done[in_batch[config_key(prop.config)]]
+                    done[eval_id] = _from_cache(original, eval_id, prop.generation)
+                    write(done[eval_id])
                 batch = [done[first_id + i] for i in range(len(proposals))]
-                for ev in batch:
-                    if not ev.cached and ev.status in (Status.OK, Status.DIVERGED, Status.FAILED):
-                        cache.setdefault(config_key(ev.config), ev)
+                cache_hits += sum(ev.cached for ev in batch)
                 strategy.tell(batch)
                 evaluations.extend(batch)
                 bar.update(proposals[0].generation, len(evaluations), batch)

@@ -1,0 +1,111 @@
+"""The campaign loop end to end on tiny data, in real loky worker processes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evohpo import GeneticSearch, SearchSpace, run_campaign, tasks
+from evohpo.errors import EvohpoError
+from evohpo.results import VOLATILE, read
+from evohpo.strategies import Proposal
+
+SPACE = SearchSpace(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
+                    optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
+
+
+@pytest.fixture(scope="module")
+def iris():
+    return tasks.iris()
+
+
+@pytest.fixture(scope="module")
+def two_runs(iris, tmp_path_factory):
+    base = tmp_path_factory.mktemp("runs")
+    out = {}
+    for n_jobs in (1, 2):
+        out[n_jobs] = run_campaign(
+            GeneticSearch(SPACE, population=4, seed=7), iris, budget=10, epochs=2,
+            n_jobs=n_jobs, out=base / f"n{n_jobs}", progress=False, campaign="same",
+        )
+    return out
+
+
+def test_same_seed_same_csv_whatever_n_jobs(two_runs):
+    a, b = (read(r.csv).drop(columns=list(VOLATILE)) for r in two_runs.values())
+    assert len(a) == 10 and a["eval_id"].tolist() == list(range(10))
+    assert a.equals(b)
+    assert (a["status"] == "ok").all() and a["val_accuracy"].between(0, 1).all()
+    assert set(a["method"]) == {"ga"}
+    assert a["generation"].tolist() == [0] * 4 + [1] * 2 + [2] * 2 + [3] * 2
+    workers = set(read(two_runs[2].csv)["worker"])
+    assert len(workers) == 2  # two processes really shared the work, and were reused
+
+
+def test_best_model_is_saved_and_scored_on_test(two_runs, iris):
+    result = two_runs[2]
+    best = result.best
+    frame = read(result.csv)
+    assert best.val_accuracy == frame["val_accuracy"].max()
+    assert 0 <= best.test_accuracy <= 1
+    summary = json.loads((result.out / "best.json").read_text())
+    assert summary["best"]["test_accuracy"] == best.test_accuracy
+    assert summary["evaluations"] == 10 and summary["status_counts"] == {"ok": 10}
+    import keras
+
+    model = keras.saving.load_model(best.model_path)
+    acc = float((model.predict(iris.x_test, verbose=0).argmax(axis=1) == iris.y_test).mean())
+    assert acc == pytest.approx(best.test_accuracy, abs=1e-6)
+    assert str(best).startswith(f"eval {best.eval_id}: ")
+
+
+def test_existing_results_are_never_silently_overwritten(two_runs, iris):
+    out = two_runs[1].out
+    with pytest.raises(EvohpoError, match="already holds a campaign"):
+        run_campaign(GeneticSearch(SPACE, 4), iris, budget=2, out=out, progress=False)
+
+
+class Repeater:
+    """A user-written strategy: proposes the same two networks over and over."""
+
+    name = "repeat"
+    seed = 0
+    space = SPACE
+    done = False
+
+    def ask(self, max_n):
+        cfg = {"n_layers": 1, "units": [8], "activations": ["relu"], "optimizer": "adam",
+               "learning_rate": 0.01, "batch_size": 32}
+        return [Proposal({**cfg, "units": [8 + i % 2]}) for i in range(min(3, max_n))]
+
+    def tell(self, evaluations):
+        self.told = evaluations
+
+
+def test_duplicates_come_from_the_cache(tmp_path, iris):
+    result = run_campaign(Repeater(), iris, budget=6, epochs=1, n_jobs=2, out=tmp_path / "r",
+                          progress=False, save_best=False)
+    frame = read(result.csv)
+    assert frame["cached"].tolist() == [False, False, True, True, True, True]
+    assert result.cache_hits == 4
+    first = frame.set_index("units_1").loc[8]
+    assert first["val_accuracy"].nunique() == 1  # a cache hit repeats the original's score
+    assert (frame.loc[frame["cached"], "worker"] == "cache").all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [({"budget": 0}, "budget must be"), ({"budget": 3, "n_jobs": 0}, "n_jobs must be"),
+     ({"budget": 3, "epochs": 0}, "epochs must be")],
+)
+def test_bad_campaign_arguments(tmp_path, iris, kwargs, fragment):
+    with pytest.raises(EvohpoError, match=fragment):
+        run_campaign(GeneticSearch(SPACE, 4), iris, out=tmp_path / "x", **kwargs)
+
+
+def test_unwritable_output_folder(tmp_path, iris):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(EvohpoError, match="cannot write to output folder"):
+        run_campaign(GeneticSearch(SPACE, 4), iris, budget=2, out=blocker / "sub")
