@@ -3,8 +3,13 @@
 One loop drives every strategy, so methods compared at the same budget are compared fairly.
 Evaluations run in loky worker processes (also for n_jobs=1) that are started once and reused
 for the whole campaign; each limits TensorFlow's threads before TensorFlow starts and loads
-the task's data once from a file. A network already evaluated in this campaign is not trained
-again: its row is marked ``cached``.
+the task's data once from a file. Around that loop:
+
+* a network already evaluated in this campaign is not trained again (its row says ``cached``);
+* a checkpoint is written after every batch, so ``resume=True`` continues a killed campaign
+  and ends with the same CSV an uninterrupted run writes (timing and worker columns aside);
+* an evaluation that raises, diverges, runs over ``time_limit`` or kills its worker process
+  becomes a row with a status and an error; the campaign goes on.
 """
 
 from __future__ import annotations
@@ -15,18 +20,23 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import checkpoint as ckpt_mod
 from . import results as results_mod
 from . import tasks as tasks_mod
 from .errors import EvohpoError
 from .fitness import TaskRef, eval_seed, evaluate, train_final
 from .runtime import limit_threads_env
 from .space import Config, config_key, describe
-from .strategies.base import Evaluation, Proposal, Status, Strategy
+from .strategies.base import WORST, Evaluation, Proposal, Status, Strategy
 from .tasks import Task
+
+# Outcomes that training the same network again would repeat (timeouts and crashes might not).
+CACHEABLE = (Status.OK, Status.DIVERGED, Status.FAILED)
 
 
 @dataclass(frozen=True)
@@ -79,8 +89,8 @@ def _check_out(out: Path, overwrite: bool) -> None:
     csv_path = out / results_mod.CSV_NAME
     if csv_path.exists() and not overwrite:
         raise EvohpoError(
-            f"{out} already holds a campaign ({csv_path.name}); pass overwrite=True "
-            "(--overwrite) to replace it, or choose another output folder"
+            f"{out} already holds a campaign ({csv_path.name}); pass resume=True (--resume) "
+            "to continue it, overwrite=True (--overwrite) to replace it, or choose another folder"
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -93,6 +103,11 @@ def _check_out(out: Path, overwrite: bool) -> None:
         ) from None
 
 
+def _check_int(name: str, value: object, low: int, hint: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise EvohpoError(f"{name} must be a whole number >= {low}{hint}, got {value!r}")
+
+
 class _Progress:
     """One line per batch on stderr: best, mean, evaluations done, rate and ETA."""
 
@@ -100,6 +115,7 @@ class _Progress:
         self.method, self.budget, self.metric, self.enabled = method, budget, metric, enabled
         self.start = time.perf_counter()
         self.best: float | None = None
+        self.done_at_start = 0
 
     def update(self, generation: int, done: int, batch: list[Evaluation]) -> None:
         if not self.enabled:
@@ -111,8 +127,9 @@ class _Progress:
             if self.best is None or (top < self.best if lower_better else top > self.best):
                 self.best = top
         elapsed = time.perf_counter() - self.start
-        rate = done / elapsed * 60 if elapsed > 0 else 0.0
-        eta = (self.budget - done) / (done / elapsed) if done else 0.0
+        new = done - self.done_at_start
+        rate = new / elapsed * 60 if elapsed > 0 else 0.0
+        eta = (self.budget - done) / (new / elapsed) if new else 0.0
         mean = f"{sum(scores) / len(scores):.4f}" if scores else "n/a"
         best = f"{self.best:.4f}" if self.best is not None else "n/a"
         print(
@@ -128,8 +145,8 @@ def _fmt_seconds(s: float) -> str:
     return f"{m}m{sec:02d}s"
 
 
-# Outcomes that training the same network again would repeat (timeouts and crashes might not).
-CACHEABLE = (Status.OK, Status.DIVERGED, Status.FAILED)
+def _user_score(ev: Evaluation) -> float:
+    return ev.val_accuracy if ev.val_accuracy is not None else ev.val_loss
 
 
 def _from_cache(hit: Evaluation, eval_id: int, generation: int) -> Evaluation:
@@ -138,8 +155,116 @@ def _from_cache(hit: Evaluation, eval_id: int, generation: int) -> Evaluation:
                    worker="cache")
 
 
-def _user_score(ev: Evaluation) -> float:
-    return ev.val_accuracy if ev.val_accuracy is not None else ev.val_loss
+def _crashed(eval_id: int, prop: Proposal, exc: BaseException) -> Evaluation:
+    return Evaluation(
+        eval_id, prop.generation, prop.config, Status.CRASHED, WORST, worker="crashed",
+        error=f"worker process died (killed or out of memory): {type(exc).__name__}",
+    )
+
+
+def _worker_died_errors() -> tuple[type[BaseException], ...]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    return (TerminatedWorkerError, BrokenProcessPool)
+
+
+@dataclass
+class _Loop:
+    """The state of one running campaign; ``batch`` does one ask/evaluate/tell round."""
+
+    par: Any
+    delayed: Callable
+    evaluator: Callable[..., Evaluation]
+    task: Task
+    ref: TaskRef
+    log: results_mod.ResultsLog
+    seed: int
+    epochs: int
+    time_limit: float | None
+    row_kw: dict[str, Any]
+    evaluations: list[Evaluation] = field(default_factory=list)
+    cache: dict[str, Evaluation] = field(default_factory=dict)
+    replay: dict[int, Evaluation] = field(default_factory=dict)  # rows done after the checkpoint
+
+    def write(self, ev: Evaluation) -> None:
+        self.log.append(results_mod.row(ev, **self.row_kw))
+
+    def remember(self, ev: Evaluation) -> None:
+        if not ev.cached and ev.status in CACHEABLE:
+            self.cache.setdefault(config_key(ev.config), ev)
+
+    def batch(self, proposals: list[Proposal]) -> list[Evaluation]:
+        first_id = len(self.evaluations)
+        done: dict[int, Evaluation] = {}
+        todo: list[tuple[int, Proposal]] = []
+        repeats: list[tuple[int, Proposal]] = []  # same network as an earlier one in this batch
+        in_batch: dict[str, int] = {}  # network -> eval_id that trains it
+        for i, prop in enumerate(proposals):
+            eval_id, key = first_id + i, config_key(prop.config)
+            if eval_id in self.replay:  # finished before a kill: reuse the row, don't retrain
+                done[eval_id] = self._replayed(eval_id, key)
+                self.remember(done[eval_id])
+                in_batch.setdefault(key, eval_id)
+            elif key in self.cache:
+                done[eval_id] = _from_cache(self.cache[key], eval_id, prop.generation)
+                self.write(done[eval_id])
+            elif key in in_batch:
+                repeats.append((eval_id, prop))
+            else:
+                in_batch[key] = eval_id
+                todo.append((eval_id, prop))
+        todo.sort(key=lambda item: -_estimated_cost(item[1].config, self.task))
+        for ev in self._train(todo):
+            done[ev.eval_id] = ev
+            self.write(ev)
+            self.remember(ev)
+        for eval_id, prop in repeats:
+            if eval_id not in done:
+                original = done[in_batch[config_key(prop.config)]]
+                done[eval_id] = _from_cache(original, eval_id, prop.generation)
+                self.write(done[eval_id])
+        return [done[first_id + i] for i in range(len(proposals))]
+
+    def _replayed(self, eval_id: int, key: str) -> Evaluation:
+        ev = self.replay.pop(eval_id)
+        if config_key(ev.config) != key:
+            raise EvohpoError(
+                f"cannot resume: row {eval_id} of {self.log.path} is not the network the "
+                "checkpoint proposes (files from different campaigns?); start with --overwrite"
+            )
+        return ev
+
+    def _jobs(self, items: list[tuple[int, Proposal]]):
+        return (
+            self.delayed(self.evaluator)(
+                prop.config, self.ref, eval_id=eval_id, generation=prop.generation,
+                seed=eval_seed(self.seed, eval_id), epochs=self.epochs,
+                time_limit=self.time_limit,
+            )
+            for eval_id, prop in items
+        )
+
+    def _train(self, todo: list[tuple[int, Proposal]]):
+        """Yield evaluations as they finish. If a worker dies, the ones that did not come back
+        are retried one at a time, so the network that kills its worker is found and recorded
+        as crashed while the others still get their real scores."""
+        finished: set[int] = set()
+        died = _worker_died_errors()
+        try:
+            for ev in self.par(self._jobs(todo)):
+                finished.add(ev.eval_id)
+                yield ev
+            return
+        except died:
+            pass
+        for item in [t for t in todo if t[0] not in finished]:
+            try:
+                (ev,) = list(self.par(self._jobs([item])))
+            except died as exc:
+                ev = _crashed(item[0], item[1], exc)
+            yield ev
 
 
 def run_campaign(
@@ -153,36 +278,76 @@ def run_campaign(
     seed: int | None = None,
     campaign: str | None = None,
     overwrite: bool = False,
+    resume: bool = False,
+    time_limit: float | None = None,
     threads_per_worker: int = 1,
     save_best: bool = True,
     progress: bool = True,
+    evaluator: Callable[..., Evaluation] = evaluate,
 ) -> CampaignResult:
     """Run ``strategy`` on ``task`` for exactly ``budget`` evaluations (fewer only if the
-    strategy runs out of proposals) and write ``out/results.csv``, ``out/best.json`` and
-    ``out/best.keras``.
+    strategy runs out of proposals) and write ``out/results.csv``, ``out/checkpoint.json``,
+    ``out/best.json`` and ``out/best.keras``.
 
-    The same seed gives the same CSV (timing and worker columns aside) for any ``n_jobs``.
+    The same seed gives the same CSV (timing and worker columns aside) for any ``n_jobs``, and
+    ``resume=True`` after a kill gives the CSV of a run that was never interrupted.
+    ``evaluator`` replaces :func:`evohpo.fitness.evaluate` (same signature) for custom training.
     """
     if isinstance(task, str):
         task = tasks_mod.get(task)
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise EvohpoError(f"budget must be a whole number >= 1, got {budget!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise EvohpoError(f"epochs must be a whole number >= 1, got {epochs!r}")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise EvohpoError(f"n_jobs must be >= 1 (or -1 for all cores), got {n_jobs!r}")
-    if threads_per_worker < 1:
-        raise EvohpoError(f"threads_per_worker must be >= 1, got {threads_per_worker}")
+    _check_int("budget", budget, 1)
+    _check_int("epochs", epochs, 1)
+    if n_jobs != -1:
+        _check_int("n_jobs", n_jobs, 1, " (or -1 for all cores)")
+    _check_int("threads_per_worker", threads_per_worker, 1)
+    if time_limit is not None and not time_limit > 0:
+        raise EvohpoError(f"time_limit must be > 0 seconds, got {time_limit!r}")
+    if resume and overwrite:
+        raise EvohpoError("resume and overwrite exclude each other; pass one of them")
     out = Path(out)
-    _check_out(out, overwrite)
     seed = int(getattr(strategy, "seed", 0) if seed is None else seed)
     method = strategy.name
-    campaign = campaign or out.name
     space = getattr(strategy, "space", None)
     max_layers = space.max_layers if space is not None else 1
-    log = results_mod.ResultsLog.create(out / results_mod.CSV_NAME, results_mod.columns(max_layers))
-    (out / results_mod.BEST_NAME).unlink(missing_ok=True)
-    (out / results_mod.BEST_MODEL_NAME).unlink(missing_ok=True)
+    csv_path = out / results_mod.CSV_NAME
+    fingerprint = task.fingerprint()
+    prior: list[Evaluation] = []
+    replay: dict[int, Evaluation] = {}
+    if resume:
+        state = ckpt_mod.load(out)
+        ckpt_mod.check_compatible(state, method=method, seed=seed, fingerprint=fingerprint,
+                                  epochs=epochs, out=out)
+        if not csv_path.is_file():
+            raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
+        strategy.load_state_dict(state["strategy"])
+        results_mod.repair(csv_path)  # a torn last line from a kill mid-write
+        header, rows = results_mod.read_rows(csv_path)
+        results_mod.check_header(csv_path, header)
+        evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), kind=task.kind) for r in rows]
+        n_done = int(state["n_evals"])
+        prior = sorted((e for e in evs if e.eval_id < n_done), key=lambda e: e.eval_id)
+        replay = {e.eval_id: e for e in evs if e.eval_id >= n_done}
+        if [e.eval_id for e in prior] != list(range(n_done)):
+            raise EvohpoError(
+                f"cannot resume {out}: {csv_path.name} lacks rows the checkpoint counts "
+                f"({len(prior)} of {n_done}); start again with --overwrite"
+            )
+        log = results_mod.ResultsLog(csv_path, header)
+        if campaign is None and rows:
+            campaign = rows[0][header.index("campaign")]
+    else:
+        _check_out(out, overwrite)
+        log = results_mod.ResultsLog.create(csv_path, results_mod.columns(max_layers))
+        for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME):
+            (out / name).unlink(missing_ok=True)
+    campaign = campaign or out.name
+
+    def save_checkpoint(n_evals: int, finished: bool = False) -> None:
+        results_mod.write_json(out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
+            method=method, seed=seed, task=task.name, fingerprint=fingerprint, epochs=epochs,
+            budget=budget, n_evals=n_evals, strategy_state=strategy.state_dict(),
+            finished=finished,
+        ))
 
     from joblib import Parallel, delayed
 
@@ -192,72 +357,44 @@ def run_campaign(
     try:
         task_file = tmp / "task.npz"
         tasks_mod.save(task, task_file)
-        ref = TaskRef(str(task_file), task.fingerprint())
+        ref = TaskRef(str(task_file), fingerprint)
         bar = _Progress(method, budget, task.metric, progress)
-        evaluations: list[Evaluation] = []
-        cache: dict[str, Evaluation] = {}
-        cache_hits = 0
-
-        def write(ev: Evaluation) -> None:
-            log.append(results_mod.row(ev, campaign=campaign, method=method, seed=seed,
-                                       max_layers=max_layers))
-
+        bar.done_at_start = len(prior)
         with Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered") as par:
-            while len(evaluations) < budget and not strategy.done:
-                proposals = strategy.ask(budget - len(evaluations))
+            loop = _Loop(
+                par, delayed, evaluator, task, ref, log, seed, epochs, time_limit,
+                {"campaign": campaign, "method": method, "seed": seed, "max_layers": max_layers},
+                evaluations=prior, replay=replay,
+            )
+            for ev in prior:
+                loop.remember(ev)
+            if not resume:
+                save_checkpoint(0)
+            while len(loop.evaluations) < budget and not strategy.done:
+                proposals = strategy.ask(budget - len(loop.evaluations))
                 if not proposals:
                     break
-                first_id = len(evaluations)
-                done: dict[int, Evaluation] = {}
-                todo: list[tuple[int, Proposal]] = []
-                repeats: list[tuple[int, Proposal]] = []  # same network as one in this batch
-                in_batch: dict[str, int] = {}  # network -> eval_id that trains it
-                for i, prop in enumerate(proposals):
-                    eval_id, key = first_id + i, config_key(prop.config)
-                    if key in cache:
-                        done[eval_id] = _from_cache(cache[key], eval_id, prop.generation)
-                        write(done[eval_id])
-                    elif key in in_batch:
-                        repeats.append((eval_id, prop))
-                    else:
-                        in_batch[key] = eval_id
-                        todo.append((eval_id, prop))
-                todo.sort(key=lambda item: -_estimated_cost(item[1].config, task))
-                jobs = (
-                    delayed(evaluate)(
-                        prop.config, ref, eval_id=eval_id, generation=prop.generation,
-                        seed=eval_seed(seed, eval_id), epochs=epochs,
-                    )
-                    for eval_id, prop in todo
-                )
-                for ev in par(jobs):
-                    done[ev.eval_id] = ev
-                    write(ev)
-                    if ev.status in CACHEABLE:
-                        cache[config_key(ev.config)] = ev
-                for eval_id, prop in repeats:
-                    original = done[in_batch[config_key(prop.config)]]
-                    done[eval_id] = _from_cache(original, eval_id, prop.generation)
-                    write(done[eval_id])
-                batch = [done[first_id + i] for i in range(len(proposals))]
-                cache_hits += sum(ev.cached for ev in batch)
+                batch = loop.batch(proposals)
                 strategy.tell(batch)
-                evaluations.extend(batch)
-                bar.update(proposals[0].generation, len(evaluations), batch)
+                loop.evaluations.extend(batch)
+                save_checkpoint(len(loop.evaluations))
+                bar.update(proposals[0].generation, len(loop.evaluations), batch)
             log.finalize()
-            best = None
-            if save_best:
-                best = _final_model(par, evaluations, ref, seed, epochs, out, delayed)
+            save_checkpoint(len(loop.evaluations), finished=True)
+            best = _final_model(par, delayed, loop.evaluations, ref, seed, epochs, out) \
+                if save_best else None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    evaluations = loop.evaluations
     result = CampaignResult(
-        out, log.path, method, seed, evaluations, best, time.perf_counter() - started, cache_hits
+        out, log.path, method, seed, evaluations, best, time.perf_counter() - started,
+        sum(e.cached for e in evaluations),
     )
     results_mod.write_json(out / results_mod.BEST_NAME, _summary(result, task, budget, epochs))
     return result
 
 
-def _final_model(par, evaluations, ref, seed, epochs, out, delayed) -> Best | None:
+def _final_model(par, delayed, evaluations, ref, seed, epochs, out) -> Best | None:
     """Retrain the best evaluation with its own seed, score it on test, save it as .keras."""
     ok = [e for e in evaluations if e.ok]
     if not ok:

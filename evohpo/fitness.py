@@ -76,6 +76,25 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"[:300]
 
 
+class _Deadline:
+    """A Keras callback that stops training once ``limit`` seconds have passed."""
+
+    def __init__(self, keras: Any, start: float, limit: float | None) -> None:
+        self.expired = False
+        if limit is None:
+            self.callback = None
+            return
+        deadline = self
+
+        class _Stop(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+                if time.perf_counter() - start > limit:
+                    deadline.expired = True
+                    self.model.stop_training = True
+
+        self.callback = _Stop()
+
+
 def evaluate(
     config: Config,
     task: Task | TaskRef,
@@ -84,10 +103,12 @@ def evaluate(
     generation: int,
     seed: int,
     epochs: int,
+    time_limit: float | None = None,
 ) -> Evaluation:
     """Train ``config`` on the task's train split for ``epochs``; score on validation.
 
     Never raises for a bad network: failures come back as an Evaluation with a status.
+    ``time_limit`` (seconds) stops training at the next batch past it: status ``timeout``.
     """
     keras = _keras()
     data = resolve(task)
@@ -100,11 +121,18 @@ def evaluate(
 
         model = build_model(config, data)
         params = int(model.count_params())
+        clock = _Deadline(keras, start, time_limit)
         history = model.fit(
             data.x_train, data.y_train, epochs=epochs, batch_size=int(config["batch_size"]),
-            verbose=0, shuffle=True,
+            verbose=0, shuffle=True, callbacks=[clock.callback] if time_limit else None,
         )
         epochs_run = len(history.history.get("loss", []))
+        if clock.expired:
+            return Evaluation(
+                eval_id, generation, config, Status.TIMEOUT, WORST, None, None, params,
+                epochs_run, time.perf_counter() - start, worker,
+                f"stopped: over the time limit of {time_limit:g} s after {epochs_run} epochs",
+            )
         train_loss = history.history["loss"][-1] if epochs_run else math.nan
         metrics = model.evaluate(data.x_val, data.y_val, verbose=0, return_dict=True)
         seconds = time.perf_counter() - start

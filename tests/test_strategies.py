@@ -147,3 +147,19 @@ def test_huge_grid_samples_without_replacement():
     assert grid.size > 1_000_000
     evals = drive(grid, budget=50)
     assert len({config_key(e.config) for e in evals}) == 50
+
+
+@pytest.mark.parametrize("name", STRATEGIES)
+def test_state_dict_round_trips_through_json(name):
+    """Stop after 3 batches, save as JSON, load into a new strategy: same future proposals."""
+    import json
+
+    whole = drive(STRATEGIES[name](9), budget=48)
+    first = STRATEGIES[name](9)
+    cut = 20 if name == "ga" else 24  # a batch boundary: 8 + 6 + 6 for the GA, 3 x 8 otherwise
+    part = drive(first, budget=cut)
+    state = json.loads(json.dumps(first.state_dict()))
+    second = STRATEGIES[name](9)
+    second.load_state_dict(state)
+    rest = drive(second, budget=48 - cut)
+    assert [config_key(e.config) for e in part + rest] == [config_key(e.config) for e in whole]

@@ -8,6 +8,7 @@ strategy the results in the order it asked. Strategies minimise ``Evaluation.obj
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
@@ -62,6 +63,22 @@ class Evaluation:
         return asdict(self)
 
 
+def rng_state(rng: random.Random) -> list:
+    """A ``random.Random`` state as JSON-ready lists (checkpoints are JSON, never pickle)."""
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]
+
+
+def set_rng_state(rng: random.Random, state: list) -> None:
+    version, internal, gauss = state
+    rng.setstate((int(version), tuple(int(v) for v in internal), gauss))
+
+
+def json_float(x: float) -> float | str:
+    """Finite floats stay numbers; inf and nan become strings, which strict JSON allows."""
+    return x if math.isfinite(x) else str(x)
+
+
 @runtime_checkable
 class Strategy(Protocol):
     """The one protocol: ``ask`` a batch, ``tell`` its evaluations, stop when ``done``."""
@@ -79,4 +96,12 @@ class Strategy(Protocol):
     @property
     def done(self) -> bool:
         """True when the strategy has nothing more to propose."""
+        ...
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue later, as JSON-ready data (taken between batches)."""
+        ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from a ``state_dict`` of a strategy built with the same arguments."""
         ...

@@ -18,7 +18,7 @@ from deap import tools
 
 from ..errors import EvohpoError
 from ..space import Individual, SearchSpace, config_key, seeded_global_random
-from .base import Evaluation, Proposal
+from .base import Evaluation, Proposal, json_float, rng_state, set_rng_state
 
 
 class GeneticSearch:
@@ -145,3 +145,43 @@ class GeneticSearch:
     def best(self) -> Individual | None:
         return self.hall_of_fame[0] if len(self.hall_of_fame) else None
 
+
+    # -- checkpoint ---------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        if self._pending:
+            raise RuntimeError("state_dict() between ask() and tell(); take it after tell()")
+        return {
+            "rng": rng_state(self.rng),
+            "generation": self.generation,
+            "population": [_dump(ind) for ind in self.population],
+            "hall_of_fame": [_dump(ind) for ind in self.hall_of_fame],
+            "seen": sorted(self._seen),
+            "logbook": [
+                {k: v if isinstance(v, int) else json_float(float(v)) for k, v in rec.items()}
+                for rec in self.logbook
+            ],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        set_rng_state(self.rng, state["rng"])
+        self.generation = int(state["generation"])
+        self.population = [_load(d) for d in state["population"]]
+        self.hall_of_fame.clear()
+        self.hall_of_fame.update([_load(d) for d in state["hall_of_fame"]])
+        self._seen = set(state["seen"])
+        self.logbook = tools.Logbook()
+        self.logbook.header = ["gen", "nevals", "min", "mean", "max"]
+        for rec in state["logbook"]:
+            self.logbook.record(**{k: v if isinstance(v, int) else float(v)
+                                   for k, v in rec.items()})
+        self._pending = []
+
+
+def _dump(ind: Individual) -> dict:
+    return {"genome": list(ind), "fitness": json_float(ind.fitness.values[0])}
+
+
+def _load(data: dict) -> Individual:
+    ind = Individual(data["genome"])
+    ind.fitness.values = (float(data["fitness"]),)
+    return ind

@@ -15,7 +15,7 @@ import random
 
 from ..errors import EvohpoError
 from ..space import Config, SearchSpace
-from .base import Evaluation, Proposal
+from .base import Evaluation, Proposal, rng_state, set_rng_state
 
 _FULL_SHUFFLE_MAX = 1_000_000  # larger grids are sampled without replacement instead
 
@@ -109,6 +109,18 @@ class GridSearch:
 
     def tell(self, evaluations: list[Evaluation]) -> None:
         self.batches += 1
+
+    def state_dict(self) -> dict:
+        # the shuffled order is rebuilt from the seed; only the position and draws are state
+        return {"rng": rng_state(self.rng), "proposed": self.proposed, "batches": self.batches,
+                "seen": sorted(self._seen), "size": self.size}
+
+    def load_state_dict(self, state: dict) -> None:
+        if int(state["size"]) != self.size:
+            raise ValueError(f"grid size {state['size']} in the checkpoint, {self.size} now")
+        set_rng_state(self.rng, state["rng"])
+        self.proposed, self.batches = int(state["proposed"]), int(state["batches"])
+        self._seen = {int(i) for i in state["seen"]}
 
     def all_points(self) -> list[Config]:
         """The whole grid in lexicographic order (for tests and small grids)."""

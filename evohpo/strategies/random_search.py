@@ -6,7 +6,7 @@ import random
 
 from ..errors import EvohpoError
 from ..space import SearchSpace
-from .base import Evaluation, Proposal
+from .base import Evaluation, Proposal, rng_state, set_rng_state
 
 
 class RandomSearch:
@@ -30,3 +30,10 @@ class RandomSearch:
 
     def tell(self, evaluations: list[Evaluation]) -> None:
         self.batches += 1
+
+    def state_dict(self) -> dict:
+        return {"rng": rng_state(self.rng), "batches": self.batches}
+
+    def load_state_dict(self, state: dict) -> None:
+        set_rng_state(self.rng, state["rng"])
+        self.batches = int(state["batches"])
