@@ -7,10 +7,10 @@ from . import tasks
 from .campaign import Best, CampaignResult, run_campaign
 from .errors import EvohpoError
 from .space import SearchSpace
-from .strategies import GeneticSearch
+from .strategies import GeneticSearch, GridSearch, RandomSearch
 
 __all__ = [
-    "Best", "CampaignResult", "EvohpoError", "GeneticSearch", "SearchSpace", "run_campaign",
-    "tasks",
+    "Best", "CampaignResult", "EvohpoError", "GeneticSearch", "GridSearch", "RandomSearch",
+    "SearchSpace", "run_campaign", "tasks",
 ]
 __version__ = "0.1.0"

@@ -21,20 +21,38 @@ def output_spec(task: Task) -> tuple[int, str, str, list[str]]:
     raise EvohpoError(f"unknown task kind {task.kind!r}")
 
 
-def build_model(config: Config, task: Task, *, loss: str | None = None, **compile_kw: Any):
+def build_model(
+    config: Config, task: Task, *, loss: str | None = None, seed: int | None = None,
+    **compile_kw: Any,
+):
     """Input -> hidden Dense layers -> output layer and loss for the task, compiled.
 
     ``loss`` overrides the task's default (the XOR SGD recipe trains with MSE, for instance).
+    ``seed`` seeds every layer's initial weights explicitly: Keras would otherwise draw layer
+    seeds from Python's global ``random``, which other threads in a worker (Dask's event loop,
+    for one) also draw from, and the same evaluation would start from other weights.
     """
     keras = _keras()
+
+    def init(i: int):
+        if seed is None:
+            return "glorot_uniform"  # Keras' default, seeded from the global state
+        return keras.initializers.GlorotUniform(seed=(seed + 7919 * i) % 2**31)
+
     units, act, default_loss, metrics = output_spec(task)
     inputs = keras.Input(shape=(task.n_features,), name="features")
     x = inputs
     for i, (width, activation) in enumerate(zip(config["units"], config["activations"]), 1):
-        x = keras.layers.Dense(int(width), activation=activation, name=f"hidden_{i}")(x)
+        x = keras.layers.Dense(
+            int(width), activation=activation, kernel_initializer=init(i), name=f"hidden_{i}"
+        )(x)
         if config.get("dropout"):
-            x = keras.layers.Dropout(float(config["dropout"]), name=f"dropout_{i}")(x)
-    outputs = keras.layers.Dense(units, activation=act, name="output")(x)
+            x = keras.layers.Dropout(
+                float(config["dropout"]), seed=None if seed is None else seed + i,
+                name=f"dropout_{i}",
+            )(x)
+    outputs = keras.layers.Dense(units, activation=act, kernel_initializer=init(0),
+                                 name="output")(x)
     model = keras.Model(inputs, outputs, name="evohpo_mlp")
     optimizer = keras.optimizers.get(
         {"class_name": config["optimizer"], "config": {"learning_rate": config["learning_rate"]}}

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -28,9 +26,9 @@ from typing import Any
 from . import checkpoint as ckpt_mod
 from . import results as results_mod
 from . import tasks as tasks_mod
+from .backends import BACKENDS, Backend, open_backend
 from .errors import EvohpoError
-from .fitness import TaskRef, eval_seed, evaluate, train_final
-from .runtime import limit_threads_env
+from .fitness import eval_seed, evaluate, train_final
 from .space import Config, config_key, describe
 from .strategies.base import WORST, Evaluation, Proposal, Status, Strategy
 from .tasks import Task
@@ -162,23 +160,13 @@ def _crashed(eval_id: int, prop: Proposal, exc: BaseException) -> Evaluation:
     )
 
 
-def _worker_died_errors() -> tuple[type[BaseException], ...]:
-    from concurrent.futures.process import BrokenProcessPool
-
-    from joblib.externals.loky.process_executor import TerminatedWorkerError
-
-    return (TerminatedWorkerError, BrokenProcessPool)
-
-
 @dataclass
 class _Loop:
     """The state of one running campaign; ``batch`` does one ask/evaluate/tell round."""
 
-    par: Any
-    delayed: Callable
+    backend: Backend
     evaluator: Callable[..., Evaluation]
     task: Task
-    ref: TaskRef
     log: results_mod.ResultsLog
     seed: int
     epochs: int
@@ -238,8 +226,8 @@ class _Loop:
 
     def _jobs(self, items: list[tuple[int, Proposal]]):
         return (
-            self.delayed(self.evaluator)(
-                prop.config, self.ref, eval_id=eval_id, generation=prop.generation,
+            self.backend.delayed(self.evaluator)(
+                prop.config, self.backend.task_arg, eval_id=eval_id, generation=prop.generation,
                 seed=eval_seed(self.seed, eval_id), epochs=self.epochs,
                 time_limit=self.time_limit,
             )
@@ -251,9 +239,9 @@ class _Loop:
         are retried one at a time, so the network that kills its worker is found and recorded
         as crashed while the others still get their real scores."""
         finished: set[int] = set()
-        died = _worker_died_errors()
+        died = self.backend.worker_died
         try:
-            for ev in self.par(self._jobs(todo)):
+            for ev in self.backend.run(self._jobs(todo)):
                 finished.add(ev.eval_id)
                 yield ev
             return
@@ -261,7 +249,7 @@ class _Loop:
             pass
         for item in [t for t in todo if t[0] not in finished]:
             try:
-                (ev,) = list(self.par(self._jobs([item])))
+                (ev,) = list(self.backend.run(self._jobs([item])))
             except died as exc:
                 ev = _crashed(item[0], item[1], exc)
             yield ev
@@ -280,6 +268,8 @@ def run_campaign(
     overwrite: bool = False,
     resume: bool = False,
     time_limit: float | None = None,
+    backend: str = "loky",
+    scheduler: str | None = None,
     threads_per_worker: int = 1,
     save_best: bool = True,
     progress: bool = True,
@@ -291,6 +281,8 @@ def run_campaign(
 
     The same seed gives the same CSV (timing and worker columns aside) for any ``n_jobs``, and
     ``resume=True`` after a kill gives the CSV of a run that was never interrupted.
+    ``backend`` is loky (default), threading, dask or ray (see :mod:`evohpo.backends`);
+    ``scheduler`` is the address of an existing Dask scheduler or Ray cluster.
     ``evaluator`` replaces :func:`evohpo.fitness.evaluate` (same signature) for custom training.
     """
     if isinstance(task, str):
@@ -302,6 +294,8 @@ def run_campaign(
     _check_int("threads_per_worker", threads_per_worker, 1)
     if time_limit is not None and not time_limit > 0:
         raise EvohpoError(f"time_limit must be > 0 seconds, got {time_limit!r}")
+    if backend not in BACKENDS:
+        raise EvohpoError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
     if resume and overwrite:
         raise EvohpoError("resume and overwrite exclude each other; pass one of them")
     out = Path(out)
@@ -319,6 +313,11 @@ def run_campaign(
                                   epochs=epochs, out=out)
         if not csv_path.is_file():
             raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
+        if state["strategy"] is None or not hasattr(strategy, "load_state_dict"):
+            raise EvohpoError(
+                f"cannot resume {out}: strategy {method!r} keeps no state_dict(); "
+                "give it state_dict()/load_state_dict() or start again with --overwrite"
+            )
         strategy.load_state_dict(state["strategy"])
         results_mod.repair(csv_path)  # a torn last line from a kill mid-write
         header, rows = results_mod.read_rows(csv_path)
@@ -345,46 +344,37 @@ def run_campaign(
     def save_checkpoint(n_evals: int, finished: bool = False) -> None:
         results_mod.write_json(out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
             method=method, seed=seed, task=task.name, fingerprint=fingerprint, epochs=epochs,
-            budget=budget, n_evals=n_evals, strategy_state=strategy.state_dict(),
+            budget=budget, n_evals=n_evals,
+            strategy_state=strategy.state_dict() if hasattr(strategy, "state_dict") else None,
             finished=finished,
         ))
 
-    from joblib import Parallel, delayed
-
-    os.environ.update(limit_threads_env(threads_per_worker))  # inherited by loky workers
-    tmp = Path(tempfile.mkdtemp(prefix="evohpo-task-"))
     started = time.perf_counter()
-    try:
-        task_file = tmp / "task.npz"
-        tasks_mod.save(task, task_file)
-        ref = TaskRef(str(task_file), fingerprint)
-        bar = _Progress(method, budget, task.metric, progress)
-        bar.done_at_start = len(prior)
-        with Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered") as par:
-            loop = _Loop(
-                par, delayed, evaluator, task, ref, log, seed, epochs, time_limit,
-                {"campaign": campaign, "method": method, "seed": seed, "max_layers": max_layers},
-                evaluations=prior, replay=replay,
-            )
-            for ev in prior:
-                loop.remember(ev)
-            if not resume:
-                save_checkpoint(0)
-            while len(loop.evaluations) < budget and not strategy.done:
-                proposals = strategy.ask(budget - len(loop.evaluations))
-                if not proposals:
-                    break
-                batch = loop.batch(proposals)
-                strategy.tell(batch)
-                loop.evaluations.extend(batch)
-                save_checkpoint(len(loop.evaluations))
-                bar.update(proposals[0].generation, len(loop.evaluations), batch)
-            log.finalize()
-            save_checkpoint(len(loop.evaluations), finished=True)
-            best = _final_model(par, delayed, loop.evaluations, ref, seed, epochs, out) \
-                if save_best else None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    bar = _Progress(method, budget, task.metric, progress)
+    bar.done_at_start = len(prior)
+    with open_backend(backend, n_jobs, task, scheduler=scheduler,
+                      threads_per_worker=threads_per_worker) as workers:
+        loop = _Loop(
+            workers, evaluator, task, log, seed, epochs, time_limit,
+            {"campaign": campaign, "method": method, "seed": seed, "max_layers": max_layers},
+            evaluations=prior, replay=replay,
+        )
+        for ev in prior:
+            loop.remember(ev)
+        if not resume:
+            save_checkpoint(0)
+        while len(loop.evaluations) < budget and not strategy.done:
+            proposals = strategy.ask(budget - len(loop.evaluations))
+            if not proposals:
+                break
+            batch = loop.batch(proposals)
+            strategy.tell(batch)
+            loop.evaluations.extend(batch)
+            save_checkpoint(len(loop.evaluations))
+            bar.update(proposals[0].generation, len(loop.evaluations), batch)
+        log.finalize()
+        save_checkpoint(len(loop.evaluations), finished=True)
+        best = _final_model(workers, loop.evaluations, seed, epochs, out) if save_best else None
     evaluations = loop.evaluations
     result = CampaignResult(
         out, log.path, method, seed, evaluations, best, time.perf_counter() - started,
@@ -394,7 +384,7 @@ def run_campaign(
     return result
 
 
-def _final_model(par, delayed, evaluations, ref, seed, epochs, out) -> Best | None:
+def _final_model(workers: Backend, evaluations, seed, epochs, out) -> Best | None:
     """Retrain the best evaluation with its own seed, score it on test, save it as .keras."""
     ok = [e for e in evaluations if e.ok]
     if not ok:
@@ -404,10 +394,11 @@ def _final_model(par, delayed, evaluations, ref, seed, epochs, out) -> Best | No
     if chosen.cached:  # the seed that produced the score is the original evaluation's
         source = next(e for e in evaluations if not e.cached and e.config == chosen.config)
     path = str(out / results_mod.BEST_MODEL_NAME)
-    (scores,) = list(
-        par([delayed(train_final)(chosen.config, ref, seed=eval_seed(seed, source.eval_id),
-                                  epochs=epochs, save_to=path)])
+    job = workers.delayed(train_final)(
+        chosen.config, workers.task_arg, seed=eval_seed(seed, source.eval_id), epochs=epochs,
+        save_to=path,
     )
+    (scores,) = list(workers.run([job]))
     return Best(
         chosen.config, chosen.eval_id, chosen.val_accuracy, chosen.val_loss,
         scores["test_accuracy"], scores["test_loss"], path,

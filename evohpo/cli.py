@@ -13,7 +13,8 @@ from .errors import EvohpoError
 from .space import SearchSpace
 
 METHODS = ("ga", "random", "grid")
-COMMAND_MODULES: tuple[str, ...] = ()  # cli_<name>.py modules that add a subcommand
+# cli_<name>.py modules, each adding one subcommand
+COMMAND_MODULES: tuple[str, ...] = ("compare", "report", "weights")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,6 +78,9 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     p.add_argument("--epochs", type=int, default=5, help="training epochs per evaluation")
     p.add_argument("--population", type=int, default=12, help="GA population size")
     p.add_argument("--levels", type=int, default=3, help="grid levels per numeric gene")
+    p.add_argument("--backend", default="loky", help="loky (default), threading, dask or ray")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="an existing Dask scheduler (tcp://HOST:8786) or Ray cluster address")
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     add_space_args(p)
@@ -102,7 +106,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
     result = run_campaign(
         strategy, task, budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, out=out,
-        overwrite=args.overwrite, progress=not args.quiet,
+        overwrite=args.overwrite, resume=args.resume, time_limit=args.time_limit,
+        backend=args.backend, scheduler=args.scheduler, progress=not args.quiet,
     )
     print(f"task: {task.describe()}")
     print(f"method: {args.method}  seed: {args.seed}  evaluations: {len(result.evaluations)}  "
@@ -122,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="run one search campaign and write its results CSV")
     p.add_argument("--method", default="ga", help="ga, random or grid (default ga)")
     p.add_argument("--out", default=None, help="output folder (default results/TASK-METHOD-seedN)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the killed campaign in --out (same settings)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="stop an evaluation's training after this long (status timeout)")
     add_run_args(p)
     p.set_defaults(func=cmd_search)
     for name in COMMAND_MODULES:

@@ -23,6 +23,9 @@ from .strategies.base import Evaluation
 CSV_NAME = "results.csv"
 BEST_NAME = "best.json"
 BEST_MODEL_NAME = "best.keras"
+GRID_NAME = "grid.json"  # grid size beside a grid run, so a later report can give coverage
+SUMMARY_NAME = "summary.csv"
+REPORT_NAME = "report.md"
 
 LEAD_COLUMNS = (
     "campaign", "method", "seed", "eval_id", "generation", "status", "error", "cached",
@@ -47,8 +50,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, float):  # also numpy floats, whose repr() is np.float64(...)
+        return repr(float(value))
     return str(value)
 
 
@@ -126,6 +129,31 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: dict) -> None:
     _atomic_write(Path(path), json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_table(path: Path, frame) -> None:
+    """A pandas DataFrame (a summary, not an evaluation log) as CSV, atomically."""
+    _atomic_write(Path(path), frame.to_csv(index=False, lineterminator="\n"))
+
+
+def write_text(path: Path, text: str) -> None:
+    """A text file such as report.md, atomically."""
+    _atomic_write(Path(path), text if text.endswith("\n") else text + "\n")
+
+
+def remove_run(folder: Path) -> None:
+    """Delete the files a campaign writes in ``folder`` (and the folder, if then empty).
+
+    Used by ``evohpo compare --overwrite`` so an older comparison's extra seeds do not leak
+    into a new report; only evohpo's own file names are touched.
+    """
+    folder = Path(folder)
+    for name in (CSV_NAME, BEST_NAME, BEST_MODEL_NAME, GRID_NAME):
+        (folder / name).unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # the user keeps other files there
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:

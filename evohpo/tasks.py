@@ -298,6 +298,12 @@ def _keras_npz(name: str, path: str | os.PathLike | None, val_rows: int, limit: 
         raise EvohpoError(
             f"{file} is not a keras.datasets .npz (x_train, y_train, x_test, y_test): {exc}"
         ) from None
+    for labels in (y_train, y_test):
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            raise EvohpoError(
+                f"{file}: labels must be the classes 0-9, found {labels.min()}..{labels.max()}; "
+                "check that the file is the keras.datasets one"
+            )
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
         x_test, y_test = x_test[: max(1, limit // 6)], y_test[: max(1, limit // 6)]

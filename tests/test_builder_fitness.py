@@ -9,7 +9,7 @@ import pytest
 
 from evohpo import tasks
 from evohpo.builder import build_model
-from evohpo.fitness import TaskRef, eval_seed, evaluate, resolve
+from evohpo.fitness import TaskRef, eval_seed, evaluate, resolve, score
 from evohpo.strategies import Status
 
 CFG = {"n_layers": 2, "units": [8, 5], "activations": ["relu", "tanh"], "optimizer": "adam",
@@ -81,3 +81,16 @@ def test_task_ref_loads_once_per_process(tmp_path):
     (tmp_path / "t.npz").unlink()  # a second lookup must not touch the file again
     assert resolve(ref) is first
     assert np.array_equal(first.x_train, task.x_train)
+
+
+@pytest.mark.parametrize("task", [tasks.xor(), tasks.iris(), tasks.diabetes()],
+                         ids=["binary", "multiclass", "regression"])
+def test_score_agrees_with_keras_evaluate(task):
+    """fitness.score skips evaluate()'s graph tracing but must measure the same numbers."""
+    model = build_model(CFG, task, seed=3)
+    model.fit(task.x_train, task.y_train, epochs=2, verbose=0)
+    ours = score(model, task, task.x_val, task.y_val)
+    keras_says = model.evaluate(task.x_val, task.y_val, verbose=0, return_dict=True)
+    assert ours["loss"] == pytest.approx(keras_says["loss"], rel=1e-5, abs=1e-6)
+    if task.kind != "regression":
+        assert ours["accuracy"] == pytest.approx(keras_says["accuracy"], abs=1e-6)

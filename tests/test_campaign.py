@@ -83,6 +83,14 @@ class Repeater:
         self.told = evaluations
 
 
+def test_strategy_without_state_dict_runs_but_cannot_resume(tmp_path, iris):
+    run_campaign(Repeater(), iris, budget=2, epochs=1, n_jobs=2, out=tmp_path / "r",
+                 progress=False, save_best=False)
+    with pytest.raises(EvohpoError, match="keeps no state_dict"):
+        run_campaign(Repeater(), iris, budget=4, epochs=1, n_jobs=2, out=tmp_path / "r",
+                     progress=False, resume=True)
+
+
 def test_duplicates_come_from_the_cache(tmp_path, iris):
     result = run_campaign(Repeater(), iris, budget=6, epochs=1, n_jobs=2, out=tmp_path / "r",
                           progress=False, save_best=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 from pathlib import Path
@@ -22,12 +23,12 @@ def test_time_limit_stops_training_as_timeout():
     assert "time limit of 0.2 s" in ev.error and ev.objective == float("inf")
 
 
-def killing_evaluator(config, task, **kw):
+def killing_evaluator(config, task, *, marker: str, **kw):
     """Runs in a loky worker: units 9 always kills its worker (think out-of-memory); units 10
     kills it once (think a node lost), marked by a file so the retry can succeed."""
     if config["units"] == [9]:
         os.kill(os.getpid(), signal.SIGKILL)
-    marker = Path(os.environ["EVOHPO_TEST_MARKER"])
+    marker = Path(marker)
     if config["units"] == [10] and not marker.exists():
         marker.write_text("killed once")
         os.kill(os.getpid(), signal.SIGKILL)
@@ -62,11 +63,10 @@ class Fixed:
         self.i = state["i"]
 
 
-def test_dead_workers_are_recorded_and_the_campaign_goes_on(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVOHPO_TEST_MARKER", str(tmp_path / "marker"))
+def test_dead_workers_are_recorded_and_the_campaign_goes_on(tmp_path):
+    evaluator = functools.partial(killing_evaluator, marker=str(tmp_path / "marker"))
     result = run_campaign(Fixed([8, 9, 10, 11, 12, 13]), tasks.iris(), budget=6, epochs=1,
-                          n_jobs=2, out=tmp_path / "run", progress=False,
-                          evaluator=killing_evaluator)
+                          n_jobs=2, out=tmp_path / "run", progress=False, evaluator=evaluator)
     frame = read(result.csv).set_index("units_1")
     assert len(frame) == 6
     assert frame.loc[9, "status"] == "crashed" and "worker process died" in frame.loc[9, "error"]

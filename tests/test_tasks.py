@@ -127,3 +127,13 @@ def test_save_and_load_round_trip(tmp_path):
     tasks.save(t, tmp_path / "t.npz")
     back = tasks.load(tmp_path / "t.npz")
     assert back.fingerprint() == t.fingerprint() and back.class_names == t.class_names
+
+
+def test_keras_npz_with_labels_out_of_range(tmp_path):
+    np.savez(tmp_path / "mnist.npz", x_train=np.zeros((20, 28, 28)), y_train=np.arange(20),
+             x_test=np.zeros((5, 28, 28)), y_test=np.arange(5))
+    with pytest.raises(EvohpoError, match="labels must be the classes 0-9, found 0..19"):
+        tasks.mnist(path=str(tmp_path / "mnist.npz"))
+    np.savez(tmp_path / "other.npz", a=np.zeros(3))
+    with pytest.raises(EvohpoError, match="is not a keras.datasets .npz"):
+        tasks.mnist(path=str(tmp_path / "other.npz"))

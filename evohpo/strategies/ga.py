@@ -37,12 +37,14 @@ class GeneticSearch:
         mutpb: float = 0.4,
         indpb: float | None = None,
         tournament: int = 3,
-        elites: int = 2,
+        elites: int | None = None,
         max_retries: int = 20,
         hall_of_fame: int = 5,
     ) -> None:
         if population < 2:
             raise EvohpoError(f"population must be >= 2, got {population}")
+        if elites is None:
+            elites = min(2, population - 1)  # keep the best two, but always breed someone
         if not 0 <= elites < population:
             raise EvohpoError(f"elites must be in [0, population), got {elites}")
         if tournament < 1:
@@ -60,7 +62,7 @@ class GeneticSearch:
         # about two active genes change per mutation: depth, ~2 genes a layer, optimiser, lr
         self.indpb = indpb if indpb is not None else 2.0 / (2 + 2 * space.layers[1] + 2)
         self.tournament, self.elites, self.max_retries = tournament, elites, max_retries
-        self.rng = random.Random(seed)
+        self.rng = random.Random(f"ga:{seed}")  # own stream per method
         self.generation = 0
         self.population: list[Individual] = []
         self._pending: list[Individual] = []

@@ -50,7 +50,7 @@ class GridSearch:
         if batch < 1:
             raise EvohpoError(f"batch must be >= 1, got {batch}")
         self.space, self.seed, self.levels, self.batch = space, seed, levels, batch
-        self.rng = random.Random(seed)
+        self.rng = random.Random(f"grid:{seed}")  # own stream per method
         self.axes: dict[str, list] = {
             "n_layers": _int_levels(*space.layers, levels, log=False),
             "units": _int_levels(*space.units, levels, log=True),

@@ -18,7 +18,7 @@ class RandomSearch:
         if batch < 1:
             raise EvohpoError(f"batch must be >= 1, got {batch}")
         self.space, self.seed, self.batch = space, seed, batch
-        self.rng = random.Random(seed)
+        self.rng = random.Random(f"random:{seed}")  # own stream per method
         self.batches = 0
 
     done = False

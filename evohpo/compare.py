@@ -1,0 +1,176 @@
+"""Compare GA, random and grid search at the same budget over several seeds.
+
+    evohpo compare --task digits --budget 60 --seeds 5 --n-jobs 2 --epochs 5 \\
+                   --out results/compare-digits
+
+Each method runs once per seed 0..K-1 for exactly ``--budget`` evaluations (grid stops early
+only if its grid is smaller), each run into ``OUT/<method>-seed<k>/``. Then ``OUT`` gets
+``summary.csv``, the plots and ``report.md`` (as ``evohpo report OUT --out OUT`` would write
+them) and the table is printed. Everything is checked before the first run starts, so a typo
+never leaves a half-finished comparison behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import analysis
+from . import results as results_mod
+from .cli_report import Report, write_report
+from .errors import EvohpoError
+from .space import SearchSpace
+from .strategies import METHODS
+
+RUN_DIR = re.compile(r"^(?P<method>[a-z0-9_]+)-seed(?P<seed>\d+)$")
+COMPARE_JSON = "compare.json"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a comparison will run, fixed and checked before anything trains."""
+
+    task: Any  # evohpo.tasks.Task
+    space: SearchSpace
+    methods: tuple[str, ...]
+    seeds: tuple[int, ...]
+    budget: int
+    epochs: int
+    n_jobs: int
+    out: Path
+    population: int = 12
+    levels: int = 3
+    backend: str = "loky"
+    scheduler: str | None = None
+
+    def folder(self, method: str, seed: int) -> Path:
+        return self.out / f"{method}-seed{seed}"
+
+    @property
+    def runs(self) -> list[tuple[str, int]]:
+        # seed-major: stopped half way, the finished seeds still compare all methods
+        return [(m, s) for s in self.seeds for m in self.methods]
+
+    def strategy(self, method: str, seed: int):
+        from .strategies import make
+
+        return make(method, self.space, seed=seed, population=self.population,
+                    levels=self.levels)
+
+
+def _whole(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise EvohpoError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return value
+
+
+def make_plan(task: Any, space: SearchSpace | None = None, *, methods: tuple[str, ...] = METHODS,
+              seeds: int = 5, budget: int = 60, epochs: int = 5, n_jobs: int = 1,
+              population: int = 12, levels: int = 3, out: str | Path | None = None,
+              backend: str = "loky", scheduler: str | None = None) -> Plan:
+    """Validate every input and build each strategy once, so a bad value fails in a second
+    rather than after an hour of GA. ``task`` is a Task or a task name."""
+    from . import tasks
+
+    budget = _whole("--budget", budget, 1)
+    seeds = _whole("--seeds", seeds, 1)
+    epochs = _whole("--epochs", epochs, 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise EvohpoError(f"--n-jobs must be >= 1 (or -1 for all cores), got {n_jobs!r}")
+    if isinstance(task, str):
+        task = tasks.get(task)
+    out = Path(out) if out is not None else Path(f"results/compare-{task.name}")
+    plan = Plan(task, space or SearchSpace(), tuple(methods), tuple(range(seeds)), budget,
+                epochs, n_jobs, out, population, levels, backend, scheduler)
+    for method in plan.methods:
+        plan.strategy(method, 0)  # unknown method, bad --population / --levels: fail now
+    return plan
+
+
+def _existing(out: Path) -> list[Path]:
+    """Files in ``out`` that a comparison (or campaign) would replace."""
+    if not out.exists():
+        return []
+    found = sorted(out.rglob(results_mod.CSV_NAME))
+    found += [out / n for n in (results_mod.SUMMARY_NAME, results_mod.REPORT_NAME)
+              if (out / n).exists()]
+    return found
+
+
+def check_out(out: Path, overwrite: bool) -> list[Path]:
+    """Refuse a folder holding results unless ``overwrite``; returns what is there."""
+    if out.exists() and not out.is_dir():
+        raise EvohpoError(f"--out {out} is a file; choose a folder for the comparison")
+    there = _existing(out)
+    if there and not overwrite:
+        shown = ", ".join(str(p.relative_to(out)) for p in there[:3])
+        more = f" and {len(there) - 3} more" if len(there) > 3 else ""
+        raise EvohpoError(
+            f"{out} already holds results ({shown}{more}); pass --overwrite to replace them, "
+            "or choose another --out"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EvohpoError(f"cannot create output folder {out} ({exc.strerror}); choose a "
+                          "writable folder") from None
+    return there
+
+
+def _remove_stale_runs(plan: Plan, there: list[Path]) -> None:
+    """With --overwrite, drop earlier runs this comparison will not redo (e.g. extra seeds),
+    so that ``evohpo report OUT`` afterwards shows this comparison only."""
+    planned = {plan.folder(m, s).resolve() for m, s in plan.runs}
+    for csv_path in there:
+        folder = csv_path.parent
+        if (csv_path.name == results_mod.CSV_NAME and folder.parent.resolve() == plan.out.resolve()
+                and RUN_DIR.match(folder.name) and folder.resolve() not in planned):
+            results_mod.remove_run(folder)
+
+
+def compare(plan: Plan, *, overwrite: bool = False, progress: bool = True) -> Report:
+    """Run every (method, seed) of ``plan``, then write summary.csv, plots and report.md into
+    ``plan.out``. Refuses a folder that already holds results unless ``overwrite``."""
+    from .campaign import run_campaign
+
+    there = check_out(plan.out, overwrite)
+    if overwrite:
+        _remove_stale_runs(plan, there)
+    started = time.perf_counter()
+    grid_size = None
+    for i, (method, seed) in enumerate(plan.runs, start=1):
+        folder = plan.folder(method, seed)
+        if progress:
+            print(f"== run {i}/{len(plan.runs)}: {method} seed {seed} -> {folder}",
+                  file=sys.stderr, flush=True)
+        strategy = plan.strategy(method, seed)
+        # one Parallel per run; loky's reusable executor keeps the same workers across runs
+        run_campaign(strategy, plan.task, budget=plan.budget, epochs=plan.epochs,
+                     n_jobs=plan.n_jobs, out=folder, overwrite=True, progress=progress,
+                     backend=plan.backend, scheduler=plan.scheduler)
+        if hasattr(strategy, "size") and hasattr(strategy, "coverage"):
+            grid_size = int(strategy.size)
+            results_mod.write_json(folder / results_mod.GRID_NAME, {
+                "grid_size": grid_size, "coverage": strategy.coverage, "levels": plan.levels,
+            })
+    seconds = time.perf_counter() - started
+    results_mod.write_json(plan.out / COMPARE_JSON, {
+        "task": plan.task.name, "kind": plan.task.kind, "metric": plan.task.metric,
+        "methods": list(plan.methods), "seeds": list(plan.seeds), "budget": plan.budget,
+        "epochs": plan.epochs, "n_jobs": plan.n_jobs, "population": plan.population,
+        "levels": plan.levels, "space": dataclasses.asdict(plan.space),
+        "grid_size": grid_size, "seconds": round(seconds, 2),
+    })
+    frame = analysis.load([plan.folder(m, s) for m, s in plan.runs])
+    notes = [
+        f"task: {plan.task.describe()}",
+        f"{len(plan.seeds)} seed(s) x {plan.budget} evaluations per method, {plan.epochs} "
+        f"epoch(s) per evaluation, n_jobs {plan.n_jobs}; total {seconds:.0f} s",
+    ]
+    title = f"{' vs '.join(plan.methods)} on {plan.task.name}"
+    return write_report(frame, plan.out, title=title, notes=notes)
