@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from .runtime import limit_threads_env
 from .tasks import Task
 
 BACKENDS = ("loky", "threading", "dask", "ray")
+CONNECT_TIMEOUT = "15s"  # how long to try reaching an existing Dask scheduler
 
 
 @dataclass
@@ -90,6 +92,9 @@ def open_backend(
     workers = n_jobs if n_jobs > 0 else (os.cpu_count() or 1)
     with ExitStack() as stack:
         if name == "loky":
+            # a worker recycled for outgrowing EVOHPO_WORKER_MAX_GROWTH_MB is intended, not news
+            stack.enter_context(warnings.catch_warnings())
+            warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
             tmp = Path(tempfile.mkdtemp(prefix="evohpo-task-"))
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
             tasks_mod.save(task, tmp / "task.npz")
@@ -114,7 +119,7 @@ def _dask(stack, scheduler, workers, task, Parallel, delayed, parallel_config):
     distributed = _need("dask.distributed", "dask")
     if scheduler:
         try:
-            client = stack.enter_context(distributed.Client(scheduler, timeout="20s"))
+            client = stack.enter_context(distributed.Client(scheduler, timeout=CONNECT_TIMEOUT))
         except (OSError, TimeoutError) as exc:
             raise EvohpoError(
                 f"cannot reach the Dask scheduler at {scheduler} ({exc}); "

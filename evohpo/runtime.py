@@ -9,6 +9,10 @@ starting a thread per core, and a model trains with the same reduction order in 
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 
 THREADS_ENV = "EVOHPO_TF_THREADS"
@@ -28,21 +32,44 @@ def limit_threads_env(threads: int) -> dict[str, str]:
     }
 
 
+@contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Hide TensorFlow's C++ start-up banners (oneDNN notice, absl preamble), which no
+    environment variable silences, from every worker's stderr; replay them if start-up fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def keras() -> ModuleType:
     """Import Keras (TensorFlow backend) once per process with thread pools already limited."""
     global _keras
     if _keras is None:
         threads = int(os.environ.get(THREADS_ENV, "1"))
         os.environ.update(limit_threads_env(threads))
-        import tensorflow as tf
+        with _quiet_native_stderr():
+            import tensorflow as tf
 
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(threads)
-        except RuntimeError:  # TensorFlow already started by the caller; keep its settings
-            pass
-        tf.get_logger().setLevel("ERROR")
-        import keras as _k
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(threads)
+                tf.config.threading.set_inter_op_parallelism_threads(threads)
+            except RuntimeError:  # TensorFlow already started by the caller; keep its settings
+                pass
+            tf.get_logger().setLevel("ERROR")
+            import keras as _k
+
+            _k.ops.add(_k.ops.ones((1,)), 1.0)  # the first op prints the oneDNN notice again
 
         _keras = _k
     return _keras

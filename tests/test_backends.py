@@ -51,7 +51,8 @@ def test_missing_extra_names_it(tmp_path, monkeypatch):
      ({"backend": "loky", "scheduler": "tcp://127.0.0.1:8786"}, "--scheduler is for the dask"),
      ({"backend": "dask", "scheduler": "tcp://127.0.0.1:9"}, "cannot reach the Dask scheduler")],
 )
-def test_backend_mistakes(tmp_path, kwargs, fragment):
+def test_backend_mistakes(tmp_path, kwargs, fragment, monkeypatch):
+    monkeypatch.setattr("evohpo.backends.CONNECT_TIMEOUT", "2s")
     backend = kwargs.pop("backend")
     with pytest.raises(EvohpoError, match=fragment):
         _run(backend, tmp_path / "x", **kwargs)
