@@ -62,6 +62,14 @@ def _loky_died() -> tuple[type[BaseException], ...]:
     return (TerminatedWorkerError, BrokenProcessPool)
 
 
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 _THREAD_LOCK = threading.Lock()
 
 
@@ -88,9 +96,12 @@ def open_backend(
         raise EvohpoError(f"--scheduler is for the dask and ray backends, not {name!r}")
     from joblib import Parallel, delayed, parallel_config
 
-    os.environ.update(limit_threads_env(threads_per_worker))  # inherited by local workers
     workers = n_jobs if n_jobs > 0 else (os.cpu_count() or 1)
     with ExitStack() as stack:
+        # local workers inherit the thread limits through the environment; the caller's own
+        # environment is given back afterwards, so a TensorFlow it starts later is not capped
+        stack.callback(_restore_env, {k: os.environ.get(k) for k in limit_threads_env(1)})
+        os.environ.update(limit_threads_env(threads_per_worker))
         if name == "loky":
             # a worker recycled for outgrowing EVOHPO_WORKER_MAX_GROWTH_MB is intended, not news
             stack.enter_context(warnings.catch_warnings())

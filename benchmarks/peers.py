@@ -1,0 +1,542 @@
+"""Issue 7 figures: evohpo's campaign loop against KerasTuner, Optuna and a bare Keras loop.
+
+    .venv/bin/python benchmarks/peers.py [--configs 20] [--epochs 5] [--rounds 1] [--json]
+    .venv/bin/python benchmarks/peers.py --configs 3 --epochs 2 --only evohpo,bare   # smoke
+
+Needs the benchmark-only extras ``pip install keras-tuner tensorboard optuna`` (never runtime
+dependencies; KerasTuner imports tensorboard in every trial on the TensorFlow backend, and
+tensorflow-cpu no longer installs it).
+
+Every contestant trains the **same list of networks**: ``--configs`` samples of the default
+``SearchSpace()`` drawn with ``random.Random(--seed)`` (batch size 32, fixed by the default
+space), ``--epochs`` epochs each on ``evohpo.tasks.digits()`` (the same splits for all), and
+scores validation accuracy after the last epoch. Config ``i`` is trained from the same seed
+everywhere, ``eval_seed(seed, i)``, the seed evohpo's campaign gives evaluation ``i``: same
+initial weights, same shuffling, so accuracies agree up to thread scheduling noise.
+
+Contestants, run in this order in one invocation, ``--rounds`` times over (medians reported):
+
+* ``evohpo``: ``run_campaign`` with ``n_jobs=2`` (``--evohpo-jobs``) on a tiny strategy that
+  proposes exactly the list. Two loky worker processes, one TensorFlow thread each (evohpo's
+  design). Its wall includes starting the workers (each imports TensorFlow), as a user waits
+  for it; the reusable loky executor is shut down after each run so every run starts cold.
+* ``kerastuner``: KerasTuner's ``Tuner`` + ``RandomSearchOracle`` (what ``kt.RandomSearch`` is)
+  with the oracle's ``populate_space`` proposing index 0, 1, ..., n-1 and a HyperModel whose
+  ``hp.Choice("i", ...)`` picks the config; ``executions_per_trial=1``, objective
+  ``val_accuracy`` with ``validation_data`` (KerasTuner needs it; it also checkpoints the best
+  epoch's weights, as it always does). Plain ``kt.RandomSearch`` cannot be used: it samples the
+  index at random and gives up after 20 collisions, so it skips 1-2 of 20 configs.
+* ``optuna1`` / ``optuna2``: ``study.optimize(objective, n_trials=n, n_jobs=1 or 2)`` with every
+  index enqueued (``study.enqueue_trial``) and read back by ``trial.suggest_categorical``; the
+  objective follows Optuna's Keras example (``clear_session``, build, fit, ``evaluate``).
+  Optuna's ``n_jobs`` runs **threads in this process**, sharing one TensorFlow thread pool and
+  Keras' global state (``clear_session`` in one thread resets it under the other).
+* ``bare``: ``for config: clear_session(); build_model; fit; evaluate`` with no framework.
+
+Peers run TensorFlow in this process with its default threading (all cores), as users run them.
+The one-off TensorFlow import and a warm-up fit in this process happen before any clock starts,
+so peers' walls exclude them (which favours the peers: evohpo's wall includes its workers'
+start-up). Every contestant builds its networks with ``evohpo.builder.build_model``, so the
+architectures, initialisers and optimisers are identical.
+
+Columns:
+
+* ``wall s``: wall time of the whole search (median over rounds).
+* ``trained``: how many configs were trained; ``once`` says each index was fitted exactly once.
+* ``mean acc`` / ``best acc``: validation accuracy after the last epoch, over the list (each
+  config's accuracy averaged over rounds). KerasTuner's own score (the best epoch's
+  val_accuracy) is printed below the table.
+* ``steady fit s``: sum over configs of ``epochs x median(duration of epochs 2..E)`` measured
+  inside that contestant's own run by a Keras callback (training part of an epoch only, up to
+  validation if any). It is what the training alone would cost once warm.
+* ``overhead s/eval``: ``(slots x wall - steady fit) / n``, with ``slots`` the evaluations
+  running at once (``n_jobs`` for evohpo and optuna2, else 1): the slot-seconds per evaluation
+  not spent in steady-state epochs -- worker start-up, building and compiling, tracing the
+  first epoch, scoring, framework bookkeeping and idle time at the end. Needs ``--epochs`` >= 2.
+
+With ``--json`` the last line is a JSON object: ``ratio_vs_kerastuner``, ``ratio_vs_optuna``
+(n_jobs=1), ``ratio_vs_optuna_2jobs``, ``ratio_vs_bare_loop`` (evohpo wall / peer wall; null
+for a contestant not run), then walls, accuracies and overheads per contestant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from evohpo import SearchSpace, run_campaign, tasks
+from evohpo.fitness import eval_seed, evaluate
+from evohpo.space import Config, describe
+from evohpo.strategies.base import Evaluation, Proposal
+from evohpo.tasks import Task
+
+CONTESTANTS = ("evohpo", "kerastuner", "optuna1", "optuna2", "bare")
+
+
+@dataclass
+class Run:
+    """One contestant's search: wall time, and per config index its accuracy, fit count and
+    the durations of its epochs."""
+
+    name: str
+    wall: float
+    slots: int
+    acc: list[float | None]
+    fits: list[int]
+    epoch_seconds: list[list[float]]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def steady_fit(self, epochs: int) -> float | None:
+        if epochs < 2:
+            return None
+        total = 0.0
+        for durations in self.epoch_seconds:
+            if len(durations) >= 2:
+                total += epochs * statistics.median(durations[1:])
+        return total
+
+    def overhead(self, epochs: int) -> float | None:
+        fit, n = self.steady_fit(epochs), sum(f > 0 for f in self.fits)
+        if fit is None or not n:
+            return None
+        return (self.slots * self.wall - fit) / n
+
+
+# -- shared pieces --------------------------------------------------------------------------
+def sample_configs(n: int, seed: int) -> list[Config]:
+    """The one list every contestant trains: n samples of the default space."""
+    rng, space = random.Random(seed), SearchSpace()
+    return [space.decode(space.sample(rng)) for _ in range(n)]
+
+
+def epoch_timer(keras: Any, sink: list[float]) -> Any:
+    """A callback appending each epoch's training time (up to validation, if any) to ``sink``."""
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self.t0, self.t1 = time.perf_counter(), None
+
+        def on_test_begin(self, logs: Any = None) -> None:
+            if getattr(self, "t1", 1) is None:  # validation inside fit: training part is over
+                self.t1 = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            sink.append((self.t1 or time.perf_counter()) - self.t0)
+
+    return EpochTimer()
+
+
+def main_process_keras() -> Any:
+    """Start TensorFlow in this process with its default threading, before evohpo's
+    ``runtime.keras`` (or a campaign's environment) could limit it to one thread."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import tensorflow as tf
+
+    _ = tf.constant(1.0) + 1.0  # initialises the eager context: thread pools are now fixed
+    from evohpo.runtime import keras
+
+    return keras()  # keeps the settings above (TensorFlow is already running)
+
+
+def warm_up(keras: Any, configs: list[Config], task: Task) -> None:
+    """A first fit in this process, so no peer pays TensorFlow's first-use costs."""
+    from evohpo.builder import build_model
+
+    model = build_model(configs[0], task, seed=0)
+    model.fit(task.x_train[:256], task.y_train[:256], epochs=2, batch_size=32, verbose=0,
+              validation_data=(task.x_val[:64], task.y_val[:64]))
+    model.evaluate(task.x_val[:64], task.y_val[:64], verbose=0)
+    del model
+    keras.backend.clear_session()
+
+
+# -- (a) evohpo ---------------------------------------------------------------------------
+class ListStrategy:
+    """Proposes exactly ``configs``, in order, in one batch; learns nothing."""
+
+    name = "list"
+
+    def __init__(self, configs: list[Config], seed: int) -> None:
+        self.configs, self.seed, self.space, self.next = configs, seed, SearchSpace(), 0
+
+    @property
+    def done(self) -> bool:
+        return self.next >= len(self.configs)
+
+    def ask(self, max_n: int) -> list[Proposal]:
+        batch = [Proposal(c) for c in self.configs[self.next:self.next + max_n]]
+        self.next += len(batch)
+        return batch
+
+    def tell(self, evaluations: list[Evaluation]) -> None:
+        pass
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"next": self.next}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.next = int(state["next"])
+
+
+def timed_evaluate(config: Config, task: Any, **kw: Any) -> Evaluation:
+    """evohpo's own ``evaluate``, with an epoch timer slipped into its ``fit`` (runs in the
+    worker; costs one Python call per epoch). The durations come back in ``extra``."""
+    from evohpo.runtime import keras as get_keras
+
+    keras = get_keras()
+    durations: list[float] = []
+    original = keras.Model.fit
+
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), epoch_timer(keras, durations)]
+        return original(self, *args, **kwargs)
+
+    keras.Model.fit = fit
+    try:
+        ev = evaluate(config, task, **kw)
+    finally:
+        keras.Model.fit = original
+    return replace(ev, extra={**ev.extra, "epoch_seconds": durations})
+
+
+def shutdown_loky() -> None:
+    """Stop joblib's reusable loky workers, so the next campaign starts cold like a user's."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = reusable_executor._executor
+    if executor is not None:
+        executor.shutdown(wait=True)
+
+
+def run_evohpo(configs: list[Config], task: Task, epochs: int, seed: int, n_jobs: int,
+               tmp: Path) -> Run:
+    n = len(configs)
+    start = time.perf_counter()
+    result = run_campaign(
+        ListStrategy(configs, seed), task, budget=n, epochs=epochs, n_jobs=n_jobs, out=tmp,
+        overwrite=True, save_best=False, progress=False, evaluator=timed_evaluate,
+    )
+    wall = time.perf_counter() - start
+    shutdown_loky()
+    run = Run("evohpo", wall, n_jobs, [None] * n, [0] * n, [[] for _ in range(n)])
+    for ev in result.evaluations:
+        i = ev.eval_id
+        assert ev.config == configs[i], "evohpo evaluated a config out of order"
+        run.fits[i] += 0 if ev.cached else 1
+        run.acc[i] = ev.val_accuracy if ev.ok else None
+        run.epoch_seconds[i] = list(ev.extra.get("epoch_seconds", []))
+    run.extra["statuses"] = sorted({str(e.status) for e in result.evaluations})
+    return run
+
+
+# -- (b) KerasTuner -----------------------------------------------------------------------
+def run_kerastuner(keras: Any, configs: list[Config], task: Task, epochs: int, seed: int,
+                   tmp: Path) -> Run:
+    import keras_tuner as kt
+
+    from evohpo.builder import build_model
+
+    n = len(configs)
+    run = Run("kerastuner", 0.0, 1, [None] * n, [0] * n, [[] for _ in range(n)])
+    builds = [0]
+
+    class ListOracle(kt.oracles.RandomSearchOracle):
+        """RandomSearch's oracle, proposing index 0, 1, ..., n-1 once each, in order."""
+
+        next_index = 0
+
+        def populate_space(self, trial_id: str) -> dict:
+            if self.next_index >= n:
+                return {"status": kt.engine.trial.TrialStatus.STOPPED, "values": None}
+            self.next_index += 1
+            return {"status": kt.engine.trial.TrialStatus.RUNNING,
+                    "values": {"i": self.next_index - 1}}
+
+    class ListHyperModel(kt.HyperModel):
+        def build(self, hp: Any) -> Any:
+            i = hp.Choice("i", list(range(n)))
+            builds[0] += 1
+            keras.utils.set_random_seed(eval_seed(seed, i))  # KerasTuner cleared the session
+            return build_model(configs[i], task, seed=eval_seed(seed, i))
+
+        def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
+            i = hp.get("i")
+            sink: list[float] = []
+            kwargs["callbacks"] = [*kwargs.get("callbacks", []), epoch_timer(keras, sink)]
+            history = model.fit(*args, batch_size=int(configs[i]["batch_size"]), **kwargs)
+            run.fits[i] += 1
+            run.acc[i] = float(history.history["val_accuracy"][-1])
+            run.epoch_seconds[i] = sink
+            return history
+
+    start = time.perf_counter()
+    tuner = kt.Tuner(
+        oracle=ListOracle(objective="val_accuracy", max_trials=n, seed=seed),
+        hypermodel=ListHyperModel(), executions_per_trial=1, directory=str(tmp),
+        project_name="kerastuner", overwrite=True,
+    )
+    tuner.search(task.x_train, task.y_train, epochs=epochs, shuffle=True, verbose=0,
+                 validation_data=(task.x_val, task.y_val))
+    run.wall = time.perf_counter() - start
+    trials = tuner.oracle.trials.values()
+    run.extra["kt_score"] = {int(t.hyperparameters.get("i")): t.score for t in trials}
+    run.extra["statuses"] = sorted({str(t.status) for t in trials})
+    run.extra["builds"] = builds[0]
+    keras.backend.clear_session()
+    return run
+
+
+# -- (c) Optuna ---------------------------------------------------------------------------
+def run_optuna(keras: Any, configs: list[Config], task: Task, epochs: int, seed: int,
+               n_jobs: int) -> Run:
+    import optuna
+
+    from evohpo.builder import build_model
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    n = len(configs)
+    run = Run(f"optuna{n_jobs}", 0.0, n_jobs, [None] * n, [0] * n, [[] for _ in range(n)])
+
+    def objective(trial: Any) -> float:
+        i = trial.suggest_categorical("i", list(range(n)))
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(eval_seed(seed, i))
+        model = build_model(configs[i], task, seed=eval_seed(seed, i))
+        sink: list[float] = []
+        model.fit(task.x_train, task.y_train, epochs=epochs,
+                  batch_size=int(configs[i]["batch_size"]), shuffle=True, verbose=0,
+                  callbacks=[epoch_timer(keras, sink)])
+        acc = float(model.evaluate(task.x_val, task.y_val, verbose=0, return_dict=True)
+                    ["accuracy"])
+        run.fits[i] += 1
+        run.acc[i], run.epoch_seconds[i] = acc, sink
+        return acc
+
+    start = time.perf_counter()
+    study = optuna.create_study(direction="maximize",
+                                sampler=optuna.samplers.RandomSampler(seed=seed))
+    for i in range(n):
+        study.enqueue_trial({"i": i})
+    study.optimize(objective, n_trials=n, n_jobs=n_jobs, catch=(Exception,))
+    run.wall = time.perf_counter() - start
+    run.extra["statuses"] = sorted({t.state.name for t in study.trials})
+    keras.backend.clear_session()
+    return run
+
+
+# -- (d) bare loop ------------------------------------------------------------------------
+def run_bare(keras: Any, configs: list[Config], task: Task, epochs: int, seed: int) -> Run:
+    from evohpo.builder import build_model
+
+    n = len(configs)
+    run = Run("bare", 0.0, 1, [None] * n, [0] * n, [[] for _ in range(n)])
+    start = time.perf_counter()
+    for i, config in enumerate(configs):
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(eval_seed(seed, i))
+        model = build_model(config, task, seed=eval_seed(seed, i))
+        model.fit(task.x_train, task.y_train, epochs=epochs, batch_size=int(config["batch_size"]),
+                  shuffle=True, verbose=0, callbacks=[epoch_timer(keras, run.epoch_seconds[i])])
+        scores = model.evaluate(task.x_val, task.y_val, verbose=0, return_dict=True)
+        run.acc[i], run.fits[i] = float(scores["accuracy"]), 1
+    run.wall = time.perf_counter() - start
+    keras.backend.clear_session()
+    return run
+
+
+# -- report -------------------------------------------------------------------------------
+def label(name: str, evohpo_jobs: int) -> str:
+    return {"evohpo": f"evohpo (n_jobs={evohpo_jobs})", "kerastuner": "KerasTuner",
+            "optuna1": "Optuna (n_jobs=1)", "optuna2": "Optuna (n_jobs=2, threads)",
+            "bare": "bare Keras loop"}[name]
+
+
+def _mean(values: list[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def summarise(runs: dict[str, list[Run]], configs: list[Config], epochs: int,
+              evohpo_jobs: int) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for name, rs in runs.items():
+        acc = [_mean([r.acc[i] for r in rs]) for i in range(len(configs))]
+        overheads = [o for o in (r.overhead(epochs) for r in rs) if o is not None]
+        fits = [r.steady_fit(epochs) for r in rs]
+        out[name] = {
+            "label": label(name, evohpo_jobs),
+            "wall_seconds": round(statistics.median(r.wall for r in rs), 2),
+            "walls": [round(r.wall, 2) for r in rs],
+            "trained": statistics.median(sum(f > 0 for f in r.fits) for r in rs),
+            "each_config_once": all(f == 1 for r in rs for f in r.fits),
+            "mean_val_accuracy": None if _mean(acc) is None else round(_mean(acc), 4),
+            "best_val_accuracy": max((a for a in acc if a is not None), default=None),
+            "steady_fit_seconds": None if None in fits else round(statistics.median(fits), 2),
+            "overhead_seconds_per_eval": (round(statistics.median(overheads), 3)
+                                          if overheads else None),
+            "statuses": sorted({s for r in rs for s in r.extra.get("statuses", [])}),
+            "val_accuracy_per_config": [None if a is None else round(a, 4) for a in acc],
+        }
+        if name == "kerastuner":
+            scores = [rs[-1].extra["kt_score"].get(i) for i in range(len(configs))]
+            out[name]["kerastuner_score_mean"] = _mean(scores)
+            out[name]["builds_last_round"] = rs[-1].extra["builds"]
+    return out
+
+
+def print_report(summary: dict[str, dict[str, Any]], configs: list[Config], args: Any,
+                 notes: list[str]) -> None:
+    print(f"\n{len(configs)} configs x {args.epochs} epochs on digits, seed {args.seed}, "
+          f"{args.rounds} round(s); wall = median over rounds")
+    head = (f"{'contestant':<28}{'wall s':>9}{'trained':>9}{'once':>6}{'mean acc':>10}"
+            f"{'best acc':>10}{'steady fit s':>14}{'overhead s/eval':>17}")
+    print(head)
+    print("-" * len(head))
+    for s in summary.values():
+        print(f"{s['label']:<28}{s['wall_seconds']:>9.1f}{s['trained']:>9g}"
+              f"{'yes' if s['each_config_once'] else 'NO':>6}"
+              f"{_fmt(s['mean_val_accuracy'], '.4f'):>10}{_fmt(s['best_val_accuracy'], '.4f'):>10}"
+              f"{_fmt(s['steady_fit_seconds'], '.1f'):>14}"
+              f"{_fmt(s['overhead_seconds_per_eval'], '.2f'):>17}")
+    print("\nvalidation accuracy per config (last epoch; mean over rounds):")
+    names = list(summary)
+    print(f"{'#':>3}  {'config':<72}" + "".join(f"{n:>11}" for n in names))
+    for i, config in enumerate(configs):
+        cells = "".join(f"{_fmt(summary[n]['val_accuracy_per_config'][i], '.4f'):>11}"
+                        for n in names)
+        print(f"{i:>3}  {describe(config)[:72]:<72}{cells}")
+    for line in notes:
+        print(f"note: {line}")
+    for s in summary.values():
+        if s["statuses"] and s["statuses"] not in (["ok"], ["COMPLETE"], ["COMPLETED"]):
+            print(f"note: {s['label']} statuses: {', '.join(s['statuses'])}")
+        if "kerastuner_score_mean" in s:
+            print(f"note: KerasTuner's own score (best epoch's val_accuracy), mean over configs: "
+                  f"{_fmt(s['kerastuner_score_mean'], '.4f')}; it built "
+                  f"{s['builds_last_round']} models for {s['trained']} trials "
+                  "(one extra build while it declares the search space)")
+
+
+def versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for pkg in ("evohpo", "tensorflow-cpu", "keras", "keras-tuner", "optuna", "joblib"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--configs", type=int, default=20, help="how many configs in the list")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=1, help="repeat the alternation R times")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the config list and training")
+    ap.add_argument("--evohpo-jobs", type=int, default=2)
+    ap.add_argument("--only", default=",".join(CONTESTANTS),
+                    help=f"comma list of contestants, from: {','.join(CONTESTANTS)}")
+    ap.add_argument("--json", action="store_true", help="end with one line of JSON")
+    args = ap.parse_args()
+    chosen = [c.strip() for c in args.only.split(",") if c.strip()]
+    unknown = [c for c in chosen if c not in CONTESTANTS]
+    if unknown or not chosen:
+        ap.error(f"--only: unknown contestant(s) {unknown}; choose from {', '.join(CONTESTANTS)}")
+    if min(args.configs, args.epochs, args.rounds, args.evohpo_jobs) < 1:
+        ap.error("--configs, --epochs, --rounds and --evohpo-jobs must be >= 1")
+    chosen = [c for c in CONTESTANTS if c in chosen]  # the fixed alternation order
+
+    task, configs = tasks.digits(), sample_configs(args.configs, args.seed)
+    start = time.perf_counter()
+    keras = main_process_keras()
+    if "kerastuner" in chosen:
+        import importlib.util
+
+        if importlib.util.find_spec("tensorboard") is None:  # KerasTuner imports it per trial
+            sys.exit("KerasTuner on TensorFlow needs tensorboard, which tensorflow-cpu does not "
+                     "install: pip install keras-tuner tensorboard (or leave out kerastuner)")
+        import keras_tuner  # noqa: F401  (imported before the clocks start, like TensorFlow)
+    if any(c.startswith("optuna") for c in chosen):
+        import optuna  # noqa: F401
+    warm_up(keras, configs, task)
+    import tensorflow as tf
+
+    setup = time.perf_counter() - start
+    intra = tf.config.threading.get_intra_op_parallelism_threads()
+    notes = [
+        f"evohpo: {args.evohpo_jobs} loky worker processes x 1 TensorFlow thread; its wall "
+        "includes starting them (TensorFlow import in each worker)",
+        f"peers: TensorFlow in this process, default threading (intra-op "
+        f"{intra or 'default = all'} of {os.cpu_count()} cores); their walls exclude the one-off "
+        f"TensorFlow/KerasTuner/Optuna import and warm-up here ({setup:.1f} s)",
+        "Optuna n_jobs=2 = 2 threads in one process sharing TensorFlow's thread pool and "
+        "Keras' global state",
+        "accuracies: last epoch's validation accuracy; config i is seeded with eval_seed(seed, i) "
+        "in every contestant",
+    ]
+    if "evohpo" not in chosen:
+        notes.pop(0)
+    if "optuna2" not in chosen:
+        notes = [n for n in notes if not n.startswith("Optuna n_jobs=2")]
+    print(f"setup (TensorFlow in this process + warm-up): {setup:.1f} s", file=sys.stderr)
+
+    runs: dict[str, list[Run]] = {c: [] for c in chosen}
+    with tempfile.TemporaryDirectory(prefix="evohpo-peers-") as tmp:
+        for r in range(args.rounds):
+            for name in chosen:
+                where = Path(tmp) / f"{name}-{r}"
+                if name == "evohpo":
+                    run = run_evohpo(configs, task, args.epochs, args.seed, args.evohpo_jobs, where)
+                elif name == "kerastuner":
+                    run = run_kerastuner(keras, configs, task, args.epochs, args.seed, where)
+                elif name.startswith("optuna"):
+                    run = run_optuna(keras, configs, task, args.epochs, args.seed, int(name[-1]))
+                else:
+                    run = run_bare(keras, configs, task, args.epochs, args.seed)
+                runs[name].append(run)
+                print(f"round {r + 1}/{args.rounds} {label(name, args.evohpo_jobs)}: "
+                      f"{run.wall:.1f} s, mean val_accuracy {_fmt(_mean(run.acc), '.4f')}",
+                      file=sys.stderr, flush=True)
+
+    summary = summarise(runs, configs, args.epochs, args.evohpo_jobs)
+    print_report(summary, configs, args, notes)
+    if args.json:
+        evo = summary.get("evohpo", {}).get("wall_seconds")
+
+        def ratio(peer: str) -> float | None:
+            wall = summary.get(peer, {}).get("wall_seconds")
+            return round(evo / wall, 3) if evo and wall else None
+
+        payload: dict[str, Any] = {
+            "ratio_vs_kerastuner": ratio("kerastuner"),
+            "ratio_vs_optuna": ratio("optuna1"),
+            "ratio_vs_optuna_2jobs": ratio("optuna2"),
+            "ratio_vs_bare_loop": ratio("bare"),
+            "configs": args.configs, "epochs": args.epochs, "rounds": args.rounds,
+            "seed": args.seed, "evohpo_jobs": args.evohpo_jobs, "cores": os.cpu_count(),
+            "peer_setup_seconds_excluded": round(setup, 1),
+            "contestants": {k: {kk: vv for kk, vv in v.items() if kk != "label"}
+                            for k, v in summary.items()},
+            "versions": versions(),
+        }
+        print(json.dumps(payload))
+
+
+if __name__ == "__main__":
+    main()
