@@ -379,6 +379,7 @@ def run_campaign(
     result = CampaignResult(
         out, log.path, method, seed, evaluations, best, time.perf_counter() - started,
         sum(e.cached for e in evaluations),
+        {"duplicates_avoided": getattr(strategy, "duplicates_avoided", None)},
     )
     results_mod.write_json(out / results_mod.BEST_NAME, _summary(result, task, budget, epochs))
     return result
@@ -413,7 +414,7 @@ def _summary(result: CampaignResult, task: Task, budget: int, epochs: int) -> di
     return {
         "method": result.method, "seed": result.seed, "task": task.name, "kind": task.kind,
         "budget": budget, "epochs": epochs, "evaluations": len(result.evaluations),
-        "status_counts": counts, "cache_hits": result.cache_hits,
+        "status_counts": counts, "cache_hits": result.cache_hits, **result.extra,
         "seconds": round(result.seconds, 2),
         "best": None if best is None else {
             "eval_id": best.eval_id, "config": best.config,

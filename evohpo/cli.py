@@ -112,6 +112,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(f"task: {task.describe()}")
     print(f"method: {args.method}  seed: {args.seed}  evaluations: {len(result.evaluations)}  "
           f"cache hits: {result.cache_hits}  seconds: {result.seconds:.1f}")
+    if result.extra.get("duplicates_avoided"):
+        print(f"children re-mutated because their network was already tried: "
+              f"{result.extra['duplicates_avoided']}")
     print(f"results: {result.csv}")
     if result.best is None:
         print("best: none (no evaluation finished cleanly; see the status and error columns)")

@@ -67,6 +67,7 @@ class GeneticSearch:
         self.population: list[Individual] = []
         self._pending: list[Individual] = []
         self._seen: set[str] = set()
+        self.duplicates_avoided = 0  # children re-mutated because their network was tried
         self.hall_of_fame = tools.HallOfFame(hall_of_fame)
         self.stats = tools.Statistics(lambda ind: ind.fitness.values[0])
         for fn in ("min", "mean", "max"):
@@ -116,6 +117,7 @@ class GeneticSearch:
             for _ in range(self.max_retries):
                 if config_key(self.space.decode(child)) not in self._seen:
                     break
+                self.duplicates_avoided += 1
                 self.space.mutate(child, self.rng, self.indpb)
             self._remember(child)
             batch.append(child)
@@ -158,6 +160,7 @@ class GeneticSearch:
             "population": [_dump(ind) for ind in self.population],
             "hall_of_fame": [_dump(ind) for ind in self.hall_of_fame],
             "seen": sorted(self._seen),
+            "duplicates_avoided": self.duplicates_avoided,
             "logbook": [
                 {k: v if isinstance(v, int) else json_float(float(v)) for k, v in rec.items()}
                 for rec in self.logbook
@@ -171,6 +174,7 @@ class GeneticSearch:
         self.hall_of_fame.clear()
         self.hall_of_fame.update([_load(d) for d in state["hall_of_fame"]])
         self._seen = set(state["seen"])
+        self.duplicates_avoided = int(state.get("duplicates_avoided", 0))
         self.logbook = tools.Logbook()
         self.logbook.header = ["gen", "nevals", "min", "mean", "max"]
         for rec in state["logbook"]:
