@@ -62,6 +62,29 @@ def _loky_died() -> tuple[type[BaseException], ...]:
     return (TerminatedWorkerError, BrokenProcessPool)
 
 
+def _loky_runner(workers: int, threads: int) -> Callable[[Any], Iterator[Any]]:
+    """Run jobs on loky's reusable executor and yield results as they finish.
+
+    joblib's ``Parallel`` runs n_jobs=1 in the calling process; evohpo always uses worker
+    processes, so that one evaluation's crash never takes the campaign down, TensorFlow never
+    starts in the caller, and n_jobs=1 and n_jobs=4 train in identically configured processes.
+    The executor (and its workers, TensorFlow already imported) is reused across batches and
+    campaigns; a broken one (a worker died) is replaced on the next call.
+    """
+    from concurrent.futures import as_completed
+
+    from joblib.externals.loky import get_reusable_executor
+
+    def run(jobs: Any) -> Iterator[Any]:
+        executor = get_reusable_executor(max_workers=workers, timeout=300,
+                                         env=limit_threads_env(threads))
+        futures = [executor.submit(fn, *args, **kwargs) for fn, args, kwargs in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+    return run
+
+
 def _restore_env(saved: dict[str, str | None]) -> None:
     for key, value in saved.items():
         if value is None:
@@ -109,11 +132,9 @@ def open_backend(
             tmp = Path(tempfile.mkdtemp(prefix="evohpo-task-"))
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
             tasks_mod.save(task, tmp / "task.npz")
-            par = stack.enter_context(
-                Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
-            )
-            yield Backend(name, par, delayed, TaskRef(str(tmp / "task.npz"), task.fingerprint()),
-                          _loky_died(), workers)
+            yield Backend(name, _loky_runner(workers, threads_per_worker), delayed,
+                          TaskRef(str(tmp / "task.npz"), task.fingerprint()), _loky_died(),
+                          workers)
         elif name == "threading":
             par = stack.enter_context(
                 Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")
