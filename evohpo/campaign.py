@@ -1,9 +1,10 @@
-"""The campaign loop: ask, evaluate in parallel with joblib, log, tell. The only joblib user.
+"""The campaign loop: ask, evaluate in parallel, log, tell.
 
 One loop drives every strategy, so methods compared at the same budget are compared fairly.
-Evaluations run in loky worker processes (also for n_jobs=1) that are started once and reused
-for the whole campaign; each limits TensorFlow's threads before TensorFlow starts and loads
-the task's data once from a file. Around that loop:
+Where evaluations run is :mod:`evohpo.backends` (the only other module that touches joblib):
+by default loky worker processes (also for n_jobs=1) that are started once and reused across
+batches and campaigns; each limits TensorFlow's threads before TensorFlow starts and loads the
+task's data once. Around that loop:
 
 * a network already evaluated in this campaign is not trained again (its row says ``cached``);
 * a checkpoint is written after every batch, so ``resume=True`` continues a killed campaign
