@@ -28,7 +28,7 @@ from . import checkpoint as ckpt_mod
 from . import results as results_mod
 from . import tasks as tasks_mod
 from .backends import BACKENDS, Backend, open_backend
-from .errors import EvohpoError
+from .errors import EvohpoError, check_n_jobs, check_whole
 from .fitness import eval_seed, evaluate, train_final
 from .space import Config, config_key, describe
 from .strategies.base import WORST, Evaluation, Proposal, Status, Strategy
@@ -100,11 +100,6 @@ def _check_out(out: Path, overwrite: bool) -> None:
         raise EvohpoError(
             f"cannot write to output folder {out} ({exc.strerror}); choose a writable folder"
         ) from None
-
-
-def _check_int(name: str, value: object, low: int, hint: str = "") -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise EvohpoError(f"{name} must be a whole number >= {low}{hint}, got {value!r}")
 
 
 class _Progress:
@@ -288,11 +283,10 @@ def run_campaign(
     """
     if isinstance(task, str):
         task = tasks_mod.get(task)
-    _check_int("budget", budget, 1)
-    _check_int("epochs", epochs, 1)
-    if n_jobs != -1:
-        _check_int("n_jobs", n_jobs, 1, " (or -1 for all cores)")
-    _check_int("threads_per_worker", threads_per_worker, 1)
+    check_whole("budget", budget, 1)
+    check_whole("epochs", epochs, 1)
+    check_n_jobs("n_jobs", n_jobs)
+    check_whole("threads_per_worker", threads_per_worker, 1)
     if time_limit is not None and not time_limit > 0:
         raise EvohpoError(f"time_limit must be > 0 seconds, got {time_limit!r}")
     if backend not in BACKENDS:

@@ -23,7 +23,7 @@ from typing import Any
 from . import analysis
 from . import results as results_mod
 from .cli_report import Report, write_report
-from .errors import EvohpoError
+from .errors import EvohpoError, check_n_jobs, check_whole
 from .space import SearchSpace
 from .strategies import METHODS
 
@@ -63,12 +63,6 @@ class Plan:
                     levels=self.levels)
 
 
-def _whole(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise EvohpoError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return value
-
-
 def make_plan(task: Any, space: SearchSpace | None = None, *, methods: tuple[str, ...] = METHODS,
               seeds: int = 5, budget: int = 60, epochs: int = 5, n_jobs: int = 1,
               population: int = 12, levels: int = 3, out: str | Path | None = None,
@@ -77,11 +71,10 @@ def make_plan(task: Any, space: SearchSpace | None = None, *, methods: tuple[str
     rather than after an hour of GA. ``task`` is a Task or a task name."""
     from . import tasks
 
-    budget = _whole("--budget", budget, 1)
-    seeds = _whole("--seeds", seeds, 1)
-    epochs = _whole("--epochs", epochs, 1)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise EvohpoError(f"--n-jobs must be >= 1 (or -1 for all cores), got {n_jobs!r}")
+    budget = check_whole("--budget", budget, 1)
+    seeds = check_whole("--seeds", seeds, 1)
+    epochs = check_whole("--epochs", epochs, 1)
+    check_n_jobs("--n-jobs", n_jobs)
     if isinstance(task, str):
         task = tasks.get(task)
     out = Path(out) if out is not None else Path(f"results/compare-{task.name}")

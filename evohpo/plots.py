@@ -142,9 +142,16 @@ def score_vs_learning_rate(frame: pd.DataFrame, path: str | os.PathLike,
                        color=cmap(i % 10), label=f"{opt} ({len(g)})")
         ax.set_xscale("log")
         _scatter_legend_outside(ax, "optimizer (n)")
-    ax.set_xlabel("learning rate (log scale)")
+    return _finish_log_scatter(fig, ax, "learning rate (log scale)", metric,
+                               f"{metric.column} vs learning rate", path)
+
+
+def _finish_log_scatter(fig, ax, xlabel: str, metric: Metric, title: str,
+                        path: str | os.PathLike) -> Path:
+    """Labels, title and major/minor grid shared by the two log-x scatter plots, then save."""
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(metric.axis_label)
-    ax.set_title(f"{metric.column} vs learning rate")
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.grid(alpha=0.12, which="minor")
     return _save(fig, path)
@@ -167,12 +174,8 @@ def score_vs_params(frame: pd.DataFrame, path: str | os.PathLike,
                        label=f"{m} ({len(g)})")
         ax.set_xscale("log")
         _scatter_legend_outside(ax, "method (n)")
-    ax.set_xlabel("trainable parameters (log scale)")
-    ax.set_ylabel(metric.axis_label)
-    ax.set_title(f"{metric.column} vs network size")
-    ax.grid(alpha=0.3)
-    ax.grid(alpha=0.12, which="minor")
-    return _save(fig, path)
+    return _finish_log_scatter(fig, ax, "trainable parameters (log scale)", metric,
+                               f"{metric.column} vs network size", path)
 
 
 def plot_all(frame: pd.DataFrame, out: str | os.PathLike,
