@@ -3,14 +3,17 @@
 Importing evohpo does not import TensorFlow: only the processes that train do.
 """
 
-from . import tasks
+from . import presets, tasks
 from .campaign import Best, CampaignResult, run_campaign
 from .errors import EvohpoError
-from .space import SearchSpace
+from .model import ModelSpec
+from .objectives import Objective
+from .space import Bool, Choice, Fixed, Float, Int, Repeat, Space
 from .strategies import GeneticSearch, GridSearch, RandomSearch
 
 __all__ = [
-    "Best", "CampaignResult", "EvohpoError", "GeneticSearch", "GridSearch", "RandomSearch",
-    "SearchSpace", "run_campaign", "tasks",
+    "Best", "Bool", "CampaignResult", "Choice", "EvohpoError", "Fixed", "Float", "GeneticSearch",
+    "GridSearch", "Int", "ModelSpec", "Objective", "RandomSearch", "Repeat", "Space", "presets",
+    "run_campaign", "tasks",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from . import tasks as tasks_mod
+from .engines.base import TaskRef
 from .errors import EvohpoError
-from .fitness import TaskRef
 from .runtime import limit_threads_env
 from .tasks import Task
 

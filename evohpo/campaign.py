@@ -3,19 +3,21 @@
 One loop drives every strategy, so methods compared at the same budget are compared fairly.
 Where evaluations run is :mod:`evohpo.backends` (the only other module that touches joblib):
 by default loky worker processes (also for n_jobs=1) that are started once and reused across
-batches and campaigns; each limits TensorFlow's threads before TensorFlow starts and loads the
-task's data once. Around that loop:
+batches and campaigns. Around the loop, each step a named function:
 
-* a network already evaluated in this campaign is not trained again (its row says ``cached``);
-* a checkpoint is written after every batch, so ``resume=True`` continues a killed campaign
-  and ends with the same CSV an uninterrupted run writes (timing and worker columns aside);
-* an evaluation that raises, diverges, runs over ``time_limit`` or kills its worker process
-  becomes a row with a status and an error; the campaign goes on.
+* ``_prepare``: check the settings, resolve the model, objective and task;
+* ``_start_fresh`` / ``_resume``: the output folder and its CSV (a resume reads the checkpoint
+  and reuses rows written after it, so a killed campaign ends with the CSV an uninterrupted
+  run writes, timing and worker columns aside);
+* ``_Loop``: one ask/evaluate/tell round at a time; a network already evaluated in this
+  campaign is not trained again (its row says ``cached``); an evaluation that raises, diverges,
+  runs over ``time_limit`` or kills its worker becomes a row with a status and the campaign
+  goes on;
+* ``_final_model``: retrain the best network, score it on test, save it; ``_summary``.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -25,13 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt_mod
+from . import objectives
 from . import results as results_mod
 from . import tasks as tasks_mod
 from .backends import BACKENDS, Backend, open_backend
+from .engines.base import Job, Setup, eval_seed
+from .engines.single import evaluate, train_final
 from .errors import EvohpoError, check_n_jobs, check_whole
-from .fitness import eval_seed, evaluate, train_final
-from .space import Config, config_key, describe
-from .strategies.base import WORST, Evaluation, Proposal, Status, Strategy
+from .model import ModelSpec
+from .objectives import Objective
+from .presets import MLP
+from .space import Config, Space, config_key, describe
+from .strategies.base import Evaluation, Proposal, Status, Strategy
 from .tasks import Task
 
 # Outcomes that training the same network again would repeat (timeouts and crashes might not).
@@ -40,22 +47,49 @@ CACHEABLE = (Status.OK, Status.DIVERGED, Status.FAILED)
 
 @dataclass(frozen=True)
 class Best:
-    """The chosen network: its config, the validation score that chose it, its test score."""
+    """The chosen network: its config, the validation scores that chose it, its test scores."""
 
     config: Config
     eval_id: int
-    val_accuracy: float | None
-    val_loss: float | None
-    test_accuracy: float | None
-    test_loss: float | None
+    objective: Objective
+    scores: dict[str, float]
+    test_scores: dict[str, float]
     model_path: str | None
+    error: str = ""
+
+    @property
+    def value(self) -> float | None:
+        return self.scores.get(self.objective.name)
+
+    @property
+    def test_value(self) -> float | None:
+        """The objective's metric on the test split (``val_x`` -> ``test_x``), if it has one."""
+        name = self.objective.name
+        return self.test_scores.get("test_" + name.removeprefix("val_")) if name.startswith(
+            "val_") else None
+
+    @property
+    def val_accuracy(self) -> float | None:
+        return self.scores.get("val_accuracy")
+
+    @property
+    def val_loss(self) -> float | None:
+        return self.scores.get("val_loss")
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.test_scores.get("test_accuracy")
+
+    @property
+    def test_loss(self) -> float | None:
+        return self.test_scores.get("test_loss")
 
     def __str__(self) -> str:
-        if self.val_accuracy is not None:
-            score = f"val_accuracy={self.val_accuracy:.4f} test_accuracy={self.test_accuracy:.4f}"
-        else:
-            score = f"val_loss={self.val_loss:.4f} test_loss={self.test_loss:.4f}"
-        return f"eval {self.eval_id}: {describe(self.config)} | {score}"
+        name = self.objective.name
+        text = f"eval {self.eval_id}: {describe(self.config)} | {name}={self.value:.4f}"
+        if self.test_value is not None:
+            text += f" test_{name.removeprefix('val_')}={self.test_value:.4f}"
+        return text
 
 
 @dataclass
@@ -76,12 +110,41 @@ class CampaignResult:
         return results_mod.read(self.csv)
 
 
-def _estimated_cost(config: Config, task: Task) -> float:
-    """Rough training cost, used only to start the longest jobs first (less idle at a barrier)."""
-    widths = [task.n_features, *config["units"]]
-    weights = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-    steps = math.ceil(len(task.y_train) / int(config["batch_size"]))
-    return steps * (1.0 + weights / 20_000)
+@dataclass(frozen=True)
+class _Plan:
+    """Everything fixed before the first evaluation: checked once, used by every step."""
+
+    strategy: Strategy
+    space: Space
+    task: Task
+    setup: Setup
+    objective: Objective
+    out: Path
+    method: str
+    seed: int
+    budget: int
+    epochs: int
+    time_limit: float | None
+
+    def checkpoint(self, n_evals: int, finished: bool = False) -> None:
+        results_mod.write_json(self.out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
+            method=self.method, seed=self.seed, task=self.task.name,
+            fingerprint=self.task.fingerprint(), epochs=self.epochs, budget=self.budget,
+            n_evals=n_evals, strategy_state=self.strategy.state_dict(), space=self.space,
+            objective=self.objective, model=self.setup.model.name, finished=finished,
+        ))
+
+
+def as_model_spec(model: ModelSpec | Callable | None, fit: Callable | None = None) -> ModelSpec:
+    """``model=`` as users pass it: None (the MLP preset), a build function, or a ModelSpec."""
+    if model is None:
+        if fit is not None:
+            raise EvohpoError("fit= goes with your own model=; the MLP preset has its own")
+        return MLP
+    if isinstance(model, ModelSpec):
+        return model if fit is None else replace(model, fit=fit)
+    name = getattr(model, "__name__", "custom")
+    return ModelSpec(build=model, fit=fit, name=name)
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -105,8 +168,8 @@ def _check_out(out: Path, overwrite: bool) -> None:
 class _Progress:
     """One line per batch on stderr: best, mean, evaluations done, rate and ETA."""
 
-    def __init__(self, method: str, budget: int, metric: str, enabled: bool) -> None:
-        self.method, self.budget, self.metric, self.enabled = method, budget, metric, enabled
+    def __init__(self, method: str, budget: int, objective: Objective, enabled: bool) -> None:
+        self.method, self.budget, self.objective, self.enabled = method, budget, objective, enabled
         self.start = time.perf_counter()
         self.best: float | None = None
         self.done_at_start = 0
@@ -114,21 +177,19 @@ class _Progress:
     def update(self, generation: int, done: int, batch: list[Evaluation]) -> None:
         if not self.enabled:
             return
-        scores = [_user_score(e) for e in batch if e.ok]
-        lower_better = self.metric == "val_loss"
-        if scores:
-            top = min(scores) if lower_better else max(scores)
-            if self.best is None or (top < self.best if lower_better else top > self.best):
-                self.best = top
+        values = [e.objective for e in batch if e.ok]
+        if values and (self.best is None or min(values) < self.best):
+            self.best = min(values)
+        natural = self.objective.natural
         elapsed = time.perf_counter() - self.start
         new = done - self.done_at_start
         rate = new / elapsed * 60 if elapsed > 0 else 0.0
         eta = (self.budget - done) / (new / elapsed) if new else 0.0
-        mean = f"{sum(scores) / len(scores):.4f}" if scores else "n/a"
-        best = f"{self.best:.4f}" if self.best is not None else "n/a"
+        mean = f"{natural(sum(values) / len(values)):.4g}" if values else "n/a"
+        best = f"{natural(self.best):.4g}" if self.best is not None else "n/a"
         print(
             f"[{self.method}] gen {generation:>3}  evals {done:>4}/{self.budget}  "
-            f"best {self.metric} {best}  batch mean {mean}  {rate:5.1f} evals/min  "
+            f"best {self.objective.name} {best}  batch mean {mean}  {rate:5.1f} evals/min  "
             f"ETA {_fmt_seconds(eta)}",
             file=sys.stderr, flush=True,
         )
@@ -139,19 +200,16 @@ def _fmt_seconds(s: float) -> str:
     return f"{m}m{sec:02d}s"
 
 
-def _user_score(ev: Evaluation) -> float:
-    return ev.val_accuracy if ev.val_accuracy is not None else ev.val_loss
-
-
 def _from_cache(hit: Evaluation, eval_id: int, generation: int) -> Evaluation:
     """A row for a network already trained in this campaign: same scores, no training."""
     return replace(hit, eval_id=eval_id, generation=generation, cached=True, train_seconds=0.0,
                    worker="cache")
 
 
-def _crashed(eval_id: int, prop: Proposal, exc: BaseException) -> Evaluation:
+def _crashed(job: Job, exc: BaseException) -> Evaluation:
     return Evaluation(
-        eval_id, prop.generation, prop.config, Status.CRASHED, WORST, worker="crashed",
+        eval_id=job.eval_id, generation=job.generation, config=job.config,
+        status=Status.CRASHED, worker="crashed",
         error=f"worker process died (killed or out of memory): {type(exc).__name__}",
     )
 
@@ -160,13 +218,10 @@ def _crashed(eval_id: int, prop: Proposal, exc: BaseException) -> Evaluation:
 class _Loop:
     """The state of one running campaign; ``batch`` does one ask/evaluate/tell round."""
 
+    plan: _Plan
     backend: Backend
-    evaluator: Callable[..., Evaluation]
-    task: Task
+    evaluator: Callable[[Job, Setup], Evaluation]
     log: results_mod.ResultsLog
-    seed: int
-    epochs: int
-    time_limit: float | None
     row_kw: dict[str, Any]
     evaluations: list[Evaluation] = field(default_factory=list)
     cache: dict[str, Evaluation] = field(default_factory=dict)
@@ -179,10 +234,14 @@ class _Loop:
         if not ev.cached and ev.status in CACHEABLE:
             self.cache.setdefault(config_key(ev.config), ev)
 
+    def job(self, eval_id: int, prop: Proposal) -> Job:
+        return Job(prop.config, eval_id, prop.generation, eval_seed(self.plan.seed, eval_id),
+                   self.plan.epochs, self.plan.time_limit)
+
     def batch(self, proposals: list[Proposal]) -> list[Evaluation]:
         first_id = len(self.evaluations)
         done: dict[int, Evaluation] = {}
-        todo: list[tuple[int, Proposal]] = []
+        todo: list[Job] = []
         repeats: list[tuple[int, Proposal]] = []  # same network as an earlier one in this batch
         in_batch: dict[str, int] = {}  # network -> eval_id that trains it
         for i, prop in enumerate(proposals):
@@ -198,8 +257,10 @@ class _Loop:
                 repeats.append((eval_id, prop))
             else:
                 in_batch[key] = eval_id
-                todo.append((eval_id, prop))
-        todo.sort(key=lambda item: -_estimated_cost(item[1].config, self.task))
+                todo.append(self.job(eval_id, prop))
+        cost = self.plan.setup.model.cost
+        if cost is not None:  # longest first: less idle time at the batch's barrier
+            todo.sort(key=lambda j: -cost(j.config, self.plan.task))
         for ev in self._train(todo):
             done[ev.eval_id] = ev
             self.write(ev)
@@ -220,17 +281,11 @@ class _Loop:
             )
         return ev
 
-    def _jobs(self, items: list[tuple[int, Proposal]]):
-        return (
-            self.backend.delayed(self.evaluator)(
-                prop.config, self.backend.task_arg, eval_id=eval_id, generation=prop.generation,
-                seed=eval_seed(self.seed, eval_id), epochs=self.epochs,
-                time_limit=self.time_limit,
-            )
-            for eval_id, prop in items
-        )
+    def _jobs(self, jobs: list[Job]):
+        setup = replace(self.plan.setup, task=self.backend.task_arg)
+        return (self.backend.delayed(self.evaluator)(job, setup) for job in jobs)
 
-    def _train(self, todo: list[tuple[int, Proposal]]):
+    def _train(self, todo: list[Job]):
         """Yield evaluations as they finish. If a worker dies, the ones that did not come back
         are retried one at a time, so the network that kills its worker is found and recorded
         as crashed while the others still get their real scores."""
@@ -243,12 +298,108 @@ class _Loop:
             return
         except died:
             pass
-        for item in [t for t in todo if t[0] not in finished]:
+        for job in [j for j in todo if j.eval_id not in finished]:
             try:
-                (ev,) = list(self.backend.run(self._jobs([item])))
+                (ev,) = list(self.backend.run(self._jobs([job])))
             except died as exc:
-                ev = _crashed(item[0], item[1], exc)
+                ev = _crashed(job, exc)
             yield ev
+
+
+def _check_first_batch(batch: list[Evaluation], csv: Path) -> None:
+    """A build function or objective that fails for every network is the user's bug, not data:
+    stop after the first batch (its rows are kept) with the error, instead of burning the
+    budget on it."""
+    errors = {e.error for e in batch}
+    if batch and all(e.status == Status.FAILED for e in batch) and len(errors) == 1:
+        raise EvohpoError(f"every evaluation of the first batch failed with: {errors.pop()} "
+                          f"(rows in {csv}); fix that and start again with --overwrite")
+
+
+def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objective: Any, *,
+             budget: int, epochs: int, n_jobs: int, out: Any, seed: int | None,
+             time_limit: float | None, backend: str, threads_per_worker: int) -> _Plan:
+    """Check every setting before anything starts, so a typo fails in a second."""
+    if isinstance(task, str):
+        task = tasks_mod.get(task)
+    check_whole("budget", budget, 1)
+    check_whole("epochs", epochs, 1)
+    check_n_jobs("n_jobs", n_jobs)
+    check_whole("threads_per_worker", threads_per_worker, 1)
+    if time_limit is not None and not time_limit > 0:
+        raise EvohpoError(f"time_limit must be > 0 seconds, got {time_limit!r}")
+    if backend not in BACKENDS:
+        raise EvohpoError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
+    space = getattr(strategy, "space", None)
+    if not isinstance(space, Space):
+        raise EvohpoError(f"strategy {type(strategy).__name__} has no search space (.space); "
+                          "run_campaign runs strategies over a Space")
+    spec = as_model_spec(model, fit)
+    obj = objectives.resolve(objective, task.kind)
+    return _Plan(strategy, space, task, Setup(task, spec, obj), obj, Path(out), strategy.name,
+                 int(strategy.seed if seed is None else seed), budget, epochs, time_limit)
+
+
+def _start_fresh(plan: _Plan, overwrite: bool) -> results_mod.ResultsLog:
+    header = results_mod.columns(plan.space, plan.objective)
+    _check_out(plan.out, overwrite)
+    log = results_mod.ResultsLog.create(plan.out / results_mod.CSV_NAME, header)
+    for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME):
+        (plan.out / name).unlink(missing_ok=True)
+    return log
+
+
+@dataclass
+class _Resumed:
+    log: results_mod.ResultsLog
+    prior: list[Evaluation]
+    replay: dict[int, Evaluation]
+    campaign: str | None
+
+
+def _resume(plan: _Plan) -> _Resumed:
+    """Load the checkpoint into the strategy; split the CSV into rows before it (done) and
+    after it (to reuse when the strategy proposes them again)."""
+    out, csv_path = plan.out, plan.out / results_mod.CSV_NAME
+    state = ckpt_mod.load(out)
+    ckpt_mod.check_compatible(state, method=plan.method, seed=plan.seed,
+                              fingerprint=plan.task.fingerprint(), epochs=plan.epochs,
+                              space=plan.space, objective=plan.objective, out=out)
+    if not csv_path.is_file():
+        raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
+    plan.strategy.load_state_dict(state["strategy"])
+    results_mod.repair(csv_path)  # a torn last line from a kill mid-write
+    header, rows = results_mod.read_rows(csv_path)
+    results_mod.check_header(csv_path, header)
+    evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), objective=plan.objective)
+           for r in rows]
+    n_done = int(state["n_evals"])
+    prior = sorted((e for e in evs if e.eval_id < n_done), key=lambda e: e.eval_id)
+    if [e.eval_id for e in prior] != list(range(n_done)):
+        raise EvohpoError(
+            f"cannot resume {out}: {csv_path.name} lacks rows the checkpoint counts "
+            f"({len(prior)} of {n_done}); start again with --overwrite"
+        )
+    campaign = rows[0][header.index("campaign")] if rows else None
+    return _Resumed(results_mod.ResultsLog(csv_path, header), prior,
+                    {e.eval_id: e for e in evs if e.eval_id >= n_done}, campaign)
+
+
+def _run_loop(plan: _Plan, loop: _Loop, bar: _Progress) -> None:
+    """Ask, evaluate, tell and checkpoint until the budget is spent or the strategy is done."""
+    strategy = plan.strategy
+    while len(loop.evaluations) < plan.budget and not strategy.done:
+        proposals = strategy.ask(plan.budget - len(loop.evaluations))
+        if not proposals:
+            break
+        first = not loop.evaluations
+        batch = loop.batch(proposals)
+        if first:
+            _check_first_batch(batch, loop.log.path)
+        strategy.tell(batch)
+        loop.evaluations.extend(batch)
+        plan.checkpoint(len(loop.evaluations))
+        bar.update(proposals[0].generation, len(loop.evaluations), batch)
 
 
 def run_campaign(
@@ -256,6 +407,9 @@ def run_campaign(
     task: Task | str,
     *,
     budget: int,
+    model: ModelSpec | Callable | None = None,
+    objective: str | Objective | None = None,
+    fit: Callable | None = None,
     epochs: int = 5,
     n_jobs: int = 1,
     out: str | os.PathLike = "results/run",
@@ -269,118 +423,61 @@ def run_campaign(
     threads_per_worker: int = 1,
     save_best: bool = True,
     progress: bool = True,
-    evaluator: Callable[..., Evaluation] = evaluate,
+    evaluator: Callable[[Job, Setup], Evaluation] = evaluate,
 ) -> CampaignResult:
     """Run ``strategy`` on ``task`` for exactly ``budget`` evaluations (fewer only if the
     strategy runs out of proposals) and write ``out/results.csv``, ``out/checkpoint.json``,
     ``out/best.json`` and ``out/best.keras``.
 
+    ``model`` is a build function ``(config, task) -> compiled keras.Model`` (or a
+    :class:`~evohpo.model.ModelSpec`; default: the MLP preset) and ``fit`` an optional hook
+    ``(config, task) -> dict`` of extra ``model.fit`` arguments. ``objective`` is a metric name
+    with an optional direction (``"val_auc:max"``) or an :class:`~evohpo.objectives.Objective`;
+    default validation accuracy (validation loss for regression).
+
     The same seed gives the same CSV (timing and worker columns aside) for any ``n_jobs``, and
     ``resume=True`` after a kill gives the CSV of a run that was never interrupted.
     ``backend`` is loky (default), threading, dask or ray (see :mod:`evohpo.backends`);
     ``scheduler`` is the address of an existing Dask scheduler or Ray cluster.
-    ``evaluator`` replaces :func:`evohpo.fitness.evaluate` (same signature) for custom training.
+    ``evaluator`` replaces :func:`evohpo.engines.single.evaluate` (same signature).
     """
-    if isinstance(task, str):
-        task = tasks_mod.get(task)
-    check_whole("budget", budget, 1)
-    check_whole("epochs", epochs, 1)
-    check_n_jobs("n_jobs", n_jobs)
-    check_whole("threads_per_worker", threads_per_worker, 1)
-    if time_limit is not None and not time_limit > 0:
-        raise EvohpoError(f"time_limit must be > 0 seconds, got {time_limit!r}")
-    if backend not in BACKENDS:
-        raise EvohpoError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
     if resume and overwrite:
         raise EvohpoError("resume and overwrite exclude each other; pass one of them")
-    out = Path(out)
-    seed = int(getattr(strategy, "seed", 0) if seed is None else seed)
-    method = strategy.name
-    space = getattr(strategy, "space", None)
-    max_layers = space.max_layers if space is not None else 1
-    csv_path = out / results_mod.CSV_NAME
-    fingerprint = task.fingerprint()
-    prior: list[Evaluation] = []
-    replay: dict[int, Evaluation] = {}
+    plan = _prepare(strategy, task, model, fit, objective, budget=budget, epochs=epochs,
+                    n_jobs=n_jobs, out=out, seed=seed, time_limit=time_limit, backend=backend,
+                    threads_per_worker=threads_per_worker)
     if resume:
-        state = ckpt_mod.load(out)
-        ckpt_mod.check_compatible(state, method=method, seed=seed, fingerprint=fingerprint,
-                                  epochs=epochs, out=out)
-        if not csv_path.is_file():
-            raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
-        if state["strategy"] is None or not hasattr(strategy, "load_state_dict"):
-            raise EvohpoError(
-                f"cannot resume {out}: strategy {method!r} keeps no state_dict(); "
-                "give it state_dict()/load_state_dict() or start again with --overwrite"
-            )
-        strategy.load_state_dict(state["strategy"])
-        results_mod.repair(csv_path)  # a torn last line from a kill mid-write
-        header, rows = results_mod.read_rows(csv_path)
-        results_mod.check_header(csv_path, header)
-        evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), kind=task.kind) for r in rows]
-        n_done = int(state["n_evals"])
-        prior = sorted((e for e in evs if e.eval_id < n_done), key=lambda e: e.eval_id)
-        replay = {e.eval_id: e for e in evs if e.eval_id >= n_done}
-        if [e.eval_id for e in prior] != list(range(n_done)):
-            raise EvohpoError(
-                f"cannot resume {out}: {csv_path.name} lacks rows the checkpoint counts "
-                f"({len(prior)} of {n_done}); start again with --overwrite"
-            )
-        log = results_mod.ResultsLog(csv_path, header)
-        if campaign is None and rows:
-            campaign = rows[0][header.index("campaign")]
+        state = _resume(plan)
     else:
-        _check_out(out, overwrite)
-        log = results_mod.ResultsLog.create(csv_path, results_mod.columns(max_layers))
-        for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME):
-            (out / name).unlink(missing_ok=True)
-    campaign = campaign or out.name
-
-    def save_checkpoint(n_evals: int, finished: bool = False) -> None:
-        results_mod.write_json(out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
-            method=method, seed=seed, task=task.name, fingerprint=fingerprint, epochs=epochs,
-            budget=budget, n_evals=n_evals,
-            strategy_state=strategy.state_dict() if hasattr(strategy, "state_dict") else None,
-            finished=finished,
-        ))
-
+        state = _Resumed(_start_fresh(plan, overwrite), [], {}, None)
+    row_kw = {"campaign": campaign or state.campaign or plan.out.name, "method": plan.method,
+              "seed": plan.seed, "space": plan.space, "objective": plan.objective}
     started = time.perf_counter()
-    bar = _Progress(method, budget, task.metric, progress)
-    bar.done_at_start = len(prior)
-    with open_backend(backend, n_jobs, task, scheduler=scheduler,
+    bar = _Progress(plan.method, budget, plan.objective, progress)
+    bar.done_at_start = len(state.prior)
+    with open_backend(backend, n_jobs, plan.task, scheduler=scheduler,
                       threads_per_worker=threads_per_worker) as workers:
-        loop = _Loop(
-            workers, evaluator, task, log, seed, epochs, time_limit,
-            {"campaign": campaign, "method": method, "seed": seed, "max_layers": max_layers},
-            evaluations=prior, replay=replay,
-        )
-        for ev in prior:
+        loop = _Loop(plan, workers, evaluator, state.log, row_kw, evaluations=state.prior,
+                     replay=state.replay)
+        for ev in state.prior:
             loop.remember(ev)
         if not resume:
-            save_checkpoint(0)
-        while len(loop.evaluations) < budget and not strategy.done:
-            proposals = strategy.ask(budget - len(loop.evaluations))
-            if not proposals:
-                break
-            batch = loop.batch(proposals)
-            strategy.tell(batch)
-            loop.evaluations.extend(batch)
-            save_checkpoint(len(loop.evaluations))
-            bar.update(proposals[0].generation, len(loop.evaluations), batch)
-        log.finalize()
-        save_checkpoint(len(loop.evaluations), finished=True)
-        best = _final_model(workers, loop.evaluations, seed, epochs, out) if save_best else None
+            plan.checkpoint(0)
+        _run_loop(plan, loop, bar)
+        state.log.finalize()
+        plan.checkpoint(len(loop.evaluations), finished=True)
+        best = _final_model(plan, workers, loop.evaluations) if save_best else None
     evaluations = loop.evaluations
     result = CampaignResult(
-        out, log.path, method, seed, evaluations, best, time.perf_counter() - started,
-        sum(e.cached for e in evaluations),
+        plan.out, state.log.path, plan.method, plan.seed, evaluations, best,
+        time.perf_counter() - started, sum(e.cached for e in evaluations),
         {"duplicates_avoided": getattr(strategy, "duplicates_avoided", None)},
     )
-    results_mod.write_json(out / results_mod.BEST_NAME, _summary(result, task, budget, epochs))
+    results_mod.write_json(plan.out / results_mod.BEST_NAME, _summary(result, plan))
     return result
 
 
-def _final_model(workers: Backend, evaluations, seed, epochs, out) -> Best | None:
+def _final_model(plan: _Plan, workers: Backend, evaluations: list[Evaluation]) -> Best | None:
     """Retrain the best evaluation with its own seed, score it on test, save it as .keras."""
     ok = [e for e in evaluations if e.ok]
     if not ok:
@@ -389,32 +486,31 @@ def _final_model(workers: Backend, evaluations, seed, epochs, out) -> Best | Non
     source = chosen
     if chosen.cached:  # the seed that produced the score is the original evaluation's
         source = next(e for e in evaluations if not e.cached and e.config == chosen.config)
-    path = str(out / results_mod.BEST_MODEL_NAME)
-    job = workers.delayed(train_final)(
-        chosen.config, workers.task_arg, seed=eval_seed(seed, source.eval_id), epochs=epochs,
-        save_to=path,
-    )
-    (scores,) = list(workers.run([job]))
-    return Best(
-        chosen.config, chosen.eval_id, chosen.val_accuracy, chosen.val_loss,
-        scores["test_accuracy"], scores["test_loss"], path,
-    )
+    path = str(plan.out / results_mod.BEST_MODEL_NAME)
+    job = Job(chosen.config, source.eval_id, chosen.generation,
+              eval_seed(plan.seed, source.eval_id), plan.epochs)
+    setup = replace(plan.setup, task=workers.task_arg)
+    (scores,) = list(workers.run([workers.delayed(train_final)(job, setup, path)]))
+    return Best(chosen.config, chosen.eval_id, plan.objective, dict(chosen.scores),
+                scores["test"], scores["saved_to"], scores["error"])
 
 
-def _summary(result: CampaignResult, task: Task, budget: int, epochs: int) -> dict:
+def _summary(result: CampaignResult, plan: _Plan) -> dict:
     counts: dict[str, int] = {}
     for e in result.evaluations:
         counts[str(e.status)] = counts.get(str(e.status), 0) + 1
     best = result.best
     return {
-        "method": result.method, "seed": result.seed, "task": task.name, "kind": task.kind,
-        "budget": budget, "epochs": epochs, "evaluations": len(result.evaluations),
+        "method": result.method, "seed": result.seed, "task": plan.task.name,
+        "kind": plan.task.kind, "objective": plan.objective.spec, "model": plan.setup.model.name,
+        "budget": plan.budget, "epochs": plan.epochs, "evaluations": len(result.evaluations),
         "status_counts": counts, "cache_hits": result.cache_hits, **result.extra,
         "seconds": round(result.seconds, 2),
         "best": None if best is None else {
-            "eval_id": best.eval_id, "config": best.config,
-            "val_accuracy": best.val_accuracy, "val_loss": best.val_loss,
-            "test_accuracy": best.test_accuracy, "test_loss": best.test_loss,
-            "model_path": best.model_path,
+            "eval_id": best.eval_id, "config": best.config, "scores": best.scores,
+            "test": best.test_scores, "val_accuracy": best.val_accuracy,
+            "val_loss": best.val_loss, "test_accuracy": best.test_accuracy,
+            "test_loss": best.test_loss, "model_path": best.model_path,
+            "model_error": best.error or None,
         },
     }

@@ -10,23 +10,27 @@ instead of training again. That is why a resumed CSV equals an uninterrupted one
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from .errors import EvohpoError
+from .objectives import Objective
+from .results import metric_columns
+from .space import Space
 from .strategies.base import WORST, Evaluation, Status
 
 CHECKPOINT_NAME = "checkpoint.json"
-VERSION = 1
+VERSION = 2  # 2: typed spaces (the space and objective are stored and checked)
 
 
 def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, budget: int,
-          n_evals: int, strategy_state: dict[str, Any], finished: bool = False) -> dict:
+          n_evals: int, strategy_state: dict[str, Any], space: Space, objective: Objective,
+          model: str, finished: bool = False) -> dict:
     return {
         "evohpo_checkpoint": VERSION, "method": method, "seed": seed, "task": task,
         "task_fingerprint": fingerprint, "epochs": epochs, "budget": budget,
         "n_evals": n_evals, "finished": finished, "strategy": strategy_state,
+        "space": space.to_json(), "objective": objective.spec, "model": model,
     }
 
 
@@ -43,7 +47,8 @@ def load(out: Path) -> dict:
         raise EvohpoError(
             f"corrupted checkpoint {path} ({exc}); start again with --overwrite"
         ) from None
-    needed = ("method", "seed", "task_fingerprint", "epochs", "n_evals", "strategy")
+    needed = ("method", "seed", "task_fingerprint", "epochs", "n_evals", "strategy", "space",
+              "objective")
     if not isinstance(data, dict) or data.get("evohpo_checkpoint") != VERSION or any(
         k not in data for k in needed
     ):
@@ -55,9 +60,15 @@ def load(out: Path) -> dict:
 
 
 def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, epochs: int,
-                     out: Path) -> None:
+                     space: Space, objective: Objective, out: Path) -> None:
     """Resuming with other settings would silently mix two campaigns: refuse, naming the fix."""
-    for name, now in (("method", method), ("seed", seed), ("epochs", epochs)):
+    if ckpt["space"] != space.to_json():
+        raise EvohpoError(
+            f"cannot resume {out}: it was run with another search space; pass the same space "
+            "(and the same space flags) or start a new campaign"
+        )
+    for name, now in (("method", method), ("seed", seed), ("epochs", epochs),
+                      ("objective", objective.spec)):
         if ckpt[name] != now:
             raise EvohpoError(
                 f"cannot resume {out}: it was run with {name}={ckpt[name]!r}, not {now!r}; "
@@ -73,29 +84,23 @@ def _num(text: str | None) -> float | None:
     return None if text in (None, "") else float(text)
 
 
-def evaluation_from_row(row: dict[str, str], *, kind: str) -> Evaluation:
+def evaluation_from_row(row: dict[str, str], *, objective: Objective) -> Evaluation:
     """Rebuild an Evaluation from its CSV row (the inverse of ``results.row``)."""
-    n = int(row["n_layers"])
-    config = {
-        "n_layers": n,
-        "units": [int(row[f"units_{i}"]) for i in range(1, n + 1)],
-        "activations": [row[f"activation_{i}"] for i in range(1, n + 1)],
-        "optimizer": row["optimizer"],
-        "learning_rate": float(row["learning_rate"]),
-        "batch_size": int(row["batch_size"]),
-    }
+    try:
+        config = json.loads(row["config"])
+    except (KeyError, json.JSONDecodeError):
+        raise EvohpoError(f"row {row.get('eval_id')} has no readable config column; "
+                          "start again with --overwrite") from None
     status = Status(row["status"])
-    acc, loss = _num(row.get("val_accuracy")), _num(row.get("val_loss"))
-    if status != Status.OK:
-        objective = WORST
-    elif kind == "regression":
-        objective = loss if loss is not None else math.inf
-    else:
-        objective = -acc if acc is not None else math.inf
+    scores = {c: v for c in metric_columns(objective) if (v := _num(row.get(c))) is not None}
     params = row.get("params")
+    if params:
+        scores["params"] = float(params)
+    ok = status == Status.OK
     return Evaluation(
-        int(row["eval_id"]), int(row["generation"]), config, status, objective, acc, loss,
-        int(params) if params else None, int(row["epochs"] or 0),
-        float(row["train_seconds"] or 0.0), row["worker"], row["error"],
-        row["cached"] == "true",
+        eval_id=int(row["eval_id"]), generation=int(row["generation"]), config=config,
+        status=status, objective=objective.minimised(scores.get(objective.name)) if ok else WORST,
+        scores=scores, params=int(params) if params else None, epochs=int(row["epochs"] or 0),
+        train_seconds=float(row["train_seconds"] or 0.0), worker=row["worker"],
+        error=row["error"], cached=row["cached"] == "true",
     )

@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .errors import EvohpoError
-from .space import SearchSpace
+from .space import Space
 
 # cli_<name>.py modules, each adding one subcommand
 COMMAND_MODULES: tuple[str, ...] = ("compare", "report", "weights")
@@ -42,27 +43,86 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
+MLP_FLAGS = ("layers", "units", "activations", "optimizers", "learning_rate", "batch_sizes",
+             "dropout", "initializers", "batch_norm", "momentum", "nesterov", "weight_decay",
+             "patience", "lr_schedules")
+
+
 def add_space_args(p: argparse.ArgumentParser) -> None:
-    d = SearchSpace()
-    g = p.add_argument_group("search space")
-    g.add_argument("--layers", type=_ints, default=d.layers, metavar="MIN,MAX",
+    g = p.add_argument_group("search space of the built-in MLP (ignored with --model)")
+    g.add_argument("--layers", type=_ints, metavar="MIN,MAX",
                    help="hidden layers (default 1,4)")
-    g.add_argument("--units", type=_ints, default=d.units, metavar="MIN,MAX",
+    g.add_argument("--units", type=_ints, metavar="MIN,MAX",
                    help="width of each layer, sampled on a log scale (default 4,512)")
-    g.add_argument("--activations", type=_names, default=d.activations, metavar="A,B,...")
-    g.add_argument("--optimizers", type=_names, default=d.optimizers, metavar="A,B,...")
-    g.add_argument("--learning-rate", type=_floats, default=d.learning_rate, metavar="MIN,MAX",
+    g.add_argument("--activations", type=_names, metavar="A,B,...")
+    g.add_argument("--optimizers", type=_names, metavar="A,B,...")
+    g.add_argument("--learning-rate", type=_floats, metavar="MIN,MAX",
                    help="sampled on a log scale (default 1e-4,1e-1)")
-    g.add_argument("--batch-sizes", type=_ints, default=None, metavar="A,B,...",
+    g.add_argument("--batch-sizes", type=_ints, metavar="A,B,...",
                    help="make batch size a gene with these choices (default: fixed 32)")
+    g.add_argument("--dropout", type=_floats, metavar="MIN,MAX",
+                   help="tune a dropout rate after every hidden layer, e.g. 0,0.5")
+    g.add_argument("--initializers", type=_names, metavar="A,B,...",
+                   help="tune the kernel initializer, e.g. glorot_uniform,he_normal,lecun_normal")
+    g.add_argument("--batch-norm", action="store_true",
+                   help="tune whether hidden layers use batch normalization")
+    g.add_argument("--momentum", type=_floats, metavar="MIN,MAX",
+                   help="tune SGD momentum (only counts when the optimizer is sgd), e.g. 0,0.95")
+    g.add_argument("--nesterov", action="store_true",
+                   help="tune Nesterov momentum on/off (only when the optimizer is sgd)")
+    g.add_argument("--weight-decay", type=_floats, metavar="MIN,MAX",
+                   help="tune the optimizer's weight decay on a log scale, e.g. 1e-6,1e-2")
+    g.add_argument("--patience", type=_ints, metavar="MIN,MAX",
+                   help="tune early-stopping patience (epochs without val_loss improvement)")
+    g.add_argument("--lr-schedules", type=_names, metavar="A,B,...",
+                   help="tune the learning-rate schedule: constant,cosine,exponential")
+    m = p.add_argument_group("your own model")
+    m.add_argument("--model", default=None, metavar="FILE.py:NAME",
+                   help="a build function (config, task) -> compiled keras.Model "
+                        "(or MODULE:NAME)")
+    m.add_argument("--space", default=None, metavar="FILE.py:NAME",
+                   help="its evohpo.Space (default: SPACE in the --model file)")
+    m.add_argument("--fit", default=None, metavar="FILE.py:NAME",
+                   help="optional hook (config, task) -> dict of extra model.fit arguments")
+    m.add_argument("--objective", default=None, metavar="METRIC[:max|min]",
+                   help="what to optimise, e.g. val_auc:max (default val_accuracy, "
+                        "val_loss:min for regression)")
 
 
-def space_from_args(args: argparse.Namespace) -> SearchSpace:
-    return SearchSpace(
-        layers=args.layers, units=args.units, activations=args.activations,
-        optimizers=args.optimizers, learning_rate=args.learning_rate,
-        batch_sizes=args.batch_sizes,
-    )
+def space_from_args(args: argparse.Namespace) -> Space:
+    """The MLP preset's space from the flags (only the flags given override its defaults)."""
+    from .presets import mlp
+
+    given = {k: getattr(args, k) for k in MLP_FLAGS
+             if getattr(args, k, None) not in (None, False)}
+    return mlp.space(**given)
+
+
+def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
+    """(space, model) from --model/--space/--fit, or the MLP preset from its flags."""
+    from .campaign import as_model_spec
+    from .model import load_object
+
+    if args.model is None:
+        if args.space or args.fit:
+            raise EvohpoError("--space and --fit go with --model FILE.py:BUILD; without "
+                              "--model the built-in MLP is tuned")
+        return space_from_args(args), None
+    mlp_flags = [k for k in MLP_FLAGS if getattr(args, k, None) not in (None, False)]
+    if mlp_flags:
+        flag = "--" + mlp_flags[0].replace("_", "-")
+        raise EvohpoError(f"{flag} is a flag of the built-in MLP; with --model, your --space "
+                          "declares the genes")
+    build = load_object(args.model, "model")
+    space_spec = args.space or args.model.rpartition(":")[0] + ":SPACE"
+    space = load_object(space_spec, "space")
+    if callable(space) and not isinstance(space, Space):
+        space = space()
+    if not isinstance(space, Space):
+        raise EvohpoError(f"--space {space_spec} is a {type(space).__name__}, not an "
+                          "evohpo.Space; point it at a Space (or a function returning one)")
+    fit = load_object(args.fit, "fit") if args.fit else None
+    return space, as_model_spec(build, fit)
 
 
 def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
@@ -85,26 +145,26 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     add_space_args(p)
 
 
-def make_strategy(method: str, space: SearchSpace, args: argparse.Namespace, seed: int):
+def make_strategy(method: str, space: Space, args: argparse.Namespace, seed: int):
     from .strategies import make
 
-    return make(method, space, seed=seed, population=args.population, levels=args.levels,
-                budget=args.budget)
+    return make(method, space, seed=seed, population=args.population, levels=args.levels)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from .campaign import run_campaign
 
-    space = space_from_args(args)
+    space, model = model_from_args(args)
     strategy = make_strategy(args.method, space, args, args.seed)  # unknown method: fails here
     from . import tasks
 
     task = tasks.get(args.task)
     out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
     result = run_campaign(
-        strategy, task, budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, out=out,
-        overwrite=args.overwrite, resume=args.resume, time_limit=args.time_limit,
-        backend=args.backend, scheduler=args.scheduler, progress=not args.quiet,
+        strategy, task, budget=args.budget, model=model, objective=args.objective,
+        epochs=args.epochs, n_jobs=args.n_jobs, out=out, overwrite=args.overwrite,
+        resume=args.resume, time_limit=args.time_limit, backend=args.backend,
+        scheduler=args.scheduler, progress=not args.quiet,
     )
     print(f"task: {task.describe()}")
     print(f"method: {args.method}  seed: {args.seed}  evaluations: {len(result.evaluations)}  "
@@ -117,7 +177,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("best: none (no evaluation finished cleanly; see the status and error columns)")
         return 1
     print(f"best: {result.best}")
-    print(f"model: {result.best.model_path}")
+    if result.best.model_path:
+        print(f"model: {result.best.model_path}")
+    else:
+        print(f"model: not saved ({result.best.error})")
     return 0
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli import add_run_args, space_from_args
+from .cli import add_run_args, model_from_args
 from .cli_report import print_report
 from .compare import compare, make_plan
 
 
 def run(args: argparse.Namespace) -> int:
+    space, model = model_from_args(args)
     plan = make_plan(
-        args.task, space_from_args(args), seeds=args.seeds, budget=args.budget,
-        epochs=args.epochs, n_jobs=args.n_jobs, population=args.population, levels=args.levels,
-        out=args.out, backend=args.backend, scheduler=args.scheduler,
+        args.task, space, model=model, objective=args.objective, seeds=args.seeds,
+        budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, population=args.population,
+        levels=args.levels, out=args.out, backend=args.backend, scheduler=args.scheduler,
     )
     report = compare(plan, overwrite=args.overwrite, progress=not args.quiet)
     print(f"task: {plan.task.describe()}")

@@ -12,7 +12,6 @@ never leaves a half-finished comparison behind.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 import time
@@ -20,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import analysis
+from . import analysis, objectives
 from . import results as results_mod
 from .cli_report import Report, write_report
 from .errors import EvohpoError, check_n_jobs, check_whole
-from .space import SearchSpace
+from .space import Space
 from .strategies import METHODS
 
 RUN_DIR = re.compile(r"^(?P<method>[a-z0-9_]+)-seed(?P<seed>\d+)$")
@@ -36,7 +35,7 @@ class Plan:
     """What a comparison will run, fixed and checked before anything trains."""
 
     task: Any  # evohpo.tasks.Task
-    space: SearchSpace
+    space: Space
     methods: tuple[str, ...]
     seeds: tuple[int, ...]
     budget: int
@@ -47,6 +46,8 @@ class Plan:
     levels: int = 3
     backend: str = "loky"
     scheduler: str | None = None
+    model: Any = None  # a ModelSpec or build function; None = the MLP preset
+    objective: Any = None  # a metric name / Objective; None = the task's default
 
     def folder(self, method: str, seed: int) -> Path:
         return self.out / f"{method}-seed{seed}"
@@ -63,13 +64,15 @@ class Plan:
                     levels=self.levels)
 
 
-def make_plan(task: Any, space: SearchSpace | None = None, *, methods: tuple[str, ...] = METHODS,
+def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...] = METHODS,
               seeds: int = 5, budget: int = 60, epochs: int = 5, n_jobs: int = 1,
               population: int = 12, levels: int = 3, out: str | Path | None = None,
-              backend: str = "loky", scheduler: str | None = None) -> Plan:
+              backend: str = "loky", scheduler: str | None = None, model: Any = None,
+              objective: Any = None) -> Plan:
     """Validate every input and build each strategy once, so a bad value fails in a second
     rather than after an hour of GA. ``task`` is a Task or a task name."""
-    from . import tasks
+    from . import objectives, tasks
+    from .presets import mlp
 
     budget = check_whole("--budget", budget, 1)
     seeds = check_whole("--seeds", seeds, 1)
@@ -78,8 +81,9 @@ def make_plan(task: Any, space: SearchSpace | None = None, *, methods: tuple[str
     if isinstance(task, str):
         task = tasks.get(task)
     out = Path(out) if out is not None else Path(f"results/compare-{task.name}")
-    plan = Plan(task, space or SearchSpace(), tuple(methods), tuple(range(seeds)), budget,
-                epochs, n_jobs, out, population, levels, backend, scheduler)
+    objectives.resolve(objective, task.kind)  # a bad objective fails now, not after a run
+    plan = Plan(task, space or mlp.space(), tuple(methods), tuple(range(seeds)), budget,
+                epochs, n_jobs, out, population, levels, backend, scheduler, model, objective)
     for method in plan.methods:
         plan.strategy(method, 0)  # unknown method, bad --population / --levels: fail now
     return plan
@@ -145,7 +149,8 @@ def compare(plan: Plan, *, overwrite: bool = False, progress: bool = True) -> Re
         # one Parallel per run; loky's reusable executor keeps the same workers across runs
         run_campaign(strategy, plan.task, budget=plan.budget, epochs=plan.epochs,
                      n_jobs=plan.n_jobs, out=folder, overwrite=True, progress=progress,
-                     backend=plan.backend, scheduler=plan.scheduler)
+                     backend=plan.backend, scheduler=plan.scheduler, model=plan.model,
+                     objective=plan.objective)
         if hasattr(strategy, "size") and hasattr(strategy, "coverage"):
             grid_size = int(strategy.size)
             results_mod.write_json(folder / results_mod.GRID_NAME, {
@@ -153,10 +158,10 @@ def compare(plan: Plan, *, overwrite: bool = False, progress: bool = True) -> Re
             })
     seconds = time.perf_counter() - started
     results_mod.write_json(plan.out / COMPARE_JSON, {
-        "task": plan.task.name, "kind": plan.task.kind, "metric": plan.task.metric,
+        "task": plan.task.name, "kind": plan.task.kind, "objective": objectives.resolve(plan.objective, plan.task.kind).spec,
         "methods": list(plan.methods), "seeds": list(plan.seeds), "budget": plan.budget,
         "epochs": plan.epochs, "n_jobs": plan.n_jobs, "population": plan.population,
-        "levels": plan.levels, "space": dataclasses.asdict(plan.space),
+        "levels": plan.levels, "space": plan.space.to_json(),
         "grid_size": grid_size, "seconds": round(seconds, 2),
     })
     frame = analysis.load([plan.folder(m, s) for m, s in plan.runs])

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvohpoError
+from .objectives import Objective
+from .space import Space, config_key
 from .strategies.base import Evaluation
 
 CSV_NAME = "results.csv"
@@ -29,20 +31,30 @@ REPORT_NAME = "report.md"
 
 LEAD_COLUMNS = (
     "campaign", "method", "seed", "eval_id", "generation", "status", "error", "cached",
-    "val_accuracy", "val_loss", "n_layers",
+    "objective",
 )
-TAIL_COLUMNS = (
-    "optimizer", "learning_rate", "batch_size", "params", "epochs", "train_seconds", "worker",
-)
-REQUIRED = ("method", "seed", "eval_id", "status", "val_accuracy", "val_loss", "n_layers")
+SCORE_COLUMNS = ("val_accuracy", "val_loss")  # always there, beside the objective's own metric
+TAIL_COLUMNS = ("params", "epochs", "train_seconds", "worker", "config")
+REQUIRED = ("method", "seed", "eval_id", "status", "objective", "config")
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
 
 
-def columns(max_layers: int) -> list[str]:
-    layer_cols: list[str] = []
-    for i in range(1, max_layers + 1):
-        layer_cols += [f"units_{i}", f"activation_{i}"]
-    return [*LEAD_COLUMNS, *layer_cols, *TAIL_COLUMNS]
+def metric_columns(objective: Objective) -> list[str]:
+    """The objective's metric first, then validation accuracy and loss (once each)."""
+    names = [objective.name, *SCORE_COLUMNS]
+    return [n for i, n in enumerate(names) if n not in names[:i] and n not in TAIL_COLUMNS]
+
+
+def columns(space: Space, objective: Objective) -> list[str]:
+    """Run info, scores, one column per gene (flattened: ``layers_1_units``), then the rest
+    and the whole config as JSON; a gene that would shadow a column of ours is refused."""
+    fixed = [*LEAD_COLUMNS, *metric_columns(objective), *TAIL_COLUMNS]
+    clash = [c for c in space.columns if c in fixed]
+    if clash:
+        raise EvohpoError(f"gene {clash[0]!r} has the name of a results column; rename the gene "
+                          f"(reserved: {', '.join(fixed)})")
+    n_lead = len(LEAD_COLUMNS) + len(metric_columns(objective))
+    return [*fixed[:n_lead], *space.columns, *TAIL_COLUMNS]
 
 
 def _cell(value: Any) -> str:
@@ -55,24 +67,19 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def row(ev: Evaluation, *, campaign: str, method: str, seed: int, max_layers: int) -> dict:
+def row(ev: Evaluation, *, campaign: str, method: str, seed: int, space: Space,
+        objective: Objective) -> dict:
     """One CSV row of an evaluation, in the users' terms (accuracy, not the minimised value)."""
-    cfg = ev.config
     out: dict[str, Any] = {
         "campaign": campaign, "method": method, "seed": seed, "eval_id": ev.eval_id,
         "generation": ev.generation, "status": str(ev.status), "error": ev.error,
-        "cached": ev.cached, "val_accuracy": ev.val_accuracy, "val_loss": ev.val_loss,
-        "n_layers": cfg["n_layers"],
+        "cached": ev.cached, "objective": objective.spec,
     }
-    for i in range(max_layers):
-        active = i < cfg["n_layers"]
-        out[f"units_{i + 1}"] = cfg["units"][i] if active else None
-        out[f"activation_{i + 1}"] = cfg["activations"][i] if active else None
-    out.update(
-        optimizer=cfg["optimizer"], learning_rate=cfg["learning_rate"],
-        batch_size=cfg["batch_size"], params=ev.params, epochs=ev.epochs,
-        train_seconds=round(ev.train_seconds, 3), worker=ev.worker,
-    )
+    for name in metric_columns(objective):
+        out[name] = ev.scores.get(name)
+    out.update(space.flatten(ev.config))
+    out.update(params=ev.params, epochs=ev.epochs, train_seconds=round(ev.train_seconds, 3),
+               worker=ev.worker, config=config_key(ev.config))
     return out
 
 
@@ -196,12 +203,14 @@ def read(path: str | os.PathLike):
     header, rows = read_rows(p)
     check_header(p, header)
     frame = pd.DataFrame(rows, columns=header).replace("", None)
-    numeric = ["seed", "eval_id", "generation", "val_accuracy", "val_loss", "n_layers",
-               "learning_rate", "batch_size", "params", "epochs", "train_seconds"]
-    numeric += [c for c in header if c.startswith("units_")]
-    for c in numeric:
-        if c in frame:
+    text = {"campaign", "method", "status", "error", "cached", "objective", "worker", "config"}
+    for c in frame.columns:
+        if c in text:
+            continue
+        values = frame[c].dropna()
+        numbers = pd.to_numeric(values, errors="coerce")
+        if len(values) and values.isin(["true", "false"]).all():  # a Bool gene
+            frame[c] = frame[c].map({"true": True, "false": False})
+        elif numbers.notna().all():
             frame[c] = pd.to_numeric(frame[c], errors="coerce")
-    if "cached" in frame:
-        frame["cached"] = frame["cached"].eq("true")
     return frame

@@ -40,8 +40,14 @@ class Task:
     class_names: tuple[str, ...] = field(default=())
 
     @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input row: ``(64,)`` for a table, ``(8, 8, 1)`` for an image."""
+        return tuple(int(d) for d in self.x_train.shape[1:])
+
+    @property
     def n_features(self) -> int:
-        return int(self.x_train.shape[1])
+        """Input values per row (an image's pixels): what an MLP sees after flattening."""
+        return int(np.prod(self.input_shape))
 
     @property
     def metric(self) -> str:
@@ -57,8 +63,10 @@ class Task:
         return h.hexdigest()[:16]
 
     def describe(self) -> str:
+        shape = self.input_shape
+        inputs = f"{shape[0]} features" if len(shape) == 1 else "x".join(map(str, shape))
         return (
-            f"{self.name} ({self.kind}, {self.n_features} features, "
+            f"{self.name} ({self.kind}, {inputs}, "
             f"{len(self.y_train)}/{len(self.y_val)}/{len(self.y_test)} train/val/test rows)"
         )
 
@@ -73,9 +81,7 @@ def _as_features(x: object, what: str) -> np.ndarray:
             f"{what} is not numeric (dtype {arr.dtype}); encode text columns as numbers first"
         )
     if arr.ndim == 1:
-        arr = arr.reshape(-1, 1)
-    if arr.ndim > 2:
-        arr = arr.reshape(len(arr), -1)
+        arr = arr.reshape(-1, 1)  # one feature; images keep their shape (an MLP flattens)
     arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
         bad = int(np.sum(~np.isfinite(arr)))
@@ -150,6 +156,9 @@ def from_arrays(
 ) -> Task:
     """Any user arrays -> Task: checked, label-encoded, split, inputs standardised on train.
 
+    ``x`` is (rows, features) or (rows, *shape), e.g. images (rows, 28, 28, 1): the shape is
+    kept, each input position is standardised on its own.
+
     For regression the target is standardised too (on train), so validation loss is an MSE in
     units of the target's standard deviation and comparable across data sets.
     """
@@ -213,7 +222,7 @@ def or_() -> Task:
 
 
 def slash_backslash() -> Task:
-    """3x3 pixel images of / (label 1) and \\ (label 0): the clean stroke plus each variant
+    """3x3x1 pixel images of / (label 1) and \\ (label 0): the clean stroke plus each variant
     with one stray pixel lit, 7 images per class."""
     images, labels = [], []
     strokes = {1: [(0, 2), (1, 1), (2, 0)], 0: [(0, 0), (1, 1), (2, 2)]}
@@ -230,7 +239,8 @@ def slash_backslash() -> Task:
                     noisy[r, c] = 1.0
                     images.append(noisy.ravel())
                     labels.append(label)
-    return _same_rows("slash_backslash", "binary", np.array(images), np.array(labels), 2)
+    x = np.array(images).reshape(-1, 3, 3, 1)
+    return _same_rows("slash_backslash", "binary", x, np.array(labels), 2)
 
 
 # segments a b c d e f g, lit (1) or dark (0), for the digits 0..9
@@ -255,8 +265,13 @@ def _sklearn(loader: str, name: str, kind: Kind | None, split_seed: int) -> Task
 
 
 def digits(split_seed: int = 0) -> Task:
-    """sklearn's 8x8 handwritten digits: 1,797 rows, 64 features, 10 classes."""
-    return _sklearn("load_digits", "digits", "multiclass", split_seed)
+    """sklearn's 8x8 handwritten digits as 8x8x1 images (each pixel standardised on train):
+    1,797 rows, 10 classes. An MLP flattens them to sklearn's 64 features."""
+    import sklearn.datasets as ds
+
+    data = ds.load_digits()
+    return from_arrays(data.images[..., None], data.target, kind="multiclass", name="digits",
+                       split_seed=split_seed)
 
 
 def iris(split_seed: int = 0) -> Task:
@@ -307,8 +322,8 @@ def _keras_npz(name: str, path: str | os.PathLike | None, val_rows: int, limit: 
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
         x_test, y_test = x_test[: max(1, limit // 6)], y_test[: max(1, limit // 6)]
-    x_train = x_train.reshape(len(x_train), -1).astype(np.float32) / 255.0
-    x_test = x_test.reshape(len(x_test), -1).astype(np.float32) / 255.0
+    x_train = x_train.reshape(*x_train.shape[:3], 1).astype(np.float32) / 255.0  # 28x28x1
+    x_test = x_test.reshape(*x_test.shape[:3], 1).astype(np.float32) / 255.0
     val_rows = min(val_rows, len(x_train) // 5)
     return Task(
         name, "multiclass",

@@ -19,7 +19,7 @@ multiclass tasks (Keras's ``"mse"`` on one-hot targets). It is bounded, smooth, 
 of the classic XOR experiments, so ES and SGD minimise the same thing. A task is *solved* when
 every training row is classified correctly (output > 0.5, or the arg-max class) and, for binary
 tasks, the MSE is below ``mse_target`` (default 0.05: every output is clearly on its side).
-Only Keras itself (through :mod:`evohpo.builder`) is imported lazily: the search runs without
+Only Keras itself (through :mod:`evohpo.presets.mlp`) is imported lazily: the search runs without
 TensorFlow.
 """
 
@@ -36,6 +36,7 @@ from scipy import special
 
 from . import tasks as tasks_mod
 from .errors import EvohpoError
+from .model import output_spec
 from .strategies.base import WORST, Evaluation, Proposal, Status
 from .strategies.es import ESHistory, OnePlusOneES
 from .tasks import Task
@@ -151,10 +152,9 @@ def _activation_list(activation: str | Sequence[str], depth: int) -> list[str]:
 
 
 def _output_spec(task: Task) -> tuple[int, str]:
-    if task.kind == "binary":
-        return 1, "sigmoid"
-    if task.kind == "multiclass":
-        return task.n_classes, "softmax"
+    if task.kind in ("binary", "multiclass"):
+        units, activation, _, _ = output_spec(task.kind, task.n_classes)
+        return units, activation
     raise EvohpoError(
         f"task {task.name!r} is {task.kind}; weight search needs a binary or multiclass task "
         "(its 'solved' means every row classified correctly)"
@@ -192,7 +192,7 @@ class NumpyMLP:
     def for_task(
         cls, task: Task, hidden: int | Sequence[int] = 2, activation: str | Sequence[str] = "tanh"
     ) -> NumpyMLP:
-        """The network :func:`evohpo.builder.build_model` makes for these widths and task."""
+        """The network :func:`evohpo.presets.mlp.build` makes for these widths and task."""
         widths = _hidden_tuple(hidden)
         acts = _activation_list(activation, len(widths))
         units, out_act = _output_spec(task)
@@ -205,11 +205,11 @@ class NumpyMLP:
         With ``task``, the model's input and output must fit it: binary -> 1 sigmoid unit,
         multiclass -> one softmax unit per class.
         """
-        sizes: list[int] = [int(model.input_shape[-1])]
+        sizes: list[int] = [int(np.prod(model.input_shape[1:]))]
         acts: list[str] = []
         for layer in model.layers:
             kind = type(layer).__name__
-            if kind in ("InputLayer", "Dropout"):
+            if kind in ("InputLayer", "Dropout", "Flatten"):
                 continue
             if kind != "Dense":
                 raise EvohpoError(
@@ -218,7 +218,7 @@ class NumpyMLP:
             cfg = layer.get_config()
             if not cfg.get("use_bias", True):
                 raise EvohpoError(
-                    f"layer {layer.name!r} has no bias; build models with evohpo.builder"
+                    f"layer {layer.name!r} has no bias; build models with evohpo.presets.mlp"
                 )
             act = cfg["activation"]
             if not isinstance(act, str):
@@ -226,7 +226,7 @@ class NumpyMLP:
             sizes.append(int(cfg["units"]))
             acts.append(act)
         if not acts:
-            raise EvohpoError("model has no Dense layer; build one with evohpo.builder")
+            raise EvohpoError("model has no Dense layer; build one with evohpo.presets.mlp")
         net = cls(tuple(sizes), tuple(acts))
         if task is not None:
             net.check_fits(task)
@@ -244,7 +244,7 @@ class NumpyMLP:
             raise EvohpoError(
                 f"network ends in {self.sizes[-1]} {self.activations[-1]} unit(s) but "
                 f"{task.kind} task {task.name!r} needs {units} {out_act}; "
-                "build the model with evohpo.builder for this task"
+                "build the model with evohpo.presets.mlp for this task"
             )
 
     def forward(self, vector: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -268,7 +268,7 @@ class WeightFitness:
     def __init__(self, net: NumpyMLP, task: Task, mse_target: float | None = None) -> None:
         net.check_fits(task)
         self.net, self.task = net, task
-        self.x = np.asarray(task.x_train, dtype=np.float64)
+        self.x = np.asarray(task.x_train, dtype=np.float64).reshape(len(task.x_train), -1)
         labels = np.asarray(task.y_train).astype(np.int64)
         self.binary = task.kind == "binary"
         if self.binary:
@@ -317,11 +317,13 @@ class WeightFitness:
         loss, solved = self.evaluate(vec)
         if not math.isfinite(loss):
             return Evaluation(
-                eval_id, proposal.generation, proposal.config, Status.DIVERGED, WORST,
-                error="non-finite loss", extra={"solved": False},
+                eval_id=eval_id, generation=proposal.generation, config=proposal.config,
+                status=Status.DIVERGED, objective=WORST, error="non-finite loss",
+                extra={"solved": False},
             )
         return Evaluation(
-            eval_id, proposal.generation, proposal.config, Status.OK, loss, val_loss=loss,
+            eval_id=eval_id, generation=proposal.generation, config=proposal.config,
+            status=Status.OK, objective=loss, scores={"val_loss": loss},
             params=self.net.n_weights, extra={"solved": solved},
         )
 
@@ -402,10 +404,9 @@ def search_weights(
 def builder_config(hidden: int | Sequence[int], activation: str | Sequence[str]) -> dict:
     """The builder config of the SGD recipe's network (SGD, lr 0.1, batch size 1)."""
     widths = _hidden_tuple(hidden)
+    acts = _activation_list(activation, len(widths))
     return {
-        "n_layers": len(widths),
-        "units": list(widths),
-        "activations": _activation_list(activation, len(widths)),
+        "layers": [{"units": int(w), "activation": a} for w, a in zip(widths, acts)],
         "optimizer": "sgd",
         "learning_rate": 0.1,
         "batch_size": 1,
@@ -419,7 +420,7 @@ def to_keras_model(
     vector: np.ndarray,
 ):
     """The builder's compiled keras.Model for this architecture, holding ``vector``'s weights."""
-    from .builder import build_model
+    from .presets.mlp import build as build_model
 
     if isinstance(task, str):
         task = tasks_mod.get(task)
@@ -468,7 +469,7 @@ def train_sgd(
     between epochs, so these are the same 800 batch-size-1 steps with the same per-epoch
     reshuffling. ``literal_epochs=True`` calls ``fit(epochs=200, shuffle=True)`` instead.
     """
-    from .builder import build_model
+    from .presets.mlp import build as build_model
     from .runtime import keras as _keras
 
     if isinstance(task, str):

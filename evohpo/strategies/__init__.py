@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import EvohpoError
-from ..space import SearchSpace
+from ..space import Space
 from .base import WORST, Evaluation, Proposal, Status, Strategy
 from .ga import GeneticSearch
 from .grid import GridSearch
@@ -12,8 +12,8 @@ from .random_search import RandomSearch
 METHODS = ("ga", "random", "grid")
 
 
-def make(method: str, space: SearchSpace, *, seed: int = 0, population: int = 12,
-         levels: int = 3, **_: object) -> Strategy:
+def make(method: str, space: Space, *, seed: int = 0, population: int = 12,
+         levels: int = 3) -> Strategy:
     """A strategy by its CSV method name, with the batch size the GA's population sets."""
     if method == "ga":
         return GeneticSearch(space, population=population, seed=seed)

@@ -35,18 +35,20 @@ class Proposal:
     generation: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Evaluation:
-    """What training one config measured. ``objective`` is minimised: -val_accuracy, or
-    val_loss for regression, and ``WORST`` for anything that did not finish cleanly."""
+    """What training one config measured. ``objective`` is minimised (the objective's value,
+    negated when it is maximised) and ``WORST`` for anything that did not finish cleanly;
+    ``scores`` holds the validation metrics in their natural units (``val_accuracy``,
+    ``val_loss``, the objective's own metric, ...). Built by keyword only, so adding a field
+    can never shift another's value."""
 
     eval_id: int
     generation: int
     config: Config
     status: Status
-    objective: float
-    val_accuracy: float | None = None
-    val_loss: float | None = None
+    objective: float = WORST
+    scores: dict[str, float] = field(default_factory=dict)
     params: int | None = None
     epochs: int = 0
     train_seconds: float = 0.0
@@ -58,6 +60,14 @@ class Evaluation:
     @property
     def ok(self) -> bool:
         return self.status == Status.OK
+
+    @property
+    def val_accuracy(self) -> float | None:
+        return self.scores.get("val_accuracy")
+
+    @property
+    def val_loss(self) -> float | None:
+        return self.scores.get("val_loss")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

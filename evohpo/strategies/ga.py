@@ -17,18 +17,18 @@ import numpy as np
 from deap import tools
 
 from ..errors import EvohpoError
-from ..space import Individual, SearchSpace, config_key, seeded_global_random
+from ..space import Individual, Space, config_key, seeded_global_random
 from .base import Evaluation, Proposal, json_float, rng_state, set_rng_state
 
 
 class GeneticSearch:
-    """GA over a :class:`SearchSpace`; see the module docstring for the loop."""
+    """GA over any :class:`~evohpo.space.Space`; see the module docstring for the loop."""
 
     name = "ga"
 
     def __init__(
         self,
-        space: SearchSpace,
+        space: Space,
         population: int = 12,
         seed: int = 0,
         *,
@@ -59,8 +59,10 @@ class GeneticSearch:
         self.seed = seed
         self.generations = generations
         self.cxpb, self.mutpb = cxpb, mutpb
-        # about two active genes change per mutation: depth, ~2 genes a layer, optimiser, lr
-        self.indpb = indpb if indpb is not None else 2.0 / (2 + 2 * space.layers[1] + 2)
+        # about two genes change per mutation, whatever the size of the space
+        self.indpb = indpb if indpb is not None else min(1.0, 2.0 / max(1, space.n_genes))
+        if not 0 <= self.indpb <= 1:
+            raise EvohpoError(f"indpb must be a probability in [0, 1], got {self.indpb}")
         self.tournament, self.elites, self.max_retries = tournament, elites, max_retries
         self.rng = random.Random(f"ga:{seed}")  # own stream per method
         self.generation = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from ..errors import EvohpoError
-from ..space import SearchSpace
+from ..space import Space
 from .base import Evaluation, Proposal, rng_state, set_rng_state
 
 
@@ -14,7 +14,7 @@ class RandomSearch:
 
     name = "random"
 
-    def __init__(self, space: SearchSpace, seed: int = 0, *, batch: int = 12) -> None:
+    def __init__(self, space: Space, seed: int = 0, *, batch: int = 12) -> None:
         if batch < 1:
             raise EvohpoError(f"batch must be >= 1, got {batch}")
         self.space, self.seed, self.batch = space, seed, batch

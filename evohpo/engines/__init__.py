@@ -1,0 +1,5 @@
+"""How configs become trained scores: one model at a time (``single``); TF hygiene lives here."""
+
+from .base import Job, Setup, TaskRef, eval_seed, resolve
+
+__all__ = ["Job", "Setup", "TaskRef", "eval_seed", "resolve"]

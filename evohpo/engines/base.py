@@ -1,0 +1,70 @@
+"""What crosses the worker boundary: a Job (one config to train) and the campaign's Setup.
+
+Workers receive plain data only: a config dict, integer seeds, the task (or a reference to a
+file or object store entry they load once and keep), the model spec and the objective. Each
+evaluation is seeded from (campaign seed, evaluation id), never from the worker or the order
+of completion, so any n_jobs and any backend give the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import tasks as tasks_mod
+from ..model import ModelSpec
+from ..objectives import Objective
+from ..space import Config
+from ..tasks import Task
+
+
+@dataclass(frozen=True)
+class Job:
+    """One config to train, with everything that makes its result reproducible."""
+
+    config: Config
+    eval_id: int
+    generation: int
+    seed: int
+    epochs: int
+    time_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The part of every job that is the same for the whole campaign."""
+
+    task: Any  # a Task, or a reference with .fingerprint and .load() (TaskRef, a Ray ref)
+    model: ModelSpec
+    objective: Objective
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task saved to a file: what loky workers receive instead of the arrays themselves."""
+
+    path: str
+    fingerprint: str
+
+    def load(self) -> Task:
+        return tasks_mod.load(self.path)
+
+
+_TASKS: dict[str, Task] = {}  # per-process cache: the data reaches each worker once
+
+
+def resolve(task: Any) -> Task:
+    """The Task itself, or a reference (``.fingerprint`` + ``.load()``) loaded once per process."""
+    if isinstance(task, Task):
+        return task
+    if task.fingerprint not in _TASKS:
+        _TASKS.clear()  # one campaign's task at a time is all a worker needs to keep
+        _TASKS[task.fingerprint] = task.load()
+    return _TASKS[task.fingerprint]
+
+
+def eval_seed(campaign_seed: int, eval_id: int) -> int:
+    """The seed of one evaluation, a pure function of (campaign seed, evaluation id)."""
+    return int(np.random.SeedSequence([campaign_seed, eval_id]).generate_state(1)[0] % 2**31)

@@ -1,0 +1,99 @@
+"""What a campaign optimises: one metric and its direction, in one record used everywhere.
+
+The strategies minimise; users read metrics in their natural direction. ``Objective`` is the
+one place that knows both: ``minimised`` turns a score into the strategies' number, and the
+CSV, progress line, analysis and plots read ``name`` and ``direction`` from it.
+
+An objective is any metric the trained model reports on the validation split (``val_accuracy``,
+``val_loss``, ``val_auc``, a custom metric: Keras' own names with ``val_`` in front), the
+built-in ``params`` (trainable parameters), or a function ``fn(model, task) -> float`` that the
+worker calls after training (define it at module level so workers can receive it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import EvohpoError
+
+DIRECTIONS = ("max", "min")
+_MIN_HINTS = ("loss", "error", "mse", "mae", "rmse", "params", "latency", "time", "seconds")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A metric name, a direction (``max`` or ``min``) and, optionally, how to compute it."""
+
+    name: str
+    direction: str = "max"
+    fn: Callable[[Any, Any], float] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise EvohpoError(f"an objective needs a metric name, got {self.name!r}")
+        if self.direction not in DIRECTIONS:
+            raise EvohpoError(
+                f"objective {self.name!r}: direction {self.direction!r} is neither max nor min; "
+                f"write {self.name}:max or {self.name}:min"
+            )
+        if self.fn is not None and not callable(self.fn):
+            raise EvohpoError(f"objective {self.name!r}: fn must be a function (model, task)")
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "min"
+
+    @property
+    def spec(self) -> str:
+        """``name:direction``, as the CSV's objective column and the command line write it."""
+        return f"{self.name}:{self.direction}"
+
+    def minimised(self, value: float | None) -> float:
+        """The strategies' number: lower is better; no value or NaN is the worst (inf)."""
+        if value is None or not math.isfinite(float(value)):
+            return math.inf
+        return float(value) if self.lower_is_better else -float(value)
+
+    def natural(self, minimised: float) -> float:
+        """Inverse of :meth:`minimised` for finite values."""
+        return minimised if self.lower_is_better else -minimised
+
+
+def guess_direction(name: str) -> str:
+    """``min`` for losses, errors, sizes and times; ``max`` for everything else."""
+    return "min" if any(h in name.lower() for h in _MIN_HINTS) else "max"
+
+
+def parse(text: str) -> Objective:
+    """``val_auc``, ``val_auc:max`` or ``val_loss:min`` -> Objective."""
+    name, sep, direction = text.strip().partition(":")
+    name = name.strip()
+    if not name:
+        raise EvohpoError(f"objective {text!r} has no metric name; write e.g. val_accuracy:max")
+    return Objective(name, direction.strip() if sep else guess_direction(name))
+
+
+def default(kind: str) -> Objective:
+    """Validation accuracy for classification, validation loss for regression."""
+    return Objective("val_loss", "min") if kind == "regression" else Objective("val_accuracy")
+
+
+def resolve(objective: str | Objective | Callable | None, kind: str) -> Objective:
+    """Whatever a user passed as ``objective=`` -> an Objective, or a one-line error."""
+    if objective is None:
+        return default(kind)
+    if isinstance(objective, Objective):
+        return objective
+    if isinstance(objective, str):
+        return parse(objective)
+    if callable(objective):
+        name = getattr(objective, "__name__", "objective")
+        raise EvohpoError(
+            f"objective={name} needs a direction: pass "
+            f"Objective({name!r}, 'max' or 'min', fn={name})"
+        )
+    raise EvohpoError(f"objective must be a metric name, 'name:max|min' or an Objective, "
+                      f"got {objective!r}")

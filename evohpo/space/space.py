@@ -1,0 +1,489 @@
+"""A search space: named genes (and repeated groups of them) compiled to a flat DEAP genome.
+
+``Space(conv=Repeat(Int(1, 3), filters=Choice([8, 16])), lr=Float(1e-4, 1e-1, log=True))``
+lays its genes out once, in declaration order: a Repeat takes one slot for its count and
+``max_count`` copies of its block, so every genome has the same length, two-point crossover of
+any two genomes is again a valid genome, and blocks beyond the count (like dormant conditional
+genes) are carried, not lost. ``decode`` gives the nested, JSON-safe config of the *active*
+genes only, in native Python types: it is the one thing workers and build functions see.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from deap import base, creator, tools
+
+from ..errors import EvohpoError
+from .genes import Bool, Choice, Fixed, Float, Gene, Int, _check_when
+
+# Defined at import of this module (not inside a function) so that a fresh joblib worker that
+# unpickles an individual finds the classes; see DEAP issue 57. We still send workers plain dicts.
+if not hasattr(creator, "EvohpoFitness"):
+    creator.create("EvohpoFitness", base.Fitness, weights=(-1.0,))  # we minimise internally
+if not hasattr(creator, "EvohpoIndividual"):
+    creator.create("EvohpoIndividual", list, fitness=creator.EvohpoFitness)
+
+Individual = creator.EvohpoIndividual
+Config = dict[str, Any]
+
+
+@contextmanager
+def seeded_global_random(rng: random.Random) -> Iterator[random.Random]:
+    """Run DEAP operators (which draw from the global ``random``) on ``rng``'s own stream.
+
+    Yields the global generator: inside the block, draw only from it (drawing from ``rng``
+    too would be overwritten when the state is handed back). Keeps every strategy's randomness
+    private, seeded and checkpointable instead of global.
+    """
+    saved = random.getstate()
+    random.setstate(rng.getstate())
+    try:
+        yield random._inst  # type: ignore[attr-defined]  # the generator behind random.random
+    finally:
+        rng.setstate(random.getstate())
+        random.setstate(saved)
+
+
+@dataclass(frozen=True)
+class Repeat(Gene):
+    """A group of genes repeated ``count`` times (layers, conv blocks); the count is a gene.
+
+    ``Repeat(Int(1, 4), units=Int(4, 512, log=True), activation=Choice([...]))`` decodes to a
+    list of 1-4 dicts ``{"units": ..., "activation": ...}``; ``Repeat(3, ...)`` fixes the count.
+    """
+
+    count: Int | int = 1
+    genes: dict[str, Gene] = field(default_factory=dict)
+
+    def __init__(self, count: Int | int, *, when: Mapping[str, Any] | None = None,
+                 **genes: Gene) -> None:
+        if isinstance(count, bool) or not isinstance(count, Int | int):
+            raise EvohpoError(f"Repeat count must be an int or Int(low, high), got {count!r}")
+        low = count if isinstance(count, int) else count.low
+        if low < 0:
+            raise EvohpoError(f"Repeat count must be >= 0, got {low}; a count is how many blocks")
+        if isinstance(count, Int) and (count.log or count.when is not None):
+            raise EvohpoError("Repeat count takes a plain Int(low, high) (no log=, no when=)")
+        if not genes:
+            raise EvohpoError("Repeat(...) needs at least one gene, e.g. units=Int(4, 512)")
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "genes", _check_genes(genes, "Repeat"))
+        object.__setattr__(self, "when", _check_when(when))
+
+    @property
+    def max_count(self) -> int:
+        return self.count if isinstance(self.count, int) else self.count.high
+
+    @property
+    def _count_width(self) -> int:
+        return 0 if isinstance(self.count, int) else 1
+
+    @property
+    def block_width(self) -> int:
+        return sum(g.width for g in self.genes.values())
+
+    @property
+    def width(self) -> int:  # type: ignore[override]
+        return self._count_width + self.max_count * self.block_width
+
+    def to_json(self) -> dict[str, Any]:
+        count = self.count if isinstance(self.count, int) else self.count.to_json()
+        return {"type": "repeat", "count": count,
+                "genes": {k: g.to_json() for k, g in self.genes.items()}, **self._when_json()}
+
+
+_GENE_TYPES = (Int, Float, Choice, Bool, Fixed, Repeat)
+_CONTROLLERS = (Int, Choice, Bool, Fixed)  # genes a when= may test
+
+
+def _check_genes(genes: Mapping[str, Any], where: str) -> dict[str, Gene]:
+    out: dict[str, Gene] = {}
+    for name, gene in genes.items():
+        if not isinstance(gene, _GENE_TYPES):
+            raise EvohpoError(
+                f"{where} gene {name!r} is {gene!r}; use Int, Float, Choice, Bool, Fixed or "
+                "Repeat (a plain value: Fixed(value))"
+            )
+        if not name.isidentifier():
+            raise EvohpoError(f"gene name {name!r} is not a plain identifier; use letters, "
+                              "digits and underscores")
+        out[name] = gene
+    return out
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Decoded values of one group, and the enclosing group's scope, for resolving when=."""
+
+    values: Mapping[str, Any]
+    active: Mapping[str, bool]
+    parent: _Scope | None = None
+
+    def lookup(self, name: str) -> tuple[bool, Any]:
+        scope: _Scope | None = self
+        while scope is not None:
+            if name in scope.values:
+                return scope.active.get(name, False), scope.values[name]
+            scope = scope.parent
+        return False, None
+
+
+def _matches(value: Any, allowed: tuple[Any, ...]) -> bool:
+    return any(type(value) is type(a) and value == a or (
+        not isinstance(value, bool) and not isinstance(a, bool) and value == a) for a in allowed)
+
+
+def _activity(genes: Mapping[str, Gene], values: Mapping[str, Any],
+              parent: _Scope | None) -> dict[str, bool]:
+    """Which genes of a group count, given the raw values of its controllers."""
+    active: dict[str, bool] = {}
+
+    def resolve(name: str) -> bool:
+        if name not in active:
+            gene = genes[name]
+            ok = True
+            for ctrl, allowed in (gene.when or {}).items():
+                if ctrl in genes:
+                    ok = ok and resolve(ctrl) and _matches(values.get(ctrl), allowed)
+                else:
+                    on, value = parent.lookup(ctrl) if parent else (False, None)
+                    ok = ok and on and _matches(value, allowed)
+            active[name] = ok
+        return active[name]
+
+    for name in genes:
+        resolve(name)
+    return active
+
+
+class Space:
+    """Named genes in declaration order; see the module docstring."""
+
+    def __init__(self, **genes: Gene) -> None:
+        if not genes:
+            raise EvohpoError("Space() has no genes; give at least one, e.g. lr=Float(1e-4, 1e-1)")
+        self.genes: dict[str, Gene] = _check_genes(genes, "Space")
+        _check_conditions(self.genes, ())
+        self.columns: tuple[str, ...] = tuple(_columns(self.genes, ""))
+        if len(set(self.columns)) != len(self.columns):
+            dup = next(c for c in self.columns if self.columns.count(c) > 1)
+            raise EvohpoError(f"two genes give the CSV column {dup!r}; rename one of them")
+        self.length = sum(g.width for g in self.genes.values())
+
+    # -- identity --------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {"genes": {name: g.to_json() for name, g in self.genes.items()}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Space:
+        try:
+            return cls(**{name: _gene_from_json(g) for name, g in data["genes"].items()})
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise EvohpoError(f"not a saved evohpo space ({exc!r}); save one with "
+                              "space.to_json()") from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Space) and self.to_json() == other.to_json()
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self.to_json(), sort_keys=True))
+
+    def __repr__(self) -> str:
+        return f"Space({', '.join(self.genes)})"
+
+    @property
+    def n_genes(self) -> int:
+        """Genes that can vary (every slot of the genome), for mutation rates."""
+        return self.length
+
+    # -- sample / vary -----------------------------------------------------------------------
+    def sample(self, rng: random.Random) -> Individual:
+        """A random genome: each gene from its own prior (log-uniform on log scales)."""
+        slots: list[Any] = []
+        for gene in _leaves(self.genes):
+            slots += gene.sample(rng)
+        return Individual(slots)
+
+    def mutate(self, ind: Individual, rng: random.Random, indpb: float) -> Individual:
+        """Each slot-owning gene (dormant ones too) mutates with probability ``indpb``."""
+        pos = 0
+        with seeded_global_random(rng) as g:
+            for gene in _leaves(self.genes):
+                w = gene.width
+                if w and g.random() < indpb:
+                    ind[pos:pos + w] = gene.mutate(list(ind[pos:pos + w]), g)
+                pos += w
+        del ind.fitness.values
+        return ind
+
+    def crossover(self, a: Individual, b: Individual, rng: random.Random) -> None:
+        """Two-point crossover in place (DEAP ``cxTwoPoint``); every position keeps its type."""
+        with seeded_global_random(rng):
+            if len(a) >= 2:
+                tools.cxTwoPoint(a, b)
+            else:
+                tools.cxUniform(a, b, 0.5)
+        del a.fitness.values
+        del b.fitness.values
+
+    # -- decode / encode ---------------------------------------------------------------------
+    def decode(self, ind: Sequence[Any]) -> Config:
+        """Genome -> the nested config of the active genes (JSON-safe, native types)."""
+        if len(ind) != self.length:
+            raise EvohpoError(f"genome has {len(ind)} slots, this space {self.length}; "
+                              "it belongs to another space")
+        config, _ = _decode_group(self.genes, list(ind), 0, None)
+        return config
+
+    def encode(self, config: Mapping[str, Any], filler: Sequence[Any] | None = None
+               ) -> Individual:
+        """Config -> genome (to seed known configs). Genes the config does not use (dormant,
+        blocks beyond the count) copy ``filler``'s slots, or take a default."""
+        if not isinstance(config, Mapping):
+            raise EvohpoError(f"a config is a dict of gene values, got {config!r}")
+        if filler is not None and len(filler) != self.length:
+            raise EvohpoError("filler genome belongs to another space")
+        return Individual(_encode_group(self.genes, config, None, filler, 0, "config"))
+
+    def flatten(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Config -> {CSV column: value}; dormant genes and missing blocks are None."""
+        out: dict[str, Any] = dict.fromkeys(self.columns)
+        _flatten(self.genes, config, "", out)
+        return out
+
+
+# -- helpers over a group of genes (the space's top level, or one Repeat block) ---------------
+def _leaves(genes: Mapping[str, Gene]) -> Iterator[Gene]:
+    """Every slot-owning gene in genome order (a Repeat's count, then each block's genes)."""
+    for gene in genes.values():
+        if isinstance(gene, Repeat):
+            if isinstance(gene.count, Int):
+                yield gene.count
+            for _ in range(gene.max_count):
+                yield from _leaves(gene.genes)
+        else:
+            yield gene
+
+
+def _decode_group(genes: Mapping[str, Gene], slots: list[Any], pos: int,
+                  parent: _Scope | None) -> tuple[Config, int]:
+    values: dict[str, Any] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    for name, gene in genes.items():
+        spans[name] = (pos, pos + gene.width)
+        if not isinstance(gene, Repeat):
+            values[name] = gene.decode(slots[pos:pos + gene.width])
+        pos += gene.width
+    active = _activity(genes, values, parent)
+    scope = _Scope(values, active, parent)
+    config: Config = {}
+    for name, gene in genes.items():
+        if not active[name]:
+            continue
+        start, _ = spans[name]
+        if isinstance(gene, Repeat):
+            count = gene.count if isinstance(gene.count, int) else int(slots[start])
+            p = start + gene._count_width
+            blocks = []
+            for _ in range(count):
+                block, _ = _decode_group(gene.genes, slots, p, scope)
+                blocks.append(block)
+                p += gene.block_width
+            config[name] = blocks
+        else:
+            config[name] = values[name]
+    return config, pos
+
+
+def _encode_group(genes: Mapping[str, Gene], config: Mapping[str, Any], parent: _Scope | None,
+                  filler: Sequence[Any] | None, pos: int, where: str) -> list[Any]:
+    unknown = [k for k in config if k not in genes]
+    if unknown:
+        raise EvohpoError(f"{where} has unknown key {unknown[0]!r}; the genes here are: "
+                          f"{', '.join(genes)}")
+    values = {n: config[n] for n, g in genes.items() if n in config and not isinstance(g, Repeat)}
+    for name, gene in genes.items():
+        if name not in config and not isinstance(gene, Repeat) and gene.when is None:
+            if isinstance(gene, Fixed):
+                values[name] = gene.value
+    active = _activity(genes, values, parent)
+    scope = _Scope(values, active, parent)
+    out: list[Any] = []
+    for name, gene in genes.items():
+        w, label = gene.width, f"{where}[{name!r}]"
+        fill = list(filler[pos:pos + w]) if filler is not None else None
+        if name in config and not active[name]:
+            raise EvohpoError(f"{label} is given, but that gene only counts when "
+                              f"{_when_text(gene)}; leave it out")
+        if name not in config:
+            if active[name] and not isinstance(gene, Fixed):
+                raise EvohpoError(f"{label} is missing; give a value for it")
+            out += fill if fill is not None else _default(gene)
+        elif isinstance(gene, Repeat):
+            out += _encode_repeat(gene, config[name], scope, fill, label)
+        else:
+            out += gene.encode(config[name], label)
+        pos += w
+    return out
+
+
+def _encode_repeat(gene: Repeat, blocks: Any, scope: _Scope, fill: list[Any] | None,
+                   label: str) -> list[Any]:
+    if not isinstance(blocks, list | tuple) or not all(isinstance(b, Mapping) for b in blocks):
+        raise EvohpoError(f"{label} must be a list of dicts (one per block), got {blocks!r}")
+    out: list[Any] = []
+    if isinstance(gene.count, int):
+        if len(blocks) != gene.count:
+            raise EvohpoError(f"{label} has {len(blocks)} blocks; the space fixes {gene.count}")
+    else:
+        out += gene.count.encode(len(blocks), f"len({label})")
+    p = gene._count_width
+    for i in range(gene.max_count):
+        sub_fill = fill[p:p + gene.block_width] if fill is not None else None
+        if i < len(blocks):
+            out += _encode_group(gene.genes, blocks[i], scope, sub_fill, 0, f"{label}[{i}]")
+        elif sub_fill is not None:
+            out += sub_fill
+        elif blocks and gene.block_width:  # an unused block copies the last used one, so
+            out += out[-gene.block_width:]    # growing the count later is a gentle change
+        else:
+            out += _default_block(gene)
+        p += gene.block_width
+    return out
+
+
+def _default(gene: Gene) -> list[Any]:
+    if isinstance(gene, Repeat):
+        count = [] if isinstance(gene.count, int) else gene.count.default_slots()
+        return count + _default_block(gene) * gene.max_count
+    return gene.default_slots()
+
+
+def _default_block(gene: Repeat) -> list[Any]:
+    return [s for g in gene.genes.values() for s in _default(g)]
+
+
+def _when_text(gene: Gene) -> str:
+    parts = []
+    for ctrl, allowed in (gene.when or {}).items():
+        shown = " or ".join(repr(a) for a in allowed)
+        parts.append(f"{ctrl} is {shown}")
+    return " and ".join(parts)
+
+
+def _columns(genes: Mapping[str, Gene], prefix: str) -> Iterator[str]:
+    for name, gene in genes.items():
+        if isinstance(gene, Repeat):
+            yield f"{prefix}n_{name}"
+            for i in range(1, gene.max_count + 1):
+                yield from _columns(gene.genes, f"{prefix}{name}_{i}_")
+        else:
+            yield f"{prefix}{name}"
+
+
+def _flatten(genes: Mapping[str, Gene], config: Mapping[str, Any], prefix: str,
+             out: dict[str, Any]) -> None:
+    for name, gene in genes.items():
+        if name not in config:
+            continue
+        if isinstance(gene, Repeat):
+            out[f"{prefix}n_{name}"] = len(config[name])
+            for i, block in enumerate(config[name], 1):
+                _flatten(gene.genes, block, f"{prefix}{name}_{i}_", out)
+        else:
+            out[f"{prefix}{name}"] = config[name]
+
+
+def _check_conditions(genes: Mapping[str, Gene], outer: tuple[Mapping[str, Gene], ...]) -> None:
+    """Every when= names a reachable gene that can take one of the values; no cycles."""
+    for name, gene in genes.items():
+        for ctrl, allowed in (gene.when or {}).items():
+            if ctrl == name:
+                raise EvohpoError(f"gene {name!r} has a when= on itself; name another gene")
+            target = genes.get(ctrl)
+            for scope in reversed(outer):
+                if target is None:
+                    target = scope.get(ctrl)
+            if target is None:
+                known = ", ".join([*genes, *(n for s in outer for n in s)])
+                raise EvohpoError(f"gene {name!r}: when= names unknown gene {ctrl!r}; "
+                                  f"genes it can name: {known}")
+            if not isinstance(target, _CONTROLLERS):
+                raise EvohpoError(f"gene {name!r}: when= can test Int, Choice, Bool or Fixed "
+                                  f"genes, and {ctrl!r} is a {type(target).__name__}")
+            impossible = [a for a in allowed if not target.can_be(a)]
+            if impossible:
+                raise EvohpoError(f"gene {name!r}: when={{{ctrl!r}: {impossible[0]!r}}} can "
+                                  f"never hold: {ctrl} cannot be {impossible[0]!r}")
+        if isinstance(gene, Repeat):
+            _check_conditions(gene.genes, (*outer, genes))
+    _check_acyclic(genes)
+
+
+def _check_acyclic(genes: Mapping[str, Gene]) -> None:
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            raise EvohpoError(f"when= conditions form a cycle: {' -> '.join([*path, name])}; "
+                              "make one of them unconditional")
+        state[name] = 1
+        for ctrl in genes[name].when or {}:
+            if ctrl in genes:
+                visit(ctrl, [*path, name])
+        state[name] = 2
+
+    for name in genes:
+        visit(name, [])
+
+
+def _gene_from_json(data: Mapping[str, Any]) -> Gene:
+    kind = data["type"]
+    when = data.get("when")
+    if kind == "int":
+        return Int(data["low"], data["high"], log=data["log"], sigma=data.get("sigma"), when=when)
+    if kind == "float":
+        return Float(data["low"], data["high"], log=data["log"], sigma=data.get("sigma"),
+                     when=when)
+    if kind == "choice":
+        return Choice(tuple(data["values"]), ordered=data["ordered"], when=when)
+    if kind == "bool":
+        return Bool(when=when)
+    if kind == "fixed":
+        return Fixed(data["value"], when=when)
+    if kind == "repeat":
+        count = data["count"]
+        count = count if isinstance(count, int) else _gene_from_json(count)
+        genes = {k: _gene_from_json(v) for k, v in data["genes"].items()}
+        return Repeat(count, when=when, **genes)
+    raise EvohpoError(f"unknown gene type {kind!r} in a saved space")
+
+
+def config_key(config: Mapping[str, Any]) -> str:
+    """Canonical text of a config: equal keys mean the same network will be trained."""
+    return json.dumps(config, sort_keys=True, separators=(",", ":"))
+
+
+def describe(config: Mapping[str, Any]) -> str:
+    """One readable line, e.g. ``layers=[64 relu, 32 tanh] optimizer=adam learning_rate=0.001``."""
+    parts = []
+    for name, value in config.items():
+        if isinstance(value, list):
+            blocks = ", ".join(" ".join(_fmt(v) for v in b.values()) if isinstance(b, Mapping)
+                               else _fmt(b) for b in value)
+            parts.append(f"{name}=[{blocks}]")
+        else:
+            parts.append(f"{name}={_fmt(value)}")
+    return " ".join(parts)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
