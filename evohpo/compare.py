@@ -158,7 +158,8 @@ def compare(plan: Plan, *, overwrite: bool = False, progress: bool = True) -> Re
             })
     seconds = time.perf_counter() - started
     results_mod.write_json(plan.out / COMPARE_JSON, {
-        "task": plan.task.name, "kind": plan.task.kind, "objective": objectives.resolve(plan.objective, plan.task.kind).spec,
+        "task": plan.task.name, "kind": plan.task.kind,
+        "objective": objectives.resolve(plan.objective, plan.task.kind).spec,
         "methods": list(plan.methods), "seeds": list(plan.seeds), "budget": plan.budget,
         "epochs": plan.epochs, "n_jobs": plan.n_jobs, "population": plan.population,
         "levels": plan.levels, "space": plan.space.to_json(),
