@@ -38,7 +38,7 @@ from .model import ModelSpec
 from .objectives import Objective
 from .presets import MLP
 from .space import Config, Space, config_key, describe
-from .strategies.base import Evaluation, Proposal, Status, Strategy
+from .strategies.base import Evaluation, Proposal, Status, Strategy, check_strategy
 from .tasks import Task
 
 # Outcomes that training the same network again would repeat (timeouts and crashes might not).
@@ -330,10 +330,8 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
         raise EvohpoError(f"time_limit must be > 0 seconds, got {time_limit!r}")
     if backend not in BACKENDS:
         raise EvohpoError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
-    space = getattr(strategy, "space", None)
-    if not isinstance(space, Space):
-        raise EvohpoError(f"strategy {type(strategy).__name__} has no search space (.space); "
-                          "run_campaign runs strategies over a Space")
+    check_strategy(strategy)
+    space = strategy.space
     spec = as_model_spec(model, fit)
     obj = objectives.resolve(objective, task.kind)
     return _Plan(strategy, space, task, Setup(task, spec, obj), obj, Path(out), strategy.name,

@@ -2,8 +2,11 @@
 
 Four views answer the questions a comparison raises: how fast each method finds good networks
 (best so far vs evaluations), how good a typical network it tries is (distribution), and where
-the good ones are (score vs learning rate, score vs parameter count). Evaluations that did not
-finish cleanly have no score, so they are left out of these plots (the summary counts them).
+the good ones are (score vs the numeric gene that matters most, coloured by the categorical
+gene that matters most, and score vs parameter count). Every label names the campaigns'
+objective (``val_auc (higher is better)``), and genes come from the results, so the plots work
+for any search space. Evaluations that did not finish cleanly have no score, so they are left
+out of these plots (the summary counts them).
 """
 
 from __future__ import annotations
@@ -27,12 +30,12 @@ FIGSIZE = (7.5, 4.6)
 METHOD_COLORS = {"ga": "tab:blue", "random": "tab:orange", "grid": "tab:green", "es": "tab:red"}
 METHOD_LINES = {"ga": "-", "random": "--", "grid": "-.", "es": ":"}  # overlaps stay visible
 METHOD_MARKERS = {"ga": "o", "random": "s", "grid": "^", "es": "D"}
-FILES = {
+FILES = {  # plus score_vs_<gene>.png for the gene plot (named after its gene)
     "best_so_far": "best_so_far.png",
     "distribution": "distribution.png",
-    "learning_rate": "score_vs_learning_rate.png",
     "params": "score_vs_params.png",
 }
+MAX_COLOURS = 10  # a colour gene with more values would need a legend nobody can read
 
 
 def method_color(method: str, i: int = 0) -> str:
@@ -82,7 +85,7 @@ def best_so_far(frame: pd.DataFrame, path: str | os.PathLike,
     else:
         _empty(ax)
     ax.set_xlabel("evaluations")
-    ax.set_ylabel(f"best {metric.axis_label.split(' (')[0]} so far")
+    ax.set_ylabel(f"best {metric.column} so far ({metric.direction})")
     ax.set_title(f"Best {metric.column} so far (band: min-max over seeds)")
     ax.grid(alpha=0.3)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -126,29 +129,9 @@ def _scatter_legend_outside(ax, title: str) -> None:
               bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, markerscale=1.3)
 
 
-def score_vs_learning_rate(frame: pd.DataFrame, path: str | os.PathLike,
-                           metric: Metric | None = None) -> Path:
-    """Score against learning rate (log x), coloured by optimizer: where each optimizer works."""
-    metric = metric or analysis.metric_of(frame)
-    ok = analysis.ok_rows(frame, unique=True).dropna(subset=["learning_rate", metric.column])
-    ok = ok[ok["learning_rate"] > 0]
-    fig, ax = plt.subplots(figsize=FIGSIZE)
-    if ok.empty:
-        _empty(ax)
-    else:
-        cmap = plt.get_cmap("tab10")
-        for i, (opt, g) in enumerate(sorted(ok.groupby("optimizer"), key=lambda kv: kv[0])):
-            ax.scatter(g["learning_rate"], g[metric.column], s=18, alpha=0.7,
-                       color=cmap(i % 10), label=f"{opt} ({len(g)})")
-        ax.set_xscale("log")
-        _scatter_legend_outside(ax, "optimizer (n)")
-    return _finish_log_scatter(fig, ax, "learning rate (log scale)", metric,
-                               f"{metric.column} vs learning rate", path)
-
-
-def _finish_log_scatter(fig, ax, xlabel: str, metric: Metric, title: str,
-                        path: str | os.PathLike) -> Path:
-    """Labels, title and major/minor grid shared by the two log-x scatter plots, then save."""
+def _finish_scatter(fig, ax, xlabel: str, metric: Metric, title: str,
+                    path: str | os.PathLike) -> Path:
+    """Labels, title and major/minor grid shared by the scatter plots, then save."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(metric.axis_label)
     ax.set_title(title)
@@ -157,13 +140,100 @@ def _finish_log_scatter(fig, ax, xlabel: str, metric: Metric, title: str,
     return _save(fig, path)
 
 
+def _varies(frame: pd.DataFrame, gene: str) -> bool:
+    return frame[gene].dropna().nunique() > 1
+
+
+def gene_axes(frame: pd.DataFrame, metric: Metric | None = None) -> tuple[str | None, str | None]:
+    """Which genes the gene plot shows: on x ``learning_rate`` when it was tuned, else the
+    numeric gene most rank-correlated with the score; colours ``optimizer`` when it was tuned,
+    else the gene with few values whose values move the mean score most (None: by method)."""
+    metric = metric or analysis.metric_of(frame)
+    ok = analysis.ok_rows(frame, unique=True)
+    numeric = [g for g in analysis.numeric_genes(frame) if _varies(ok, g)]
+    x = None
+    if "learning_rate" in numeric:
+        x = "learning_rate"
+    elif numeric:
+        effects = analysis.numeric_effects(frame, metric).set_index("gene")
+        strength = {g: abs(effects.loc[g, "spearman"]) if g in effects.index else 0.0
+                    for g in numeric}
+        x = max(numeric, key=lambda g: (0.0 if np.isnan(strength[g]) else strength[g],
+                                        -numeric.index(g)))
+    few = [g for g in analysis.gene_columns(frame) if g != x and _varies(ok, g)
+           and ok[g].dropna().nunique() <= MAX_COLOURS
+           and (not analysis.is_numeric(frame[g]) or analysis.has_levels(ok[g]))]
+    colour = None
+    if "optimizer" in few:
+        colour = "optimizer"
+    elif few:
+        spread = analysis.gene_spread(analysis.categorical_effects(frame, metric))
+        ranked = [g for g in spread["gene"] if g in few]
+        colour = ranked[0] if ranked else few[0]
+    return x, colour
+
+
+def gene_file(gene: str) -> str:
+    return f"score_vs_{gene}.png"
+
+
+def score_vs_gene(frame: pd.DataFrame, path: str | os.PathLike, gene: str,
+                  colour: str | None = None, metric: Metric | None = None) -> Path:
+    """Score against one numeric gene (log x when it spans decades), coloured by ``colour``'s
+    values (evaluations where that gene was dormant in grey), or by method without one.
+    Evaluations where ``gene`` itself was dormant are left out."""
+    metric = metric or analysis.metric_of(frame)
+    ok = analysis.ok_rows(frame, unique=True).dropna(subset=[gene, metric.column])
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    log = analysis.log_scale(ok[gene])
+    if ok.empty:
+        _empty(ax)
+    elif colour is None:
+        for i, m in enumerate(analysis.method_order(ok["method"])):
+            g = ok[ok["method"] == m]
+            ax.scatter(g[gene], g[metric.column], s=18, alpha=0.7, color=method_color(m, i),
+                       marker=METHOD_MARKERS.get(m, "o"), label=f"{m} ({len(g)})")
+        _scatter_legend_outside(ax, "method (n)")
+    else:
+        cmap = plt.get_cmap("tab10")
+        for i, (value, g) in enumerate(_groups(ok, colour)):
+            ax.scatter(g[gene], g[metric.column], s=18, alpha=0.7, color=cmap(i % 10),
+                       label=f"{_value_label(value)} ({len(g)})")
+        dormant = ok[ok[colour].isna()]
+        if not dormant.empty:
+            ax.scatter(dormant[gene], dormant[metric.column], s=14, alpha=0.5, color="0.6",
+                       marker="x", label=f"inactive ({len(dormant)})")
+        _scatter_legend_outside(ax, f"{colour} (n)")
+    if log:
+        ax.set_xscale("log")
+    by = colour or "method"
+    return _finish_scatter(fig, ax, f"{gene} (log scale)" if log else gene, metric,
+                           f"{metric.column} vs {gene}, by {by}", path)
+
+
+def _groups(rows: pd.DataFrame, gene: str) -> list[tuple[object, pd.DataFrame]]:
+    """Rows per value of ``gene`` where it was active, in value order (8 before 16)."""
+    active = rows[rows[gene].notna()]
+    try:
+        return list(active.groupby(gene, sort=True))
+    except TypeError:  # values of mixed types do not sort
+        return list(active.groupby(gene, sort=False))
+
+
+def _value_label(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def score_vs_params(frame: pd.DataFrame, path: str | os.PathLike,
                     metric: Metric | None = None) -> Path:
-    """Score against trainable parameter count (log x), coloured by method."""
+    """Score against trainable parameter count (log x when it spans decades), by method."""
     metric = metric or analysis.metric_of(frame)
     ok = analysis.ok_rows(frame, unique=True).dropna(subset=["params", metric.column])
     ok = ok[ok["params"] > 0]
     fig, ax = plt.subplots(figsize=FIGSIZE)
+    log = analysis.log_scale(ok["params"])
     if ok.empty:
         _empty(ax)
     else:
@@ -172,19 +242,25 @@ def score_vs_params(frame: pd.DataFrame, path: str | os.PathLike,
             ax.scatter(g["params"], g[metric.column], s=18, alpha=0.7,
                        color=method_color(m, i), marker=METHOD_MARKERS.get(m, "o"),
                        label=f"{m} ({len(g)})")
-        ax.set_xscale("log")
+        if log:
+            ax.set_xscale("log")
         _scatter_legend_outside(ax, "method (n)")
-    return _finish_log_scatter(fig, ax, "trainable parameters (log scale)", metric,
-                               f"{metric.column} vs network size", path)
+    return _finish_scatter(fig, ax, "trainable parameters" + (" (log scale)" if log else ""),
+                           metric, f"{metric.column} vs network size", path)
 
 
 def plot_all(frame: pd.DataFrame, out: str | os.PathLike,
              metric: Metric | None = None) -> dict[str, Path]:
-    """Draw every plot into folder ``out``; returns {plot name: PNG path}."""
+    """Draw every plot into folder ``out``; returns {plot name: PNG path}. The gene plot
+    (name ``gene``, file ``score_vs_<gene>.png``) is left out when no numeric gene varied."""
     metric = metric or analysis.metric_of(frame)
     out = Path(out)
-    draw = {
-        "best_so_far": best_so_far, "distribution": distribution,
-        "learning_rate": score_vs_learning_rate, "params": score_vs_params,
+    paths = {
+        "best_so_far": best_so_far(frame, out / FILES["best_so_far"], metric),
+        "distribution": distribution(frame, out / FILES["distribution"], metric),
     }
-    return {name: fn(frame, out / FILES[name], metric) for name, fn in draw.items()}
+    x, colour = gene_axes(frame, metric)
+    if x is not None:
+        paths["gene"] = score_vs_gene(frame, out / gene_file(x), x, colour, metric)
+    paths["params"] = score_vs_params(frame, out / FILES["params"], metric)
+    return paths

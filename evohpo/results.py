@@ -203,13 +203,13 @@ def read(path: str | os.PathLike):
     header, rows = read_rows(p)
     check_header(p, header)
     frame = pd.DataFrame(rows, columns=header).replace("", None)
-    text = {"campaign", "method", "status", "error", "cached", "objective", "worker", "config"}
+    text = {"campaign", "method", "status", "error", "objective", "worker", "config"}
     for c in frame.columns:
         if c in text:
             continue
         values = frame[c].dropna()
         numbers = pd.to_numeric(values, errors="coerce")
-        if len(values) and values.isin(["true", "false"]).all():  # a Bool gene
+        if len(values) and values.isin(["true", "false"]).all():  # cached, or a Bool gene
             frame[c] = frame[c].map({"true": True, "false": False})
         elif numbers.notna().all():
             frame[c] = pd.to_numeric(frame[c], errors="coerce")

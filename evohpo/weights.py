@@ -250,7 +250,8 @@ class NumpyMLP:
     def forward(self, vector: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Outputs (rows x output units) of the network with these weights on inputs ``x``."""
         vec = _check_vector(vector, self.n_weights, f"the {self.describe()} network")
-        return self._forward(vec, np.asarray(x, dtype=np.float64))
+        x = np.asarray(x, dtype=np.float64)
+        return self._forward(vec, x.reshape(len(x), -1))  # images are flattened, as by Flatten
 
     def _forward(self, vec: np.ndarray, h: np.ndarray) -> np.ndarray:
         # No checks: the search loop calls this ~10^5 times; views, one matmul, one ufunc a layer

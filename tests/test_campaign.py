@@ -6,12 +6,13 @@ import json
 
 import pytest
 
-from evohpo import GeneticSearch, SearchSpace, run_campaign, tasks
+from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.errors import EvohpoError
+from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
 from evohpo.strategies import Proposal
 
-SPACE = SearchSpace(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
+SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
                     optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
 
 
@@ -66,6 +67,11 @@ def test_existing_results_are_never_silently_overwritten(two_runs, iris):
         run_campaign(GeneticSearch(SPACE, 4), iris, budget=2, out=out, progress=False)
 
 
+def _mlp(units: int) -> dict:
+    return {"layers": [{"units": units, "activation": "relu"}], "optimizer": "adam",
+            "learning_rate": 0.01, "batch_size": 32}
+
+
 class Repeater:
     """A user-written strategy: proposes the same two networks over and over."""
 
@@ -75,20 +81,34 @@ class Repeater:
     done = False
 
     def ask(self, max_n):
-        cfg = {"n_layers": 1, "units": [8], "activations": ["relu"], "optimizer": "adam",
-               "learning_rate": 0.01, "batch_size": 32}
-        return [Proposal({**cfg, "units": [8 + i % 2]}) for i in range(min(3, max_n))]
+        return [Proposal(_mlp(8 + i % 2)) for i in range(min(3, max_n))]
 
     def tell(self, evaluations):
         self.told = evaluations
 
+    def state_dict(self):
+        return {}
 
-def test_strategy_without_state_dict_runs_but_cannot_resume(tmp_path, iris):
-    run_campaign(Repeater(), iris, budget=2, epochs=1, n_jobs=2, out=tmp_path / "r",
-                 progress=False, save_best=False)
-    with pytest.raises(EvohpoError, match="keeps no state_dict"):
-        run_campaign(Repeater(), iris, budget=4, epochs=1, n_jobs=2, out=tmp_path / "r",
-                     progress=False, resume=True)
+    def load_state_dict(self, state):
+        pass
+
+
+class NoState:
+    """A strategy that forgot the checkpoint half of the protocol."""
+
+    name, seed, space, done = "nostate", 0, SPACE, False
+
+    def ask(self, max_n):
+        return [Proposal(_mlp(8))]
+
+    def tell(self, evaluations):
+        pass
+
+
+def test_a_strategy_missing_part_of_the_protocol_is_refused_before_training(tmp_path, iris):
+    with pytest.raises(EvohpoError, match="state_dict, load_state_dict"):
+        run_campaign(NoState(), iris, budget=2, epochs=1, out=tmp_path / "r", progress=False)
+    assert not (tmp_path / "r").exists()
 
 
 def test_duplicates_come_from_the_cache(tmp_path, iris):
@@ -97,7 +117,7 @@ def test_duplicates_come_from_the_cache(tmp_path, iris):
     frame = read(result.csv)
     assert frame["cached"].tolist() == [False, False, True, True, True, True]
     assert result.cache_hits == 4
-    first = frame.set_index("units_1").loc[8]
+    first = frame.set_index("layers_1_units").loc[8]
     assert first["val_accuracy"].nunique() == 1  # a cache hit repeats the original's score
     assert (frame.loc[frame["cached"], "worker"] == "cache").all()
 

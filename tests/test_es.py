@@ -33,7 +33,8 @@ def _run_ask_tell(es: OnePlusOneES, f, steps: int) -> list[np.ndarray]:
         x = proposal.config["weights"]
         asked.append(x.copy())
         loss = f(x)
-        es.tell([Evaluation(i, proposal.generation, proposal.config, Status.OK, loss)])
+        es.tell([Evaluation(eval_id=i, generation=proposal.generation, config=proposal.config,
+                               status=Status.OK, objective=loss)])
     return asked
 
 
@@ -180,12 +181,14 @@ def test_ask_tell_contract() -> None:
         es.ask(1)
     with pytest.raises(ValueError):
         es.tell([])
-    es.tell([Evaluation(0, 0, p.config, Status.OK, 1.0)])
+    es.tell([Evaluation(eval_id=0, generation=0, config=p.config, status=Status.OK, objective=1.0)])
     with pytest.raises(ValueError):
-        es.tell([Evaluation(1, 0, p.config, Status.OK, 1.0)])  # nothing was asked
+        es.tell([Evaluation(eval_id=1, generation=0, config=p.config, status=Status.OK,
+                           objective=1.0)])  # nothing was asked
     for i in range(2):
         (p,) = es.ask(1)
-        es.tell([Evaluation(i + 1, p.generation, p.config, Status.OK, 2.0)])
+        es.tell([Evaluation(eval_id=i + 1, generation=p.generation, config=p.config,
+                           status=Status.OK, objective=2.0)])
     assert es.done and es.evals == 3
     assert es.ask(1) == []
 
@@ -205,9 +208,11 @@ def test_non_finite_loss_is_recorded_and_rejected() -> None:
     es.ask_vector()
     es.tell_loss(float("nan"))
     (p,) = es.ask(1)
-    es.tell([Evaluation(2, 0, p.config, Status.DIVERGED, WORST, error="nan")])
+    es.tell([Evaluation(eval_id=2, generation=0, config=p.config, status=Status.DIVERGED,
+                       objective=WORST, error="nan")])
     (p,) = es.ask(1)
-    es.tell([Evaluation(3, 0, p.config, Status.FAILED, 0.0, error="boom")])  # status wins
+    es.tell([Evaluation(eval_id=3, generation=0, config=p.config, status=Status.FAILED,
+                       objective=0.0, error="boom")])  # status wins
     assert es.history.failed == 3
     assert np.array_equal(es.parent, parent) and es.parent_loss == 1.0
     assert es.history.loss == [1.0, 1.0, 1.0, 1.0]

@@ -19,7 +19,8 @@ def test_logic_gates_are_their_truth_tables():
 
 def test_slash_backslash_and_seven_segment():
     t = tasks.slash_backslash()
-    assert t.x_train.shape == (14, 9) and sorted(set(t.y_train.tolist())) == [0, 1]
+    assert t.x_train.shape == (14, 3, 3, 1) and t.input_shape == (3, 3, 1)
+    assert t.n_features == 9 and sorted(set(t.y_train.tolist())) == [0, 1]
     slash = t.x_train[t.y_train == 1]
     assert all(row.reshape(3, 3)[[0, 1, 2], [2, 1, 0]].all() for row in slash)
     s = tasks.seven_segment()

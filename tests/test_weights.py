@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from evohpo import cli_weights, tasks, weights
-from evohpo.builder import build_model
 from evohpo.errors import EvohpoError
+from evohpo.presets.mlp import build as build_model
 from evohpo.runtime import keras as _keras
 from evohpo.strategies.base import Status
 from evohpo.strategies.es import OnePlusOneES

@@ -112,14 +112,15 @@ def space(
     Widths and learning rate (and weight decay) are sampled and mutated on log scales.
     ``batch_sizes=None`` keeps the batch size fixed at ``batch_size``.
     """
+    count = _int("layers", layers, log=False, positive=False)
+    optimizers = _names("optimizers", optimizers, KERAS_OPTIMIZERS)
     genes: dict[str, Gene] = {
         "layers": Repeat(
-            _int("layers", layers, log=False, positive=False) if layers[0] != layers[-1]
-            else int(layers[0]),
+            count.value if isinstance(count, Fixed) else count,
             units=_int("units", units, log=True),
             activation=Choice(_names("activations", activations, KERAS_ACTIVATIONS)),
         ),
-        "optimizer": Choice(_names("optimizers", optimizers, KERAS_OPTIMIZERS)),
+        "optimizer": Choice(optimizers),
         "learning_rate": _float("learning_rate", learning_rate, log=True),
     }
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:

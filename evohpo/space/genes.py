@@ -37,6 +37,14 @@ def _round_sig(x: float) -> float:
     return float(f"{x:.{SIG_DIGITS}g}")
 
 
+def _native(value: Any) -> Any:
+    """A numpy scalar (``np.float64(0.5)``, ``np.int64(3)``) as the Python value it holds, so
+    configs only ever carry native types; anything else unchanged."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 def _check_when(when: Mapping[str, Any] | None) -> dict[str, tuple[Any, ...]] | None:
     if when is None:
         return None
@@ -121,7 +129,8 @@ class Int(Gene):
     sigma: float | None = None  # mutation step in internal units (log2 units if log)
 
     def __post_init__(self) -> None:
-        for name, v in (("low", self.low), ("high", self.high)):
+        for name, v in (("low", _native(self.low)), ("high", _native(self.high))):
+            object.__setattr__(self, name, v)
             if isinstance(v, bool) or not isinstance(v, int):
                 if isinstance(v, float) and v.is_integer():
                     object.__setattr__(self, name, int(v))
@@ -224,12 +233,14 @@ class Float(Gene):
         lo, hi = self._bounds()
         sigma = self.sigma if self.sigma is not None else (hi - lo) / 6
         (step,) = tools.mutGaussian([float(slots[0])], 0.0, sigma, 1.0)
-        return [float(min(hi, max(lo, step[0])))]
+        x = step[0]
+        x = 2 * hi - x if x > hi else 2 * lo - x if x < lo else x  # reflect: a value at a
+        return [float(min(hi, max(lo, x)))]  # bound moves away instead of sticking there
 
     def decode(self, slots: Sequence[Any]) -> float:
         x = float(slots[0])
         value = 10.0 ** x if self.log else x
-        return _round_sig(min(self.high, max(self.low, value)))
+        return min(self.high, max(self.low, _round_sig(value)))  # rounding stays in bounds
 
     def encode(self, value: Any, where: str) -> list[Any]:
         _number(where, value)
@@ -265,7 +276,7 @@ class Choice(Gene):
     def __post_init__(self) -> None:
         if isinstance(self.values, str | bytes) or not isinstance(self.values, Sequence):
             raise EvohpoError(f"Choice takes a list of values, got {self.values!r}")
-        values = tuple(self.values)
+        values = tuple(_native(v) for v in self.values)
         if not values:
             raise EvohpoError("Choice([]) is empty; give at least one value")
         bad = [v for v in values if not isinstance(v, JSON_SCALARS)]
@@ -369,6 +380,7 @@ class Fixed(Gene):
     width = 0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _native(self.value))
         if not isinstance(self.value, JSON_SCALARS):
             raise EvohpoError(f"Fixed value must be str, int, float, bool or None, "
                               f"got {self.value!r}")

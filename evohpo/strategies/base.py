@@ -91,9 +91,13 @@ def json_float(x: float) -> float | str:
 
 @runtime_checkable
 class Strategy(Protocol):
-    """The one protocol: ``ask`` a batch, ``tell`` its evaluations, stop when ``done``."""
+    """The one protocol: ``ask`` a batch, ``tell`` its evaluations, stop when ``done``;
+    ``state_dict``/``load_state_dict`` checkpoint it; ``space`` and ``seed`` say what it
+    searches and how it was seeded. :func:`check_strategy` enforces it in ``run_campaign``."""
 
     name: str
+    seed: int
+    space: Any
 
     def ask(self, max_n: int) -> list[Proposal]:
         """Up to ``max_n`` proposals (never more; the campaign passes the budget left)."""
@@ -115,3 +119,23 @@ class Strategy(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from a ``state_dict`` of a strategy built with the same arguments."""
         ...
+
+
+REQUIRED = ("name", "seed", "space", "done", "ask", "tell", "state_dict", "load_state_dict")
+
+
+def check_strategy(strategy: object) -> None:
+    """The protocol is required, not probed: a strategy missing a part is refused up front,
+    before anything trains, with the names of what it lacks."""
+    from ..errors import EvohpoError
+    from ..space import Space
+
+    missing = [n for n in REQUIRED if not hasattr(strategy, n)]
+    if missing:
+        raise EvohpoError(
+            f"strategy {type(strategy).__name__} lacks {', '.join(missing)}; a strategy provides "
+            f"{', '.join(REQUIRED)} (see evohpo.strategies.base.Strategy)"
+        )
+    if not isinstance(strategy.space, Space):  # type: ignore[attr-defined]
+        raise EvohpoError(f"strategy {type(strategy).__name__}.space is not an evohpo.Space; "
+                          "run_campaign runs strategies over a Space")

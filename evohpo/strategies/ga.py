@@ -70,7 +70,8 @@ class GeneticSearch:
         self._pending: list[Individual] = []
         self._seen: set[str] = set()
         self.duplicates_avoided = 0  # children re-mutated because their network was tried
-        self.hall_of_fame = tools.HallOfFame(hall_of_fame)
+        # one entry per network: genomes that differ only in dormant genes are the same one
+        self.hall_of_fame = tools.HallOfFame(hall_of_fame, similar=self._same_network)
         self.stats = tools.Statistics(lambda ind: ind.fitness.values[0])
         for fn in ("min", "mean", "max"):
             self.stats.register(fn, getattr(np, fn))
@@ -125,6 +126,9 @@ class GeneticSearch:
             batch.append(child)
         return batch
 
+    def _same_network(self, a: Individual, b: Individual) -> bool:
+        return config_key(self.space.decode(a)) == config_key(self.space.decode(b))
+
     def _remember(self, ind: Individual) -> None:
         self._seen.add(config_key(self.space.decode(ind)))
 
@@ -174,7 +178,8 @@ class GeneticSearch:
         self.generation = int(state["generation"])
         self.population = [_load(d) for d in state["population"]]
         self.hall_of_fame.clear()
-        self.hall_of_fame.update([_load(d) for d in state["hall_of_fame"]])
+        for ind in reversed([_load(d) for d in state["hall_of_fame"]]):  # worst first: among
+            self.hall_of_fame.insert(ind)  # equal fitness, insert() puts the later one first
         self._seen = set(state["seen"])
         self.duplicates_avoided = int(state.get("duplicates_avoided", 0))
         self.logbook = tools.Logbook()
