@@ -173,13 +173,7 @@ def _module_from_file(path: Path, what: str) -> Any:
         del sys.modules[name]
         raise EvohpoError(f"--{what}: running {path} failed ({type(exc).__name__}: {exc}); "
                           "fix the file") from None
-    from joblib.externals import cloudpickle as loky_pickle  # what loky pickles with
+    import cloudpickle  # what loky, Dask and Ray pickle callables with
 
-    loky_pickle.register_pickle_by_value(module)
-    try:  # Dask and Ray pickle with the standalone cloudpickle
-        import cloudpickle
-
-        cloudpickle.register_pickle_by_value(module)
-    except ImportError:
-        pass
+    cloudpickle.register_pickle_by_value(module)
     return module

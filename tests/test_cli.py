@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from evohpo.cli import main
 from evohpo.results import read
+
+TESTS = Path(__file__).parent
+USER, BROKEN = TESTS / "user_model.py", TESTS / "broken_model.py"
 
 
 def test_search_writes_csv_and_prints_best(tmp_path, capsys):
@@ -24,15 +28,49 @@ def test_search_writes_csv_and_prints_best(tmp_path, capsys):
     assert frame["n_layers"].between(1, 2).all() and (out / "best.keras").is_file()
 
 
+def test_search_with_a_user_model_file(tmp_path, capsys):
+    out = tmp_path / "user"
+    code = main(["search", "--task", "iris", "--model", f"{USER}:build", "--budget", "4",
+                 "--population", "4", "--epochs", "1", "--n-jobs", "2", "--out", str(out),
+                 "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    frame = read(out / "results.csv")
+    assert len(frame) == 4 and (frame["status"] == "ok").all()
+    assert {"n_blocks", "blocks_1_units", "momentum"} <= set(frame.columns)
+    sgd = frame["optimizer"] == "sgd"
+    assert frame.loc[~sgd, "momentum"].isna().all()  # dormant unless the optimizer is sgd
+
+
+def test_a_build_function_that_always_fails_stops_with_its_error(tmp_path, capsys):
+    out = tmp_path / "broken"
+    code = main(["search", "--task", "iris", "--model", f"{BROKEN}:build", "--budget", "8",
+                 "--population", "4", "--epochs", "1", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err
+    assert "every evaluation of the first batch failed with: KeyError: 'dense_units'" in err
+    assert len(read(out / "results.csv")) == 4  # the rows are kept
+
+
 BAD = [
     (["search", "--task", "nope"], "unknown task 'nope'"),
     (["search", "--task", "iris", "--method", "pso"], "unknown method 'pso'"),
     (["search", "--task", "iris", "--activations", "relu,foo"], "unknown activation 'foo'"),
     (["search", "--task", "iris", "--optimizers", "adamm"], "unknown optimizer 'adamm'"),
     (["search", "--task", "iris", "--units", "16,4"], "units min 16 is greater than max 4"),
-    (["search", "--task", "iris", "--units", "0,4"], "units must be > 0"),
+    (["search", "--task", "iris", "--units", "0,4"], "units must be >= 1"),
     (["search", "--task", "iris", "--learning-rate", "0,0.1"], "learning_rate must be > 0"),
-    (["search", "--task", "iris", "--layers", "0,2"], "layers must be > 0"),
+    (["search", "--task", "iris", "--layers=-1,2"], "Repeat count must be >= 0"),
+    (["search", "--task", "iris", "--momentum", "0,0.9", "--optimizers", "adam"],
+     "momentum only applies to sgd"),
+    (["search", "--task", "iris", "--objective", "val_auc:up"], "neither max nor min"),
+    (["search", "--task", "iris", "--model", "nope.py:build"], "does not exist"),
+    (["search", "--task", "iris", "--model", "no_such_module:build"], "cannot import"),
+    (["search", "--task", "iris", "--model", f"{USER}:nope"], "has no 'nope'"),
+    (["search", "--task", "iris", "--model", f"{BROKEN}:build", "--space",
+      f"{BROKEN}:NOT_A_SPACE"], "is a dict, not an evohpo.Space"),
+    (["search", "--task", "iris", "--model", f"{USER}:build", "--layers", "1,3"],
+     "--layers is a flag of the built-in MLP"),
+    (["search", "--task", "iris", "--space", f"{USER}:SPACE"], "--space and --fit go with"),
     (["search", "--task", "iris", "--budget", "0"], "budget must be"),
     (["search", "--task", "iris", "--n-jobs", "0"], "n_jobs must be"),
     (["search", "--task", "iris", "--units", "a,b"], "expected whole numbers"),
