@@ -21,8 +21,8 @@ from typing import Any
 
 from . import analysis, objectives
 from . import results as results_mod
-from .cli_report import Report, write_report
 from .errors import EvohpoError, check_n_jobs, check_whole
+from .report import Report, write_report
 from .space import Space
 from .strategies import METHODS
 

@@ -146,31 +146,32 @@ def _varies(frame: pd.DataFrame, gene: str) -> bool:
 
 def gene_axes(frame: pd.DataFrame, metric: Metric | None = None) -> tuple[str | None, str | None]:
     """Which genes the gene plot shows: on x ``learning_rate`` when it was tuned, else the
-    numeric gene most rank-correlated with the score; colours ``optimizer`` when it was tuned,
-    else the gene with few values whose values move the mean score most (None: by method)."""
+    numeric gene most rank-correlated with the score; colours ``optimizer`` when it varies
+    where x is active, else the gene with few values whose values move the mean score most
+    there, preferring genes active wherever x is (never x's own controller, constant where x
+    counts). None: nothing to plot / colour by method."""
     metric = metric or analysis.metric_of(frame)
     ok = analysis.ok_rows(frame, unique=True)
     numeric = [g for g in analysis.numeric_genes(frame) if _varies(ok, g)]
-    x = None
+    if not numeric:
+        return None, None
     if "learning_rate" in numeric:
         x = "learning_rate"
-    elif numeric:
-        effects = analysis.numeric_effects(frame, metric).set_index("gene")
-        strength = {g: abs(effects.loc[g, "spearman"]) if g in effects.index else 0.0
-                    for g in numeric}
-        x = max(numeric, key=lambda g: (0.0 if np.isnan(strength[g]) else strength[g],
+    else:
+        effects = analysis.numeric_effects(frame, metric).set_index("gene")["spearman"].abs()
+        x = max(numeric, key=lambda g: (float(np.nan_to_num(effects.get(g, 0.0))),
                                         -numeric.index(g)))
+    where = frame[frame[x].notna()]
+    ok = analysis.ok_rows(where, unique=True)
     few = [g for g in analysis.gene_columns(frame) if g != x and _varies(ok, g)
            and ok[g].dropna().nunique() <= MAX_COLOURS
            and (not analysis.is_numeric(frame[g]) or analysis.has_levels(ok[g]))]
-    colour = None
     if "optimizer" in few:
-        colour = "optimizer"
-    elif few:
-        spread = analysis.gene_spread(analysis.categorical_effects(frame, metric))
-        ranked = [g for g in spread["gene"] if g in few]
-        colour = ranked[0] if ranked else few[0]
-    return x, colour
+        return x, "optimizer"
+    spread = analysis.gene_spread(analysis.categorical_effects(where, metric))
+    ranked = [g for g in spread["gene"] if g in few] + [g for g in few]
+    ranked.sort(key=lambda g: bool(ok[g].isna().any()))  # stable: always-active genes first
+    return x, ranked[0] if ranked else None
 
 
 def gene_file(gene: str) -> str:

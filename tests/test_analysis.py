@@ -1,12 +1,16 @@
 """Analysis, plots and report over synthetic result CSVs written with the real results schema.
 
 No training here: each run is written through ``results.ResultsLog`` / ``results.row`` exactly
-as a campaign writes it, with scores chosen so every expected number is known in advance.
+as a campaign writes it (and a best.json shaped like ``campaign._summary``'s), with scores
+chosen so every expected number is known in advance. Runs use the MLP preset's space or a
+custom one (a Repeat group, a conditional gene, a Bool) and the objectives val_accuracy:max,
+val_loss:min and val_auc:max.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from pathlib import Path
 
 import numpy as np
@@ -16,57 +20,83 @@ from scipy.stats import mannwhitneyu
 
 from evohpo import analysis, plots
 from evohpo import results as results_mod
-from evohpo.cli_report import write_report
 from evohpo.errors import EvohpoError
+from evohpo.objectives import Objective
+from evohpo.presets import mlp
+from evohpo.report import write_report
+from evohpo.space import Bool, Choice, Float, Int, Repeat, Space
 from evohpo.strategies.base import Evaluation, Status
 
-MAX_LAYERS = 2
+MLP = mlp.space(layers=(1, 2))
+ACC = Objective("val_accuracy", "max")
+LOSS = Objective("val_loss", "min")
+AUC = Objective("val_auc", "max")
+CUSTOM = Space(
+    conv=Repeat(Int(1, 3), filters=Choice([8, 16, 32])),
+    dense=Int(16, 1024, log=True),
+    optimizer=Choice(["sgd", "adam"]),
+    momentum=Float(0.0, 0.9, when={"optimizer": "sgd"}),
+    dropout=Float(0.0, 0.5),
+    batch_norm=Bool(),
+)
 
 
-def config(i: int, optimizer: str = "adam", lr: float = 1e-3, n_layers: int = 1,
-           units: int = 16, activation: str = "relu") -> dict:
-    return {
-        "n_layers": n_layers, "units": [units] * n_layers, "activations": [activation] * n_layers,
-        "optimizer": optimizer, "learning_rate": lr, "batch_size": 32,
-    }
+def config(optimizer: str = "adam", lr: float = 1e-3, n_layers: int = 1, units: int = 16,
+           activation: str = "relu") -> dict:
+    """An MLP preset config."""
+    return {"layers": [{"units": units, "activation": activation}] * n_layers,
+            "optimizer": optimizer, "learning_rate": lr, "batch_size": 32}
+
+
+def scores_for(objective: Objective, score: float) -> dict[str, float | None]:
+    """The validation metrics a model with this objective score reports."""
+    if objective.name == "val_loss":  # regression: no accuracy
+        return {"val_loss": score}
+    out = {"val_accuracy": score, "val_loss": 1 - score}
+    out[objective.name] = score
+    return out
 
 
 def write_run(folder: Path, method: str, seed: int, scores: list[float | None], *,
-              configs: list[dict] | None = None, regression: bool = False,
-              test: float | None = 0.5, seconds: float = 10.0, task: str = "toy",
-              best_json: bool = True, cached: set[int] = frozenset()) -> Path:
+              configs: list[dict] | None = None, space: Space = MLP,
+              objective: Objective = ACC, test: float | None = 0.5, seconds: float = 10.0,
+              task: str = "toy", best_json: bool = True,
+              cached: set[int] = frozenset()) -> Path:
     """A campaign folder: results.csv (one row per score; None = failed) and best.json."""
     folder.mkdir(parents=True, exist_ok=True)
     log = results_mod.ResultsLog.create(folder / results_mod.CSV_NAME,
-                                        results_mod.columns(MAX_LAYERS))
+                                        results_mod.columns(space, objective))
     evals = []
     for i, score in enumerate(scores):
-        cfg = (configs or [])[i] if configs else config(i)
         ok = score is not None
         ev = Evaluation(
-            eval_id=i, generation=i // 4, config=cfg,
+            eval_id=i, generation=i // 4,
+            config=configs[i] if configs else config(lr=10.0 ** (i % 4 - 4)),
             status=Status.OK if ok else Status.FAILED,
-            objective=(score if regression else -score) if ok else math.inf,
-            val_accuracy=None if regression or not ok else score,
-            val_loss=(score if regression else 1 - score) if ok else None,
+            objective=objective.minimised(score),
+            scores=scores_for(objective, score) if ok else {},
             params=100 * (i + 1), epochs=1, train_seconds=0.5, worker="w",
             error="" if ok else "boom", cached=i in cached,
         )
         evals.append(ev)
         log.append(results_mod.row(ev, campaign=folder.name, method=method, seed=seed,
-                                   max_layers=MAX_LAYERS))
+                                   space=space, objective=objective))
     log.finalize()
     if best_json:
         ok_evals = [e for e in evals if e.ok]
         best = min(ok_evals, key=lambda e: (e.objective, e.eval_id)) if ok_evals else None
+        tests = {"test_loss": test if objective is LOSS else 0.3}
+        if objective is not LOSS:
+            tests["test_accuracy"] = test
+            tests["test_" + objective.name.removeprefix("val_")] = test
         results_mod.write_json(folder / results_mod.BEST_NAME, {
-            "method": method, "seed": seed, "task": task,
-            "kind": "regression" if regression else "multiclass", "seconds": seconds,
+            "method": method, "seed": seed, "task": task, "objective": objective.spec,
+            "kind": "regression" if objective is LOSS else "multiclass", "seconds": seconds,
             "best": None if best is None else {
-                "eval_id": best.eval_id, "config": best.config,
-                "val_accuracy": best.val_accuracy, "val_loss": best.val_loss,
-                "test_accuracy": None if regression else test,
-                "test_loss": test if regression else 0.3, "model_path": None,
+                "eval_id": best.eval_id, "config": best.config, "scores": best.scores,
+                "test": tests, "val_accuracy": best.val_accuracy, "val_loss": best.val_loss,
+                "test_accuracy": tests.get("test_accuracy"), "test_loss": tests["test_loss"],
+                "model_path": None,
             },
         })
     return folder / results_mod.CSV_NAME
@@ -87,6 +117,9 @@ def compare_dir(tmp_path: Path) -> Path:
     return root
 
 
+# --------------------------------------------------------------------------- loading
+
+
 def test_load_finds_every_run_and_merges_best_json(compare_dir: Path) -> None:
     frame = analysis.load(compare_dir)
     assert len(frame) == 24
@@ -99,6 +132,7 @@ def test_load_finds_every_run_and_merges_best_json(compare_dir: Path) -> None:
     assert (frame["task"] == "toy").all()
     assert frame.loc[frame["method"] == "grid", "grid_size"].eq(16).all()
     assert frame.loc[frame["method"] == "ga", "grid_size"].isna().all()
+    assert frame["cached"].dtype == bool  # not the CSV's text 'false', which is truthy
 
 
 def test_load_counts_a_file_given_twice_once(compare_dir: Path) -> None:
@@ -139,6 +173,18 @@ def test_load_rejects_a_log_with_no_rows(tmp_path: Path) -> None:
         analysis.load(tmp_path)
 
 
+def test_a_gene_named_like_a_run_fact_is_refused_not_overwritten(tmp_path: Path) -> None:
+    space = Space(kind=Choice(["a", "b"]), lr=Float(1e-3, 1e-1))
+    write_run(tmp_path / "r", "ga", 0, [0.5], space=space,
+              configs=[{"kind": "a", "lr": 0.01}])
+    with pytest.raises(EvohpoError, match="'kind'") as info:
+        analysis.load(tmp_path)
+    assert "\n" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- curves, summary
+
+
 def test_best_so_far_is_monotone_and_ignores_failures(tmp_path: Path) -> None:
     write_run(tmp_path / "r", "random", 0, [None, 0.4, 0.3, None, 0.7, 0.5])
     curve = analysis.best_so_far(analysis.load(tmp_path))
@@ -148,7 +194,7 @@ def test_best_so_far_is_monotone_and_ignores_failures(tmp_path: Path) -> None:
 
 
 def test_best_so_far_for_loss_goes_down(tmp_path: Path) -> None:
-    write_run(tmp_path / "r", "ga", 0, [3.0, 5.0, 2.0, None, 2.5], regression=True)
+    write_run(tmp_path / "r", "ga", 0, [3.0, 5.0, 2.0, None, 2.5], objective=LOSS)
     curve = analysis.best_so_far(analysis.load(tmp_path))
     assert curve["best"].tolist() == [3.0, 3.0, 2.0, 2.0, 2.0]
 
@@ -160,6 +206,7 @@ def test_summary_numbers(compare_dir: Path) -> None:
     assert s.target == pytest.approx(0.891)
     t = s.table.set_index("method")
     assert list(t.index) == ["ga", "random", "grid"]
+    assert (t["objective"] == "val_accuracy:max").all()
     assert t.loc["ga", "best_val_accuracy_mean"] == pytest.approx(0.9)
     assert t.loc["ga", "best_val_accuracy_std"] == pytest.approx(0.0)
     assert t.loc["random", "best_val_accuracy_mean"] == pytest.approx(0.8)
@@ -193,10 +240,11 @@ def test_mann_whitney_separates_clearly_different_methods(tmp_path: Path) -> Non
 
 
 def test_regression_uses_val_loss_lower_is_better(tmp_path: Path) -> None:
-    write_run(tmp_path / "ga-seed0", "ga", 0, [3.0, 1.0, 2.0], regression=True, test=1.2)
-    write_run(tmp_path / "random-seed0", "random", 0, [4.0, 2.0, 5.0], regression=True,
+    write_run(tmp_path / "ga-seed0", "ga", 0, [3.0, 1.0, 2.0], objective=LOSS, test=1.2)
+    write_run(tmp_path / "random-seed0", "random", 0, [4.0, 2.0, 5.0], objective=LOSS,
               test=2.5)
     frame = analysis.load(tmp_path)
+    assert frame["val_accuracy"].isna().all()
     s = analysis.summarize(frame)
     assert s.metric == analysis.LOSS
     assert s.overall_best == 1.0 and s.target == pytest.approx(1.01)
@@ -209,6 +257,7 @@ def test_regression_uses_val_loss_lower_is_better(tmp_path: Path) -> None:
     text = analysis.describe_summary(s)
     assert "val_loss (lower is better)" in text.splitlines()[0]
     assert "best val_loss" in text
+    assert "Mean val_loss per value (lower is better" in analysis.effects_tables(frame)
 
 
 def test_summary_refuses_mixed_tasks(tmp_path: Path) -> None:
@@ -218,53 +267,139 @@ def test_summary_refuses_mixed_tasks(tmp_path: Path) -> None:
         analysis.summarize(analysis.load(tmp_path))
 
 
-def _importance_dir(tmp_path: Path) -> Path:
-    """Adam beats sgd by 0.3; accuracy rises with log10(lr); width does not matter."""
+def test_mixing_objectives_is_refused_in_one_line(tmp_path: Path) -> None:
+    write_run(tmp_path / "a", "ga", 0, [0.5, 0.6])
+    write_run(tmp_path / "b", "ga", 0, [0.7, 0.8], objective=AUC)
+    frame = analysis.load(tmp_path)
+    for fn in (analysis.metric_of, analysis.summarize, analysis.effects_tables):
+        with pytest.raises(EvohpoError, match="mix objectives") as info:
+            fn(frame)
+        assert "val_accuracy:max" in str(info.value) and "val_auc:max" in str(info.value)
+        assert "\n" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- custom space
+
+
+def _custom_dir(tmp_path: Path, n: int = 60) -> Path:
+    """A custom space (conv blocks, dense width, optimizer, sgd-only momentum, dropout,
+    batch_norm) optimised for val_auc: adam scores 0.8, sgd 0.4 + 0.3 * momentum (0.4 to 0.67),
+    the other genes nothing. Two seeds of GA, one of random."""
+    rng = random.Random(3)
+    for method, seed in (("ga", 0), ("ga", 1), ("random", 0)):
+        configs = [CUSTOM.decode(CUSTOM.sample(rng)) for _ in range(n // 3)]
+        scores = [0.8 if c["optimizer"] == "adam" else 0.4 + 0.3 * c["momentum"]
+                  for c in configs]
+        write_run(tmp_path / f"{method}-seed{seed}", method, seed, scores, configs=configs,
+                  space=CUSTOM, objective=AUC, test=0.6 + seed / 10)
+    return tmp_path
+
+
+def test_custom_space_genes_are_found_from_the_columns(tmp_path: Path) -> None:
+    frame = analysis.load(_custom_dir(tmp_path))
+    assert analysis.gene_columns(frame) == list(CUSTOM.columns)  # val_auc is no gene
+    assert analysis.categorical_genes(frame) == ["optimizer", "batch_norm"]
+    assert analysis.numeric_genes(frame) == ["n_conv", "conv_1_filters", "conv_2_filters",
+                                             "conv_3_filters", "dense", "momentum", "dropout"]
+    assert frame["momentum"].isna().any() and frame["momentum"].notna().any()
+
+
+def test_custom_objective_is_the_metric_with_its_test_score(tmp_path: Path) -> None:
+    frame = analysis.load(_custom_dir(tmp_path))
+    metric = analysis.metric_of(frame)
+    assert metric == analysis.Metric("val_auc", lower_is_better=False)
+    assert metric.label == "val_auc (higher is better)"
+    s = analysis.summarize(frame)
+    t = s.table.set_index("method")
+    assert t.loc["ga", "best_val_auc_mean"] == pytest.approx(
+        frame.loc[frame["method"] == "ga"].groupby("run")["val_auc"].max().mean())
+    assert t.loc["ga", "selected_test_auc_mean"] == pytest.approx(0.65)  # 0.6 and 0.7
+    assert t.loc["random", "selected_test_auc_mean"] == pytest.approx(0.6)
+    text = analysis.describe_summary(s)
+    assert "metric: val_auc (higher is better)" in text.splitlines()[0]
+    assert "test_auc (selected model)" in text and "best val_auc" in text
+
+
+def test_custom_space_effects_judge_each_gene_where_it_was_active(tmp_path: Path) -> None:
+    frame = analysis.load(_custom_dir(tmp_path))
+    ok = frame[frame["status"] == "ok"]
+    num = analysis.numeric_effects(frame).set_index("gene")
+    # momentum counts only where the optimizer was sgd (NaN elsewhere), and there it is
+    # what moves the score
+    assert num.loc["momentum", "n"] == (ok["optimizer"] == "sgd").sum()
+    assert num.loc["momentum", "spearman"] > 0.95
+    assert num.loc["conv_3_filters", "n"] == (ok["n_conv"] == 3).sum()
+    assert num.loc["dense", "scale"] == "log10"  # 16..1024: decades
+    assert num.loc["dropout", "scale"] == "linear"  # 0..0.5: a ratio of decades, yet even
+    assert frame["dropout"].max() / frame["dropout"].min() > 10 ** 1.5
+    assert abs(num.loc["dropout", "spearman"]) < 0.35
+    cat = analysis.categorical_effects(frame)
+    opt = cat[cat["gene"] == "optimizer"]
+    assert opt["value"].tolist() == ["adam", "sgd"]  # best first
+    assert set(cat.loc[cat["gene"] == "batch_norm", "value"]) == {"True", "False"}
+    assert set(cat.loc[cat["gene"] == "n_conv", "value"]) == {"1", "2", "3"}  # few values
+    assert "dense" not in set(cat["gene"])  # many values: correlation only
+    assert cat.groupby("gene")["n"].sum()["conv_2_filters"] == (ok["n_conv"] >= 2).sum()
+    spread = analysis.gene_spread(cat)
+    assert spread["gene"].iloc[0] == "optimizer"
+    tables = analysis.effects_tables(frame)
+    assert "| momentum |" not in tables  # plain-text table here
+    assert "Mean val_auc per value (higher is better" in tables
+    assert "momentum" in tables and "conv_3_filters" in tables
+
+
+def test_numeric_effects_use_log_scale_only_for_values_spread_over_decades(
+        tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     configs, scores = [], []
     for i in range(40):
         opt = "adam" if i % 2 else "sgd"
         lr = float(10 ** rng.uniform(-4, -1))
         units = int(rng.choice([8, 64]))
-        configs.append(config(i, optimizer=opt, lr=lr, units=units,
-                              n_layers=1 + i % 2, activation="tanh" if i % 3 else "relu"))
+        configs.append(config(optimizer=opt, lr=lr, units=units, n_layers=1 + i % 2,
+                              activation="tanh" if i % 3 else "relu"))
         scores.append(float(0.3 + (0.3 if opt == "adam" else 0.0) + 0.08 * (np.log10(lr) + 4)))
     write_run(tmp_path / "ga-seed0", "ga", 0, scores, configs=configs)
-    return tmp_path
-
-
-def test_categorical_effects_rank_values_and_genes(tmp_path: Path) -> None:
-    frame = analysis.load(_importance_dir(tmp_path))
-    eff = analysis.categorical_effects(frame)
-    opt = eff[eff["gene"] == "optimizer"]
-    assert opt["value"].tolist() == ["adam", "sgd"]  # best first
-    assert opt["n"].tolist() == [20, 20]
-    assert opt["mean"].iloc[0] - opt["mean"].iloc[1] == pytest.approx(0.3, abs=0.05)
-    assert set(eff["gene"]) >= {"optimizer", "n_layers", "activation_1", "activation_2"}
-    assert set(eff.loc[eff["gene"] == "n_layers", "value"]) == {"1", "2"}
-    spread = analysis.gene_spread(eff)
-    assert spread["gene"].iloc[0] in ("optimizer", "n_layers")  # both track adam (odd i)
-    assert spread.set_index("gene").loc["optimizer", "spread"] == pytest.approx(0.3, abs=0.05)
-
-
-def test_numeric_effects_find_the_learning_rate(tmp_path: Path) -> None:
-    frame = analysis.load(_importance_dir(tmp_path))
+    frame = analysis.load(tmp_path)
     num = analysis.numeric_effects(frame).set_index("gene")
     assert num.loc["learning_rate", "scale"] == "log10"
     assert num.loc["learning_rate", "spearman"] > 0.4
     assert num.loc["learning_rate", "pearson"] > 0.4
-    assert abs(num.loc["units_1", "spearman"]) < 0.35
+    assert num.loc["layers_1_units", "scale"] == "linear"  # 8 and 64: under 1.5 decades
+    assert abs(num.loc["layers_1_units", "spearman"]) < 0.35
     assert math.isnan(num.loc["batch_size", "spearman"])  # constant 32: no correlation
-    assert num.loc["units_2", "n"] == 20  # only two-layer networks have a second layer
+    assert num.loc["layers_2_units", "n"] == 20  # only two-layer networks have a second layer
+    assert num.loc["params", "scale"] == "linear"  # 100, 200, ..., 4000: even, not per factor
+    cat = analysis.categorical_effects(frame)
+    assert set(cat["gene"]) >= {"optimizer", "n_layers", "layers_1_activation",
+                                "layers_2_activation", "layers_1_units"}
+    opt = cat[cat["gene"] == "optimizer"]
+    assert opt["mean"].iloc[0] - opt["mean"].iloc[1] == pytest.approx(0.3, abs=0.05)
 
 
 def test_cached_and_failed_rows_are_left_out_of_effects(tmp_path: Path) -> None:
-    cfgs = [config(0, optimizer="adam"), config(1, optimizer="sgd"),
-            config(2, optimizer="adam"), config(3, optimizer="sgd")]
+    cfgs = [config(optimizer="adam"), config(optimizer="sgd"), config(optimizer="adam"),
+            config(optimizer="sgd")]
     write_run(tmp_path / "r", "ga", 0, [0.8, 0.2, 0.8, None], configs=cfgs, cached={2})
     eff = analysis.categorical_effects(analysis.load(tmp_path))
     assert eff[eff["gene"] == "optimizer"].set_index("value")["n"].to_dict() == {
         "adam": 1, "sgd": 1}
+
+
+def test_runs_of_different_spaces_load_side_by_side(tmp_path: Path) -> None:
+    write_run(tmp_path / "mlp", "ga", 0, [0.5, 0.6], objective=AUC)
+    _custom_dir(tmp_path / "custom", n=6)
+    frame = analysis.load(tmp_path)
+    genes = analysis.gene_columns(frame)
+    assert set(genes) == set(MLP.columns) | set(CUSTOM.columns)
+    cols = list(frame.columns)
+    assert max(cols.index(g) for g in genes) < cols.index("params")
+    assert frame.loc[frame["run"].str.endswith("mlp"), "dense"].isna().all()
+    opt = analysis.categorical_effects(frame).query("gene == 'optimizer'")
+    assert opt["n"].sum() == 8  # both spaces' optimizer gene, pooled
+
+
+# --------------------------------------------------------------------------- plots, report
 
 
 def _is_png(path: Path) -> bool:
@@ -275,7 +410,8 @@ def test_plots_and_report_files(compare_dir: Path, tmp_path: Path) -> None:
     frame = analysis.load(compare_dir)
     out = tmp_path / "report"
     report = write_report(frame, out, title="Toy comparison")
-    assert set(report.plots) == set(plots.FILES)
+    assert set(report.plots) == {"best_so_far", "distribution", "gene", "params"}
+    assert report.plots["gene"].name == "score_vs_learning_rate.png"
     for png in report.plots.values():
         assert png.parent == out and _is_png(png) and png.stat().st_size > 5_000
     summary = pd.read_csv(out / "summary.csv")
@@ -284,18 +420,70 @@ def test_plots_and_report_files(compare_dir: Path, tmp_path: Path) -> None:
             "grid_coverage", "evals_to_target_mean", "not_ok"} <= set(summary.columns)
     md = (out / "report.md").read_text()
     assert md.startswith("# Toy comparison")
-    for name in plots.FILES.values():
-        assert f"]({name})" in md  # relative links: the folder can move
+    for png in report.plots.values():
+        assert f"]({png.name})" in md  # relative links: the folder can move
     assert "| ga |" in md and "ga vs random: U=" in md
     assert "Which hyperparameters matter" in md and "| optimizer |" in md
     assert "../cmp/ga-seed0" in md
+
+
+def _labels(monkeypatch) -> dict[str, dict[str, str]]:
+    """Record each saved figure's axis labels, title and legend title, by file name."""
+    seen: dict[str, dict[str, str]] = {}
+    save = plots._save
+
+    def spy(fig, path):
+        ax = fig.axes[0]
+        legend = ax.get_legend()
+        seen[Path(path).name] = {
+            "x": ax.get_xlabel(), "y": ax.get_ylabel(), "title": ax.get_title(),
+            "legend": legend.get_title().get_text() if legend else "",
+            "xscale": ax.get_xscale(),
+        }
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", spy)
+    return seen
+
+
+def test_plots_of_a_custom_space_name_its_objective_and_genes(tmp_path: Path,
+                                                              monkeypatch) -> None:
+    frame = analysis.load(_custom_dir(tmp_path / "runs"))
+    seen = _labels(monkeypatch)
+    paths = plots.plot_all(frame, tmp_path / "p")
+    # momentum moves val_auc most; it counts only with sgd, so colouring by optimizer would
+    # show one colour: another gene that varies among the sgd networks colours it
+    x, colour = plots.gene_axes(frame)
+    assert x == "momentum" and colour not in (None, "optimizer")
+    assert frame.loc[frame["optimizer"] == "sgd", colour].nunique() > 1
+    assert paths["gene"].name == "score_vs_momentum.png" and _is_png(paths["gene"])
+    gene = seen["score_vs_momentum.png"]
+    assert gene["y"] == "val_auc (higher is better)"
+    assert gene["x"] == "momentum" and gene["xscale"] == "linear"
+    assert gene["legend"] == f"{colour} (n)"
+    assert seen["distribution.png"]["y"] == "val_auc (higher is better)"
+    assert seen["best_so_far.png"]["y"] == "best val_auc so far (higher is better)"
+    assert "accuracy" not in " ".join(v for d in seen.values() for v in d.values())
+    md = write_report(frame, tmp_path / "rep").markdown.read_text()
+    assert f"### Score vs momentum, by {colour}" in md
+    assert "objective: `val_auc:max`" in md
+
+
+def test_plots_of_a_loss_say_lower_is_better(tmp_path: Path, monkeypatch) -> None:
+    write_run(tmp_path / "r", "ga", 0, [3.0, 1.0, 2.0],
+              configs=[config(lr=1e-4), config(lr=1e-3), config(lr=1e-1)], objective=LOSS)
+    seen = _labels(monkeypatch)
+    plots.plot_all(analysis.load(tmp_path / "r"), tmp_path / "p")
+    lr = seen["score_vs_learning_rate.png"]
+    assert lr["y"] == "val_loss (lower is better)" and lr["xscale"] == "log"
+    assert lr["x"] == "learning_rate (log scale)"
 
 
 def test_plots_survive_runs_where_nothing_finished(tmp_path: Path) -> None:
     write_run(tmp_path / "ga-seed0", "ga", 0, [None, None])
     frame = analysis.load(tmp_path)
     paths = plots.plot_all(frame, tmp_path / "p")
-    assert all(_is_png(p) for p in paths.values())
+    assert paths and all(_is_png(p) for p in paths.values())
     s = analysis.summarize(frame)
     assert s.table["not_ok"].iloc[0] == 2
     assert math.isnan(s.table["best_val_accuracy_mean"].iloc[0])
@@ -305,7 +493,7 @@ def test_analysis_and_plots_never_import_tensorflow() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, evohpo.analysis, evohpo.plots, evohpo.cli_report; "
+    code = ("import sys, evohpo.analysis, evohpo.plots, evohpo.report, evohpo.cli_report; "
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

@@ -309,9 +309,16 @@ def categorical_genes(frame: pd.DataFrame) -> list[str]:
 
 
 def log_scale(values: pd.Series | np.ndarray) -> bool:
-    """True for positive numbers spanning more than 1.5 decades (learning rates, widths,
-    parameter counts): their effect is read per factor, not per unit."""
+    """True for positive numbers spread over decades the way log-sampled genes are (learning
+    rates, widths, parameter counts): their effect is read per factor, not per unit.
+
+    Spanning more than 1.5 decades is not enough on its own: ``Float(0, 0.5)`` samples 0.002
+    now and then, yet its values are even on a linear scale. So the values must also be more
+    symmetric (less skewed) on a log scale than on a linear one.
+    """
     arr = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").dropna(), dtype=float)
-    if arr.size < 2 or arr.min() <= 0:
+    if arr.size < 2 or arr.min() <= 0 or np.log10(arr.max() / arr.min()) <= LOG_DECADES:
         return False
-    return bool(np.log10(arr.max() / arr.min()) > LOG_DECADES)
+    if arr.size < 3:
+        return True
+    return bool(abs(pd.Series(np.log10(arr)).skew()) <= abs(pd.Series(arr).skew()))

@@ -1,0 +1,101 @@
+"""A report of existing results: summary.csv, the plots and report.md in one folder.
+
+Library code (``compare`` writes its report through here); the command line face is
+:mod:`evohpo.cli_report`. The markdown embeds the plots by relative links, so the output
+folder can be moved or committed as a whole.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import analysis, plots
+from . import results as results_mod
+from .errors import EvohpoError
+
+PLOT_CAPTIONS = {
+    "best_so_far": "Best so far vs evaluations (mean over seeds, band min-max)",
+    "distribution": "Every distinct clean evaluation per method",
+    "params": "Score vs parameter count, by method",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a report wrote, and the summary it was made from (for printing)."""
+
+    out: Path
+    summary: analysis.Summary
+    summary_csv: Path
+    markdown: Path
+    plots: dict[str, Path]
+
+
+def _sources(frame: pd.DataFrame, out: Path) -> list[str]:
+    runs = sorted(set(frame["run"]))
+    return [os.path.relpath(r, out) for r in runs]
+
+
+def _caption(name: str, frame: pd.DataFrame, metric: analysis.Metric) -> str:
+    if name != "gene":
+        return PLOT_CAPTIONS.get(name, name)
+    x, colour = plots.gene_axes(frame, metric)
+    return f"Score vs {x}, by {colour or 'method'}"
+
+
+def markdown(frame: pd.DataFrame, summary: analysis.Summary, images: dict[str, Path],
+             out: Path, *, title: str = "evohpo report", notes: Sequence[str] = ()) -> str:
+    """report.md text: summary table, U tests, plots (relative links), importance tables."""
+    m = summary.metric
+    lines = [f"# {title}", ""]
+    lines += [f"- {n}" for n in notes]
+    n_runs = len(summary.runs)
+    lines += [
+        f"- runs: {n_runs} ({', '.join(f'`{s}`' for s in _sources(frame, out))})",
+        f"- objective: `{m.spec}` ({m.column}, {m.direction}); the test score is the one of "
+        "the model each run selected on validation",
+        f"- evaluations that did not finish cleanly: {int((frame['status'] != 'ok').sum())} of "
+        f"{len(frame)} (left out of the plots, counted in the table)",
+        "", "## Summary", "", analysis.describe_summary(summary, markdown=True), "",
+        f"Written to `{results_mod.SUMMARY_NAME}`.", "", "## Plots", "",
+    ]
+    for name, path in images.items():
+        rel = Path(os.path.relpath(path, out)).as_posix()
+        lines += [f"### {_caption(name, frame, m)}", "", f"![{name}]({rel})", ""]
+    lines += ["## Which hyperparameters matter", "",
+              analysis.effects_tables(frame, m, markdown=True), ""]
+    return "\n".join(lines)
+
+
+def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, title: str = "evohpo report",
+                 notes: Sequence[str] = ()) -> Report:
+    """Summary CSV, the PNGs and report.md for ``frame`` (from :func:`analysis.load`)."""
+    out = Path(out)
+    summary = analysis.summarize(frame)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EvohpoError(
+            f"cannot write the report to {out} ({exc.strerror}); choose a writable folder"
+        ) from None
+    summary_csv = out / results_mod.SUMMARY_NAME
+    results_mod.write_table(summary_csv, summary.table)
+    images = plots.plot_all(frame, out, summary.metric)
+    md_path = out / results_mod.REPORT_NAME
+    results_mod.write_text(md_path, markdown(frame, summary, images, out, title=title,
+                                             notes=notes))
+    return Report(out, summary, summary_csv, md_path, images)
+
+
+def print_report(report: Report) -> None:
+    """The comparison table and where the files went, on stdout."""
+    print(analysis.describe_summary(report.summary))
+    print()
+    print(f"summary: {report.summary_csv}")
+    print(f"report:  {report.markdown}")
+    print(f"plots:   {', '.join(str(p) for p in report.plots.values())}")
