@@ -20,10 +20,10 @@ from evohpo import analysis
 from evohpo.cli_report import print_report
 from evohpo.compare import compare, make_plan
 from evohpo.errors import EvohpoError
-from evohpo.space import SearchSpace
+from evohpo.presets import mlp
 
-# Every method searches this same space; edit it here.
-SPACE = SearchSpace(
+# Every method searches this same space (the built-in MLP's); edit it here.
+SPACE = mlp.space(
     layers=(1, 3),
     units=(8, 256),
     activations=("relu", "tanh", "elu", "gelu"),
