@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evohpo import GeneticSearch, SearchSpace, run_campaign, tasks
+from evohpo import GeneticSearch, run_campaign, tasks
+from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
 
 
@@ -32,7 +33,7 @@ def main() -> None:
         for backend in args.backends.split(","):
             start = time.perf_counter()
             result = run_campaign(
-                GeneticSearch(SearchSpace(), population=12, seed=0), task, budget=args.budget,
+                GeneticSearch(mlp.space(), population=12, seed=0), task, budget=args.budget,
                 epochs=args.epochs, n_jobs=2, out=Path(tmp) / backend, backend=backend,
                 progress=False, campaign="demo",
             )

@@ -19,8 +19,10 @@ import tempfile
 import time
 from dataclasses import replace
 
-from evohpo import RandomSearch, SearchSpace, run_campaign, tasks
 from evohpo.fitness import GROWTH_ENV, evaluate
+
+from evohpo import RandomSearch, run_campaign, tasks
+from evohpo.presets import mlp
 
 
 def evaluate_and_measure(config, task, **kw):
@@ -42,7 +44,7 @@ def main() -> None:
     os.environ[GROWTH_ENV] = str(args.growth_mb)  # inherited by the loky worker
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        result = run_campaign(RandomSearch(SearchSpace(), seed=0), tasks.digits(),
+        result = run_campaign(RandomSearch(mlp.space(), seed=0), tasks.digits(),
                               budget=args.evals, epochs=args.epochs, n_jobs=1, out=tmp,
                               progress=False, save_best=False, evaluator=evaluate_and_measure)
     per_worker: dict[int, list[float]] = {}

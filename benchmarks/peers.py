@@ -8,7 +8,7 @@ dependencies; KerasTuner imports tensorboard in every trial on the TensorFlow ba
 tensorflow-cpu no longer installs it).
 
 Every contestant trains the **same list of networks**: ``--configs`` samples of the default
-``SearchSpace()`` drawn with ``random.Random(--seed)`` (batch size 32, fixed by the default
+``mlp.space()`` drawn with ``random.Random(--seed)`` (batch size 32, fixed by the default
 space), ``--epochs`` epochs each on ``evohpo.tasks.digits()`` (the same splits for all), and
 scores validation accuracy after the last epoch. Config ``i`` is trained from the same seed
 everywhere, ``eval_seed(seed, i)``, the seed evohpo's campaign gives evaluation ``i``: same
@@ -36,7 +36,7 @@ Contestants, run in this order in one invocation, ``--rounds`` times over (media
 Peers run TensorFlow in this process with its default threading (all cores), as users run them.
 The one-off TensorFlow import and a warm-up fit in this process happen before any clock starts,
 so peers' walls exclude them (which favours the peers: evohpo's wall includes its workers'
-start-up). Every contestant builds its networks with ``evohpo.builder.build_model``, so the
+start-up). Every contestant builds its networks with ``evohpo.presets.mlp.build``, so the
 architectures, initialisers and optimisers are identical.
 
 Columns:
@@ -73,8 +73,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from evohpo import SearchSpace, run_campaign, tasks
-from evohpo.fitness import eval_seed, evaluate
+from evohpo import run_campaign, tasks
+from evohpo.engines import eval_seed
+from evohpo.engines.single import evaluate
+from evohpo.presets import mlp
 from evohpo.space import Config, describe
 from evohpo.strategies.base import Evaluation, Proposal
 from evohpo.tasks import Task
@@ -114,7 +116,7 @@ class Run:
 # -- shared pieces --------------------------------------------------------------------------
 def sample_configs(n: int, seed: int) -> list[Config]:
     """The one list every contestant trains: n samples of the default space."""
-    rng, space = random.Random(seed), SearchSpace()
+    rng, space = random.Random(seed), mlp.space()
     return [space.decode(space.sample(rng)) for _ in range(n)]
 
 
@@ -150,7 +152,7 @@ def main_process_keras() -> Any:
 
 def warm_up(keras: Any, configs: list[Config], task: Task) -> None:
     """A first fit in this process, so no peer pays TensorFlow's first-use costs."""
-    from evohpo.builder import build_model
+    from evohpo.presets.mlp import build as build_model
 
     model = build_model(configs[0], task, seed=0)
     model.fit(task.x_train[:256], task.y_train[:256], epochs=2, batch_size=32, verbose=0,
@@ -167,7 +169,7 @@ class ListStrategy:
     name = "list"
 
     def __init__(self, configs: list[Config], seed: int) -> None:
-        self.configs, self.seed, self.space, self.next = configs, seed, SearchSpace(), 0
+        self.configs, self.seed, self.space, self.next = configs, seed, mlp.space(), 0
 
     @property
     def done(self) -> bool:
@@ -188,7 +190,7 @@ class ListStrategy:
         self.next = int(state["next"])
 
 
-def timed_evaluate(config: Config, task: Any, **kw: Any) -> Evaluation:
+def timed_evaluate(job: Any, setup: Any) -> Evaluation:
     """evohpo's own ``evaluate``, with an epoch timer slipped into its ``fit`` (runs in the
     worker; costs one Python call per epoch). The durations come back in ``extra``."""
     from evohpo.runtime import keras as get_keras
@@ -203,7 +205,7 @@ def timed_evaluate(config: Config, task: Any, **kw: Any) -> Evaluation:
 
     keras.Model.fit = fit
     try:
-        ev = evaluate(config, task, **kw)
+        ev = evaluate(job, setup)
     finally:
         keras.Model.fit = original
     return replace(ev, extra={**ev.extra, "epoch_seconds": durations})
@@ -244,7 +246,7 @@ def run_kerastuner(keras: Any, configs: list[Config], task: Task, epochs: int, s
                    tmp: Path) -> Run:
     import keras_tuner as kt
 
-    from evohpo.builder import build_model
+    from evohpo.presets.mlp import build as build_model
 
     n = len(configs)
     run = Run("kerastuner", 0.0, 1, [None] * n, [0] * n, [[] for _ in range(n)])
@@ -301,7 +303,7 @@ def run_optuna(keras: Any, configs: list[Config], task: Task, epochs: int, seed:
                n_jobs: int) -> Run:
     import optuna
 
-    from evohpo.builder import build_model
+    from evohpo.presets.mlp import build as build_model
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     n = len(configs)
@@ -336,7 +338,7 @@ def run_optuna(keras: Any, configs: list[Config], task: Task, epochs: int, seed:
 
 # -- (d) bare loop ------------------------------------------------------------------------
 def run_bare(keras: Any, configs: list[Config], task: Task, epochs: int, seed: int) -> Run:
-    from evohpo.builder import build_model
+    from evohpo.presets.mlp import build as build_model
 
     n = len(configs)
     run = Run("bare", 0.0, 1, [None] * n, [0] * n, [[] for _ in range(n)])
