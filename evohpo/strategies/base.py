@@ -48,6 +48,7 @@ class Evaluation:
     config: Config
     status: Status
     objective: float = WORST
+    objectives: tuple[float, ...] = ()  # every objective, minimised, in a multi-objective run
     scores: dict[str, float] = field(default_factory=dict)
     params: int | None = None
     epochs: int = 0
