@@ -1,10 +1,13 @@
-"""``evohpo compare`` and ``evohpo report`` end to end: one real tiny comparison on iris, the
-report over its folder, and every bad input ending as one ``error:`` line with exit code 2."""
+"""``evohpo compare``, ``search`` and ``report`` end to end: one real tiny comparison on iris
+(the MLP preset), one tiny campaign of a user's own model with its own objective (val_auc),
+the report over each folder, and every bad input ending as one ``error:`` line (exit code 2)."""
 
 from __future__ import annotations
 
 import io
+import json
 import math
+import textwrap
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +18,8 @@ import pytest
 from evohpo import results as results_mod
 from evohpo.cli import main
 from evohpo.compare import Plan, _remove_stale_runs, check_out
+from evohpo.presets import mlp
+from evohpo.space import Space
 
 TINY = ["--task", "iris", "--budget", "4", "--seeds", "2", "--epochs", "1", "--n-jobs", "2",
         "--population", "4"]
@@ -31,7 +36,7 @@ class Compared:
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
-    """The one real comparison of this file (about a minute on two cores)."""
+    """The real comparison of this file: 3 methods x 2 seeds x 4 evaluations of 1 epoch."""
     out = tmp_path_factory.mktemp("compare") / "iris"
     so, se = io.StringIO(), io.StringIO()
     with redirect_stdout(so), redirect_stderr(se):
@@ -53,11 +58,15 @@ def test_compare_writes_one_run_per_method_and_seed(compared: Compared) -> None:
                  "distribution.png", "score_vs_learning_rate.png", "score_vs_params.png"):
         assert (compared.out / name).is_file(), name
     assert "== run 6/6: grid seed 1" in compared.stderr
+    meta = json.loads((compared.out / "compare.json").read_text())
+    assert meta["objective"] == "val_accuracy:max"
+    assert Space.from_json(meta["space"]) == mlp.space()  # what was searched, reloadable
 
 
 def test_compare_summary_has_every_number_the_issue_asks_for(compared: Compared) -> None:
     summary = pd.read_csv(compared.out / "summary.csv").set_index("method")
     assert list(summary.index) == ["ga", "random", "grid"]
+    assert (summary["objective"] == "val_accuracy:max").all()
     assert (summary["runs"] == 2).all() and (summary["evaluations"] == 8).all()
     for col in ("best_val_accuracy_mean", "best_val_accuracy_std",
                 "selected_test_accuracy_mean", "seconds_mean"):
@@ -104,6 +113,77 @@ def test_report_on_the_compare_folder_matches_its_summary(compared: Compared, tm
     md = (out / "report.md").read_text()
     assert "![best_so_far](best_so_far.png)" in md
     assert (out / "best_so_far.png").stat().st_size > 5_000
+
+
+AUC_MODEL = textwrap.dedent('''
+    """A user's binary classifier tuned for validation AUC (written by the test)."""
+
+    from evohpo import Choice, Float, Int, Repeat, Space
+
+    SPACE = Space(
+        blocks=Repeat(Int(1, 2), units=Int(4, 16, log=True)),
+        optimizer=Choice(["adam", "sgd"]),
+        momentum=Float(0.0, 0.9, when={"optimizer": "sgd"}),
+        learning_rate=Float(1e-3, 3e-2, log=True),
+    )
+
+
+    def build(config, task, seed=None):
+        import keras
+
+        inputs = keras.Input(task.input_shape)
+        x = inputs
+        for block in config["blocks"]:
+            x = keras.layers.Dense(block["units"], activation="relu")(x)
+        model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+        if config["optimizer"] == "sgd":
+            opt = keras.optimizers.SGD(config["learning_rate"], momentum=config["momentum"])
+        else:
+            opt = keras.optimizers.Adam(config["learning_rate"])
+        model.compile(opt, "binary_crossentropy", metrics=[keras.metrics.AUC(name="auc")])
+        return model
+''')
+
+
+@pytest.fixture(scope="module")
+def auc_campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real campaign of a user's model (a Repeat group, a gene only active with sgd)
+    optimising val_auc:max on breast_cancer, then ``evohpo report`` over its folder."""
+    root = tmp_path_factory.mktemp("auc")
+    (root / "auc_model.py").write_text(AUC_MODEL)
+    so, se = io.StringIO(), io.StringIO()
+    with redirect_stdout(so), redirect_stderr(se):
+        code = main(["search", "--task", "breast_cancer", "--model",
+                     f"{root / 'auc_model.py'}:build", "--objective", "val_auc:max",
+                     "--method", "random", "--budget", "6", "--epochs", "1", "--n-jobs", "2",
+                     "--out", str(root / "run"), "--quiet"])
+        assert code == 0, se.getvalue()[-2000:]
+        code = main(["report", str(root / "run"), "--out", str(root / "rep")])
+    assert code == 0, se.getvalue()[-2000:]
+    (root / "printed.txt").write_text(so.getvalue())
+    return root
+
+
+def test_report_of_a_custom_model_reads_its_objective_and_genes(auc_campaign: Path) -> None:
+    frame = results_mod.read(auc_campaign / "run" / "results.csv")
+    assert (frame["objective"] == "val_auc:max").all()
+    assert frame["val_auc"].between(0, 1).all()
+    best = json.loads((auc_campaign / "run" / "best.json").read_text())["best"]
+    summary = pd.read_csv(auc_campaign / "rep" / "summary.csv")
+    assert summary["objective"].tolist() == ["val_auc:max"]
+    assert summary["best_val_auc_mean"].iloc[0] == pytest.approx(frame["val_auc"].max())
+    assert summary["selected_test_auc_mean"].iloc[0] == pytest.approx(best["test"]["test_auc"])
+    printed = (auc_campaign / "printed.txt").read_text()
+    assert "metric: val_auc (higher is better)" in printed
+    assert "test_auc (selected model)" in printed
+    md = (auc_campaign / "rep" / "report.md").read_text()
+    assert "objective: `val_auc:max`" in md
+    assert "Mean val_auc per value" in md and "| optimizer |" in md
+    correlations = md.split("Correlation of numeric genes")[1]
+    for gene in ("n_blocks", "blocks_1_units", "learning_rate", "params"):
+        assert f"| {gene} |" in correlations, gene
+    assert (auc_campaign / "rep" / "score_vs_learning_rate.png").stat().st_size > 5_000
+    assert "accuracy" not in md.split("## Summary")[1]  # every table speaks of val_auc
 
 
 def _one_error_line(capsys) -> str:
