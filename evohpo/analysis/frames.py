@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
+from .. import objectives
 from .. import results as results_mod
 from ..errors import EvohpoError
 from ..objectives import Objective
@@ -231,9 +232,8 @@ def load(paths: PathLike | Iterable[PathLike]) -> pd.DataFrame:
 
 
 def _objective(spec: str) -> Objective:
-    name, sep, direction = str(spec).partition(":")
     try:
-        return Objective(name.strip(), direction.strip() if sep else "max")
+        return objectives.parse(str(spec))
     except EvohpoError:
         raise EvohpoError(f"objective column holds {spec!r}, not name:max or name:min; "
                           "pass the results.csv a campaign wrote") from None
@@ -255,12 +255,10 @@ def metric_of(frame: pd.DataFrame) -> Metric:
                           "of each objective separately")
     if specs:
         obj = _objective(specs[0])
-        metric = Metric(obj.name, obj.lower_is_better)
-    else:  # a frame without objectives (built by hand): the task kind's default metric
+    else:  # a frame without an objective column (built by hand): the task kind's default
         kinds = set(frame["kind"].dropna()) if "kind" in frame else set()
-        metric = LOSS if kinds == {"regression"} or (
-            not kinds and "val_accuracy" in frame and frame["val_accuracy"].isna().all()
-        ) else ACCURACY
+        obj = objectives.default("regression" if kinds == {"regression"} else "multiclass")
+    metric = Metric(obj.name, obj.lower_is_better)
     if metric.column not in frame:
         raise EvohpoError(f"the results have no {metric.column} column for their objective "
                           f"{metric.spec}; pass the results.csv a campaign wrote")
