@@ -36,6 +36,7 @@ LEAD_COLUMNS = (
 SCORE_COLUMNS = ("val_accuracy", "val_loss")  # always there, beside the objective's own metric
 TAIL_COLUMNS = ("params", "epochs", "train_seconds", "worker", "config")
 REQUIRED = ("method", "seed", "eval_id", "status", "objective", "config")
+RUN_FACTS = ("run", "task", "kind", "run_seconds", "best_eval_id", "grid_size")  # analysis adds
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
 
 
@@ -49,10 +50,11 @@ def columns(space: Space, objective: Objective) -> list[str]:
     """Run info, scores, one column per gene (flattened: ``layers_1_units``), then the rest
     and the whole config as JSON; a gene that would shadow a column of ours is refused."""
     fixed = [*LEAD_COLUMNS, *metric_columns(objective), *TAIL_COLUMNS]
-    clash = [c for c in space.columns if c in fixed]
+    reserved = [*fixed, *RUN_FACTS]
+    clash = [c for c in space.columns if c in reserved or c.startswith("best_test_")]
     if clash:
         raise EvohpoError(f"gene {clash[0]!r} has the name of a results column; rename the gene "
-                          f"(reserved: {', '.join(fixed)})")
+                          f"(reserved: {', '.join(reserved)}, best_test_*)")
     n_lead = len(LEAD_COLUMNS) + len(metric_columns(objective))
     return [*fixed[:n_lead], *space.columns, *TAIL_COLUMNS]
 
