@@ -243,10 +243,17 @@ def fit(config: dict, task: Any) -> dict[str, Any]:
 
 
 def cost(config: dict, task: Any) -> float:
-    """Rough training cost: steps per epoch times weights (to start the longest jobs first)."""
-    widths = [task.n_features, *(int(layer["units"]) for layer in config["layers"])]
+    """Rough training cost: steps per epoch times weights (to start the longest jobs first).
+
+    Only an ordering hint: a config that is not an MLP's costs 0 here (its build reports the
+    problem as a failed evaluation), so the hint can never stop a campaign."""
+    try:
+        widths = [task.n_features, *(int(layer["units"]) for layer in config["layers"])]
+        batch_size = int(config.get("batch_size", DEFAULT_BATCH_SIZE))
+    except (KeyError, TypeError, ValueError):
+        return 0.0
     weights = sum(a * b for a, b in zip(widths, widths[1:]))
-    steps = math.ceil(len(task.y_train) / int(config.get("batch_size", DEFAULT_BATCH_SIZE)))
+    steps = math.ceil(len(task.y_train) / max(1, batch_size))
     return steps * (1.0 + weights / 20_000)
 
 
