@@ -318,7 +318,8 @@ def _check_first_batch(batch: list[Evaluation], csv: Path) -> None:
 
 def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objective: Any, *,
              budget: int, epochs: int, n_jobs: int, out: Any, seed: int | None,
-             time_limit: float | None, backend: str, threads_per_worker: int) -> _Plan:
+             time_limit: float | None, backend: str, threads_per_worker: int,
+             evaluator: Callable) -> _Plan:
     """Check every setting before anything starts, so a typo fails in a second."""
     if isinstance(task, str):
         task = tasks_mod.get(task)
@@ -333,6 +334,12 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     check_strategy(strategy)
     space = strategy.space
     spec = as_model_spec(model, fit)
+    mlp_genes = {"layers", "optimizer", "learning_rate"}
+    if spec is MLP and evaluator is evaluate and not mlp_genes <= set(space.genes):
+        raise EvohpoError(
+            f"the built-in MLP needs an MLP space (evohpo.presets.mlp.space(...)), and this one "
+            f"has genes {', '.join(space.genes)}; pass model=your build function for it"
+        )
     obj = objectives.resolve(objective, task.kind)
     return _Plan(strategy, space, task, Setup(task, spec, obj), obj, Path(out), strategy.name,
                  int(strategy.seed if seed is None else seed), budget, epochs, time_limit)
@@ -443,7 +450,7 @@ def run_campaign(
         raise EvohpoError("resume and overwrite exclude each other; pass one of them")
     plan = _prepare(strategy, task, model, fit, objective, budget=budget, epochs=epochs,
                     n_jobs=n_jobs, out=out, seed=seed, time_limit=time_limit, backend=backend,
-                    threads_per_worker=threads_per_worker)
+                    threads_per_worker=threads_per_worker, evaluator=evaluator)
     if resume:
         state = _resume(plan)
     else:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from evohpo.errors import EvohpoError
-from evohpo.strategies.base import WORST, Evaluation, Status, Strategy
+from evohpo.strategies.base import WORST, Evaluation, Status
 from evohpo.strategies.es import OnePlusOneES
 
 
@@ -38,10 +38,15 @@ def _run_ask_tell(es: OnePlusOneES, f, steps: int) -> list[np.ndarray]:
     return asked
 
 
-def test_is_a_strategy_named_es() -> None:
-    es = OnePlusOneES(3)
-    assert isinstance(es, Strategy)
-    assert es.name == "es"
+def test_run_campaign_refuses_the_weight_es_with_what_it_lacks(tmp_path) -> None:
+    """The ES searches weights (``evohpo weights``), not a hyperparameter space: the campaign
+    loop must say so up front rather than fail somewhere inside."""
+    from evohpo import run_campaign, tasks
+    from evohpo.errors import EvohpoError
+
+    with pytest.raises(EvohpoError, match="OnePlusOneES lacks space"):
+        run_campaign(OnePlusOneES(3), tasks.xor(), budget=2, out=tmp_path / "es")
+    assert not (tmp_path / "es").exists()
 
 
 def test_converges_on_a_sphere() -> None:

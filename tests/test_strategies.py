@@ -477,8 +477,11 @@ def test_make_refuses_unknown_methods_and_settings():
     with pytest.raises(EvohpoError) as info:
         make("nsga3", MIXED)
     assert str(info.value) == "unknown method 'nsga3'; choose from: ga, random, grid"
-    with pytest.raises(TypeError, match="popsize"):
+    with pytest.raises(EvohpoError, match="unknown GA option.s. popsize"):
         make("ga", MIXED, popsize=10)
+    with pytest.raises(EvohpoError, match="'random' takes no options cxpb"):
+        make("random", MIXED, cxpb=0.5)
+    assert make("ga", MIXED, cxpb=0.25).cxpb == 0.25
 
 
 def test_failed_and_worst_records():
