@@ -118,7 +118,8 @@ class _Plan:
     space: Space
     task: Task
     setup: Setup
-    objective: Objective
+    objective: Objective  # the first objective: the one a single-objective strategy minimises
+    objectives: tuple[Objective, ...]
     out: Path
     method: str
     seed: int
@@ -131,7 +132,7 @@ class _Plan:
             method=self.method, seed=self.seed, task=self.task.name,
             fingerprint=self.task.fingerprint(), epochs=self.epochs, budget=self.budget,
             n_evals=n_evals, strategy_state=self.strategy.state_dict(), space=self.space,
-            objective=self.objective, model=self.setup.model.name, finished=finished,
+            objective=self.objectives, model=self.setup.model.name, finished=finished,
         ))
 
 
@@ -340,13 +341,30 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
             f"the built-in MLP needs an MLP space (evohpo.presets.mlp.space(...)), and this one "
             f"has genes {', '.join(space.genes)}; pass model=your build function for it"
         )
-    obj = objectives.resolve(objective, task.kind)
-    return _Plan(strategy, space, task, Setup(task, spec, obj), obj, Path(out), strategy.name,
-                 int(strategy.seed if seed is None else seed), budget, epochs, time_limit)
+    objs = objectives.resolve_many(objective, task.kind)
+    _check_objective_count(strategy, objs)
+    return _Plan(strategy, space, task, Setup(task, spec, objs[0], objs[1:]), objs[0], objs,
+                 Path(out), strategy.name, int(strategy.seed if seed is None else seed), budget,
+                 epochs, time_limit)
+
+
+def _check_objective_count(strategy: Strategy, objs: tuple[Objective, ...]) -> None:
+    """A strategy that declares ``n_objectives`` (the GA: 1, NSGA-II: 2+) gets exactly that
+    many; random and grid search take any number (they only propose)."""
+    wants = getattr(strategy, "n_objectives", None)  # optional part of the protocol
+    if wants is None or wants == len(objs):
+        return
+    names = ", ".join(o.spec for o in objs)
+    if wants == 1:
+        raise EvohpoError(f"{strategy.name} optimises one objective, and {len(objs)} were given "
+                          f"({names}); use nsga2 for several, or give one")
+    raise EvohpoError(f"{strategy.name} was built for {wants} objectives, and {len(objs)} were "
+                      f"given ({names}); give {wants} objectives"
+                      + ("; for one objective use ga" if len(objs) == 1 else ""))
 
 
 def _start_fresh(plan: _Plan, overwrite: bool) -> results_mod.ResultsLog:
-    header = results_mod.columns(plan.space, plan.objective)
+    header = results_mod.columns(plan.space, plan.objectives)
     _check_out(plan.out, overwrite)
     log = results_mod.ResultsLog.create(plan.out / results_mod.CSV_NAME, header)
     for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME):
@@ -369,14 +387,14 @@ def _resume(plan: _Plan) -> _Resumed:
     state = ckpt_mod.load(out)
     ckpt_mod.check_compatible(state, method=plan.method, seed=plan.seed,
                               fingerprint=plan.task.fingerprint(), epochs=plan.epochs,
-                              space=plan.space, objective=plan.objective, out=out)
+                              space=plan.space, objective=plan.objectives, out=out)
     if not csv_path.is_file():
         raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
     plan.strategy.load_state_dict(state["strategy"])
     results_mod.repair(csv_path)  # a torn last line from a kill mid-write
     header, rows = results_mod.read_rows(csv_path)
     results_mod.check_header(csv_path, header)
-    evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), objective=plan.objective)
+    evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), objective=plan.objectives)
            for r in rows]
     n_done = int(state["n_evals"])
     prior = sorted((e for e in evs if e.eval_id < n_done), key=lambda e: e.eval_id)
@@ -413,7 +431,7 @@ def run_campaign(
     *,
     budget: int,
     model: ModelSpec | Callable | None = None,
-    objective: str | Objective | None = None,
+    objective: str | Objective | list | None = None,
     fit: Callable | None = None,
     epochs: int = 5,
     n_jobs: int = 1,
@@ -437,8 +455,9 @@ def run_campaign(
     ``model`` is a build function ``(config, task) -> compiled keras.Model`` (or a
     :class:`~evohpo.model.ModelSpec`; default: the MLP preset) and ``fit`` an optional hook
     ``(config, task) -> dict`` of extra ``model.fit`` arguments. ``objective`` is a metric name
-    with an optional direction (``"val_auc:max"``) or an :class:`~evohpo.objectives.Objective`;
-    default validation accuracy (validation loss for regression).
+    with an optional direction (``"val_auc:max"``) or an :class:`~evohpo.objectives.Objective`
+    (default validation accuracy; validation loss for regression), or several for NSGA-II
+    (a list, or ``"val_accuracy:max,params:min"``).
 
     The same seed gives the same CSV (timing and worker columns aside) for any ``n_jobs``, and
     ``resume=True`` after a kill gives the CSV of a run that was never interrupted.
@@ -456,7 +475,7 @@ def run_campaign(
     else:
         state = _Resumed(_start_fresh(plan, overwrite), [], {}, None)
     row_kw = {"campaign": campaign or state.campaign or plan.out.name, "method": plan.method,
-              "seed": plan.seed, "space": plan.space, "objective": plan.objective}
+              "seed": plan.seed, "space": plan.space, "objective": plan.objectives}
     started = time.perf_counter()
     bar = _Progress(plan.method, budget, plan.objective, progress)
     bar.done_at_start = len(state.prior)
@@ -507,7 +526,8 @@ def _summary(result: CampaignResult, plan: _Plan) -> dict:
     best = result.best
     return {
         "method": result.method, "seed": result.seed, "task": plan.task.name,
-        "kind": plan.task.kind, "objective": plan.objective.spec, "model": plan.setup.model.name,
+        "kind": plan.task.kind, "objective": results_mod.spec(plan.objectives),
+        "model": plan.setup.model.name,
         "budget": plan.budget, "epochs": plan.epochs, "evaluations": len(result.evaluations),
         "status_counts": counts, "cache_hits": result.cache_hits, **result.extra,
         "seconds": round(result.seconds, 2),

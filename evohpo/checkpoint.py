@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvohpoError
-from .objectives import Objective
-from .results import metric_columns
+from .results import Objectives, as_tuple, metric_columns, spec
 from .space import Space
 from .strategies.base import WORST, Evaluation, Status
 
@@ -24,13 +23,13 @@ VERSION = 2  # 2: typed spaces (the space and objective are stored and checked)
 
 
 def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, budget: int,
-          n_evals: int, strategy_state: dict[str, Any], space: Space, objective: Objective,
+          n_evals: int, strategy_state: dict[str, Any], space: Space, objective: Objectives,
           model: str, finished: bool = False) -> dict:
     return {
         "evohpo_checkpoint": VERSION, "method": method, "seed": seed, "task": task,
         "task_fingerprint": fingerprint, "epochs": epochs, "budget": budget,
         "n_evals": n_evals, "finished": finished, "strategy": strategy_state,
-        "space": space.to_json(), "objective": objective.spec, "model": model,
+        "space": space.to_json(), "objective": spec(objective), "model": model,
     }
 
 
@@ -60,7 +59,7 @@ def load(out: Path) -> dict:
 
 
 def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, epochs: int,
-                     space: Space, objective: Objective, out: Path) -> None:
+                     space: Space, objective: Objectives, out: Path) -> None:
     """Resuming with other settings would silently mix two campaigns: refuse, naming the fix."""
     if ckpt["space"] != space.to_json():
         raise EvohpoError(
@@ -68,7 +67,7 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
             "(and the same space flags) or start a new campaign"
         )
     for name, now in (("method", method), ("seed", seed), ("epochs", epochs),
-                      ("objective", objective.spec)):
+                      ("objective", spec(objective))):
         if ckpt[name] != now:
             raise EvohpoError(
                 f"cannot resume {out}: it was run with {name}={ckpt[name]!r}, not {now!r}; "
@@ -84,7 +83,7 @@ def _num(text: str | None) -> float | None:
     return None if text in (None, "") else float(text)
 
 
-def evaluation_from_row(row: dict[str, str], *, objective: Objective) -> Evaluation:
+def evaluation_from_row(row: dict[str, str], *, objective: Objectives) -> Evaluation:
     """Rebuild an Evaluation from its CSV row (the inverse of ``results.row``)."""
     try:
         config = json.loads(row["config"])
@@ -97,10 +96,13 @@ def evaluation_from_row(row: dict[str, str], *, objective: Objective) -> Evaluat
     if params:
         scores["params"] = float(params)
     ok = status == Status.OK
+    objs = as_tuple(objective)
+    vector = tuple(o.minimised(scores.get(o.name)) for o in objs) if ok else ()
     return Evaluation(
         eval_id=int(row["eval_id"]), generation=int(row["generation"]), config=config,
-        status=status, objective=objective.minimised(scores.get(objective.name)) if ok else WORST,
-        scores=scores, params=int(params) if params else None, epochs=int(row["epochs"] or 0),
+        status=status, objective=vector[0] if ok else WORST,
+        objectives=vector if len(objs) > 1 else (), scores=scores,
+        params=int(params) if params else None, epochs=int(row["epochs"] or 0),
         train_seconds=float(row["train_seconds"] or 0.0), worker=row["worker"],
         error=row["error"], cached=row["cached"] == "true",
     )

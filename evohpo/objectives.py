@@ -97,3 +97,21 @@ def resolve(objective: str | Objective | Callable | None, kind: str) -> Objectiv
         )
     raise EvohpoError(f"objective must be a metric name, 'name:max|min' or an Objective, "
                       f"got {objective!r}")
+
+
+def resolve_many(objective: Any, kind: str) -> tuple[Objective, ...]:
+    """One objective or several (a list, or ``"val_accuracy:max,params:min"``), checked:
+    distinct names, each with a direction."""
+    if isinstance(objective, str) and "," in objective:
+        objective = [part for part in objective.split(",") if part.strip()]
+    if isinstance(objective, list | tuple):
+        if not objective:
+            raise EvohpoError("objective= is an empty list; give one or more metric names")
+        found = tuple(resolve(o, kind) for o in objective)
+    else:
+        found = (resolve(objective, kind),)
+    names = [o.name for o in found]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup:
+        raise EvohpoError(f"objective {dup!r} is given twice; list each objective once")
+    return found

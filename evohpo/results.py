@@ -40,13 +40,25 @@ RUN_FACTS = ("run", "task", "kind", "run_seconds", "best_eval_id", "grid_size") 
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
 
 
-def metric_columns(objective: Objective) -> list[str]:
-    """The objective's metric first, then validation accuracy and loss (once each)."""
-    names = [objective.name, *SCORE_COLUMNS]
+Objectives = Objective | tuple[Objective, ...]
+
+
+def as_tuple(objective: Objectives) -> tuple[Objective, ...]:
+    return objective if isinstance(objective, tuple) else (objective,)
+
+
+def spec(objective: Objectives) -> str:
+    """``val_accuracy:max`` or, for several, ``val_accuracy:max,params:min``."""
+    return ",".join(o.spec for o in as_tuple(objective))
+
+
+def metric_columns(objective: Objectives) -> list[str]:
+    """The objectives' metrics first, then validation accuracy and loss (once each)."""
+    names = [*(o.name for o in as_tuple(objective)), *SCORE_COLUMNS]
     return [n for i, n in enumerate(names) if n not in names[:i] and n not in TAIL_COLUMNS]
 
 
-def columns(space: Space, objective: Objective) -> list[str]:
+def columns(space: Space, objective: Objectives) -> list[str]:
     """Run info, scores, one column per gene (flattened: ``layers_1_units``), then the rest
     and the whole config as JSON; a gene that would shadow a column of ours is refused."""
     fixed = [*LEAD_COLUMNS, *metric_columns(objective), *TAIL_COLUMNS]
@@ -70,12 +82,12 @@ def _cell(value: Any) -> str:
 
 
 def row(ev: Evaluation, *, campaign: str, method: str, seed: int, space: Space,
-        objective: Objective) -> dict:
+        objective: Objectives) -> dict:
     """One CSV row of an evaluation, in the users' terms (accuracy, not the minimised value)."""
     out: dict[str, Any] = {
         "campaign": campaign, "method": method, "seed": seed, "eval_id": ev.eval_id,
         "generation": ev.generation, "status": str(ev.status), "error": ev.error,
-        "cached": ev.cached, "objective": objective.spec,
+        "cached": ev.cached, "objective": spec(objective),
     }
     for name in metric_columns(objective):
         out[name] = ev.scores.get(name)

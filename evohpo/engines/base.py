@@ -39,6 +39,11 @@ class Setup:
     task: Any  # a Task, or a reference with .fingerprint and .load() (TaskRef, a Ray ref)
     model: ModelSpec
     objective: Objective
+    others: tuple[Objective, ...] = ()  # further objectives of a multi-objective run
+
+    @property
+    def objectives(self) -> tuple[Objective, ...]:
+        return (self.objective, *self.others)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class GeneticSearch:
     """GA over any :class:`~evohpo.space.Space`; see the module docstring for the loop."""
 
     name = "ga"
+    n_objectives = 1
 
     def __init__(
         self,
