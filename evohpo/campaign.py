@@ -136,8 +136,14 @@ class _Plan:
         ))
 
 
-def as_model_spec(model: ModelSpec | Callable | None, fit: Callable | None = None) -> ModelSpec:
-    """``model=`` as users pass it: None (the MLP preset), a build function, or a ModelSpec."""
+def as_model_spec(model: ModelSpec | Callable | str | None,
+                  fit: Callable | None = None) -> ModelSpec:
+    """``model=`` as users pass it: None (the MLP preset), a build function, a ModelSpec, or
+    ``"FILE.py:NAME"`` / ``"MODULE:NAME"`` as on the command line."""
+    if isinstance(model, str):
+        from .model import load_object
+
+        model = load_object(model, "model")
     if model is None:
         if fit is not None:
             raise EvohpoError("fit= goes with your own model=; the MLP preset has its own")
