@@ -41,7 +41,7 @@ INITIALIZERS: tuple[str, ...] = (
 LR_SCHEDULES: tuple[str, ...] = ("constant", "cosine", "exponential")
 DEFAULT_ACTIVATIONS: tuple[str, ...] = KERAS_ACTIVATIONS[:9]
 DEFAULT_OPTIMIZERS: tuple[str, ...] = KERAS_OPTIMIZERS[:8]
-EXPONENTIAL_DECAY = 0.8  # lr_schedule="exponential": the rate shrinks by this factor per epoch
+EXPONENTIAL_FINAL_FACTOR = 0.1  # lr_schedule="exponential" decays to 10% by the last step
 
 
 def _names(label: str, values: Sequence[str], known: Sequence[str]) -> tuple[str, ...]:
@@ -180,10 +180,11 @@ def _learning_rate(keras: Any, config: dict, task: Any, epochs: int | None) -> A
         return lr
     steps = max(1, math.ceil(len(task.y_train) / int(config.get("batch_size",
                                                                 DEFAULT_BATCH_SIZE))))
+    total = steps * (epochs or 1)
     if schedule == "cosine":
-        return keras.optimizers.schedules.CosineDecay(lr, decay_steps=steps * (epochs or 1))
+        return keras.optimizers.schedules.CosineDecay(lr, decay_steps=total)
     if schedule == "exponential":
-        return keras.optimizers.schedules.ExponentialDecay(lr, steps, EXPONENTIAL_DECAY)
+        return keras.optimizers.schedules.ExponentialDecay(lr, total, EXPONENTIAL_FINAL_FACTOR)
     raise EvohpoError(f"unknown lr_schedule {schedule!r}; choose from {', '.join(LR_SCHEDULES)}")
 
 
