@@ -30,6 +30,7 @@ from . import tasks as tasks_mod
 from .backends import BACKENDS, Backend, open_backend
 from .errors import EvohpoError, check_n_jobs, check_whole
 from .fitness import eval_seed, evaluate, train_final
+from .lock import holds_folder
 from .space import Config, config_key, describe
 from .strategies.base import WORST, Evaluation, Proposal, Status, Strategy
 from .tasks import Task
@@ -251,6 +252,7 @@ class _Loop:
             yield ev
 
 
+@holds_folder("out")  # issue 15: one process per results folder (see evohpo.lock)
 def run_campaign(
     strategy: Strategy,
     task: Task | str,
