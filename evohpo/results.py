@@ -13,11 +13,12 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .errors import EvohpoError
+from .errors import EvohpoError, write_failed
 from .strategies.base import Evaluation
 
 CSV_NAME = "results.csv"
@@ -90,10 +91,8 @@ class ResultsLog:
         return log
 
     def append(self, record: dict) -> None:
-        with open(self.path, "a", newline="") as f:
-            f.write(_to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
-            f.flush()
-            os.fsync(f.fileno())
+        with _writing(self.path):
+            _append(self.path, _to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
 
     def finalize(self) -> None:
         """Rewrite sorted by eval_id, atomically: a finished log reads the same for any n_jobs."""
@@ -112,19 +111,42 @@ def _to_csv(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> str:
     return buf.getvalue()
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A failed write (ENOSPC, EDQUOT, EROFS, ...) becomes one EvohpoError naming the folder."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_failed(path, exc) from None
+
+
+def _append(path: Path, text: str) -> None:
+    """Append ``text`` and fsync: once this returns the row survives a crash."""
+    with open(path, "a", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fill(f: IO[str], text: str) -> None:
+    """Write and fsync the temporary file of an atomic write (a hook for the disk-full tests)."""
+    f.write(text)
+    f.flush()
+    os.fsync(f.fileno())
+
+
 def _atomic_write(path: Path, text: str) -> None:
     """Write to a temporary file, fsync, rename: readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", newline="") as f:
+                _fill(f, text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def write_json(path: Path, data: dict) -> None:
