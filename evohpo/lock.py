@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import results as results_mod
 from .errors import EvohpoError
 
 try:
@@ -149,6 +150,7 @@ def hold(folder: str | os.PathLike, *, remove_if_empty: bool = False) -> Iterato
             os.pwrite(fd, f"{me.host}:{me.pid}\n".encode(), 0)
         except OSError:
             pass  # a full disk: we still own the folder; a refusal then says "unknown pid"
+        results_mod.remove_temporaries(folder)  # half-done atomic writes of a killed owner
         yield folder
     finally:
         (folder / LOCK_NAME).unlink(missing_ok=True)  # while still locked: see module doc

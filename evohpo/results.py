@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -135,6 +136,9 @@ def _fill(f: IO[str], text: str) -> None:
     os.fsync(f.fileno())
 
 
+_TEMPORARY = re.compile(r"^\.[^/]+\.(csv|json|md)\.[a-z0-9_]+\.tmp$")  # from _atomic_write
+
+
 def _atomic_write(path: Path, text: str) -> None:
     """Write to a temporary file, fsync, rename: readers see the old or the new file, never half."""
     with _writing(path):
@@ -176,6 +180,18 @@ def remove_run(folder: Path) -> None:
         folder.rmdir()
     except OSError:
         pass  # the user keeps other files there
+
+
+def remove_temporaries(folder: Path) -> list[str]:
+    """Delete what atomic writes of a killed process left behind (``.NAME.xxxx.tmp``).
+
+    Call only while owning ``folder`` (see :mod:`evohpo.lock`): then no write is in flight."""
+    removed = []
+    for path in Path(folder).glob(".*.tmp"):
+        if _TEMPORARY.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -156,3 +156,12 @@ def test_a_file_system_without_locks_is_one_error_line(tmp_path, monkeypatch):
         with lock.hold(tmp_path / "nfs"):
             pass
     assert not (tmp_path / "nfs").exists()
+
+
+def test_the_new_owner_removes_half_done_writes_of_a_killed_one(tmp_path):
+    debris = [".checkpoint.json.k2x9_a0b.tmp", ".results.csv.abcdefgh.tmp"]
+    for name in [*debris, ".mine.tmp", "notes.json"]:
+        (tmp_path / name).write_text("x")
+    with lock.hold(tmp_path):
+        left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [lock.LOCK_NAME, ".mine.tmp", "notes.json"]
