@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,20 @@ def grid_size(folder: Path) -> int | None:
     """The grid size a finished grid run recorded beside its CSV."""
     path = Path(folder) / results_mod.GRID_NAME
     return int(json.loads(path.read_text())["grid_size"]) if path.is_file() else None
+
+
+def without_timings(report_md: str) -> str:
+    """report.md minus what differs between identical comparisons: the total seconds in the
+    notes and the seconds column of the summary table (what "equal, timings aside" means)."""
+    lines, col = [], None
+    for line in report_md.splitlines():
+        cells = line.split("|")
+        if " seconds " in cells:
+            col = cells.index(" seconds ")
+        elif col is not None and line.startswith("|") and len(cells) > col:
+            if not line.startswith("|-"):
+                cells[col] = " - "
+        else:
+            col = None
+        lines.append(re.sub(r"total \d+ s$", "total - s", "|".join(cells)))
+    return "\n".join(lines)

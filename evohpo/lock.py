@@ -6,6 +6,10 @@ first takes ``fcntl.flock`` on ``FOLDER/.evohpo.lock`` and keeps it until it ret
 kernel releases the lock when the process dies, however it dies, so a SIGKILL never leaves a
 stale lock behind; the file only records ``host:pid`` so that a refusal can say who holds it.
 
+The owner also tidies what a failed owner left: half-done atomic writes of a killed one when it
+takes the folder, and a results.csv without rows or checkpoint (a start that failed before it
+began) when it leaves, so the same command can simply run again.
+
 The file is removed when the holder finishes. A process that opened it just before (and would
 then lock a file no longer in the folder) notices that the path now names another file or none
 and tries again, so two processes can never both believe they own a folder.
@@ -153,6 +157,7 @@ def hold(folder: str | os.PathLike, *, remove_if_empty: bool = False) -> Iterato
         results_mod.remove_temporaries(folder)  # half-done atomic writes of a killed owner
         yield folder
     finally:
+        results_mod.remove_unstarted(folder)  # a start that failed before its first checkpoint
         (folder / LOCK_NAME).unlink(missing_ok=True)  # while still locked: see module doc
         os.close(fd)
         if created or remove_if_empty:

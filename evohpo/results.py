@@ -38,6 +38,7 @@ TAIL_COLUMNS = (
 )
 REQUIRED = ("method", "seed", "eval_id", "status", "val_accuracy", "val_loss", "n_layers")
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
+RESUMABLE_FROM = ("checkpoint.json", "compare.json")  # a folder with one of these can resume
 
 
 def columns(max_layers: int) -> list[str]:
@@ -118,7 +119,8 @@ def _writing(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise write_failed(path, exc) from None
+        resumable = any((Path(path).parent / n).is_file() for n in RESUMABLE_FROM)
+        raise write_failed(path, exc, resumable=resumable) from None
 
 
 def _append(path: Path, text: str) -> None:
@@ -192,6 +194,23 @@ def remove_temporaries(folder: Path) -> list[str]:
             path.unlink(missing_ok=True)
             removed.append(path.name)
     return removed
+
+
+def remove_unstarted(folder: Path) -> bool:
+    """Delete a results.csv that holds no row and has no checkpoint beside it: a start that
+    failed before its first checkpoint (a full disk, an unreachable scheduler), so that running
+    the same command again is not refused as "already holds a campaign". Only while owning
+    ``folder`` (see :mod:`evohpo.lock`)."""
+    csv_path = Path(folder) / CSV_NAME
+    if not csv_path.is_file() or (Path(folder) / RESUMABLE_FROM[0]).exists():
+        return False
+    try:
+        if read_rows(csv_path)[1]:
+            return False
+    except (OSError, EvohpoError, UnicodeDecodeError):
+        return False
+    csv_path.unlink(missing_ok=True)
+    return True
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:

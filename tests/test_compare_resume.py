@@ -31,21 +31,6 @@ class Killed(Exception):
     """Stands for a SIGKILL in the middle of a run."""
 
 
-def _untimed(markdown: str) -> str:
-    """report.md without its timings: the total in the notes and the table's seconds column."""
-    lines, col = [], None
-    for line in markdown.splitlines():
-        cells = line.split("|")
-        if " seconds " in cells:
-            col = cells.index(" seconds ")
-        elif col is not None and len(cells) > col and line.startswith("|"):
-            cells[col] = " T " if not line.startswith("|-") else cells[col]
-        else:
-            col = None
-        lines.append(re.sub(r"total \d+ s$", "total T s", "|".join(cells)))
-    return "\n".join(lines)
-
-
 def _plan(out: Path, **change):
     return make_plan("iris", SPACE, out=out, **{**SETTINGS, **change})
 
@@ -119,8 +104,9 @@ def test_resumed_comparison_equals_an_uninterrupted_one(runs):
     b = pd.read_csv(killed / "summary.csv").drop(columns=timing)
     pd.testing.assert_frame_equal(a, b)
     md_a, md_b = ((p / "report.md").read_text() for p in (whole, killed))
-    assert "| T |" in _untimed(md_a) and "total T s" in _untimed(md_a)
-    assert _untimed(md_a) == _untimed(md_b)
+    untimed = compare_state.without_timings(md_a)
+    assert "total - s" in untimed and untimed.count("±") == md_a.count("±") - 3  # 3 methods
+    assert untimed == compare_state.without_timings(md_b)
     pngs = sorted(p.name for p in whole.glob("*.png"))
     assert len(pngs) == 4
     for name in pngs:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import errno
 import functools
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -108,3 +110,53 @@ def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, caps
     assert code == 2 and len(err) == 1
     assert err[0].startswith("error: cannot write results.csv in ") and str(out) in err[0]
     assert "No space left on device" in err[0]
+
+
+LIMITED = r'''
+import json, resource, sys
+sys.path.insert(0, sys.argv[2])
+from _fakes import SPACE, fake_evaluate
+from evohpo import GeneticSearch, run_campaign, tasks
+from evohpo.errors import EvohpoError
+
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[3]), resource.RLIM_INFINITY))
+try:
+    run_campaign(GeneticSearch(SPACE, population=4, seed=3), tasks.iris(), out=sys.argv[1],
+                 budget=60, epochs=1, n_jobs=1, backend="threading", save_best=False,
+                 progress=False, evaluator=fake_evaluate, campaign="disk")
+except EvohpoError as exc:
+    print(json.dumps(str(exc)))
+'''
+
+
+@pytest.mark.parametrize("limit", [12_000, 20_000])
+def test_a_real_write_error_from_the_kernel(tmp_path, limit):
+    """No monkeypatch: in a child process the kernel refuses to let a file grow past
+    RLIMIT_FSIZE (EFBIG). The GA checkpoint is the first file to reach it: at 12 kB already
+    the first one (then nothing has started and the same command simply runs again), at 20 kB
+    a later one (then --resume continues)."""
+    out, script = tmp_path / "run", tmp_path / "limited.py"
+    script.write_text(LIMITED)
+    proc = subprocess.run([sys.executable, str(script), str(out), str(Path(__file__).parent),
+                           str(limit)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    message = json.loads(proc.stdout)
+    assert message.startswith(f"cannot write checkpoint.json in {out}: File too large (EFBIG)")
+    assert not list(out.glob(".*.tmp"))
+
+    def run60(folder: Path, **kw):
+        return campaign.run_campaign(GeneticSearch(SPACE, population=4, seed=3), tasks.iris(),
+                                     out=folder, campaign="disk", **{**RUN, "budget": 60}, **kw)
+
+    assert (out / "checkpoint.json").exists() == (limit == 20_000)
+    if limit == 20_000:
+        assert 0 < json.loads((out / "checkpoint.json").read_text())["n_evals"] < 60
+        assert message.endswith("run the same command with --resume")
+        run60(out, resume=True)  # in this process: no size limit, the "disk" has room again
+    else:
+        assert message.endswith("run the same command again")
+        assert not (out / "results.csv").exists()  # so running again is not refused
+        run60(out)
+    twin = run60(tmp_path / "twin")
+    resumed = read(out / "results.csv").drop(columns=list(VOLATILE))
+    assert resumed.equals(read(twin.csv).drop(columns=list(VOLATILE)))
