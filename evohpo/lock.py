@@ -136,7 +136,7 @@ def hold(folder: str | os.PathLike, *, remove_if_empty: bool = False) -> Iterato
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise EvohpoError(
-            f"cannot create output folder {folder} ({exc.strerror}); choose a writable folder"
+            f"cannot write to output folder {folder} ({exc.strerror}); choose a writable folder"
         ) from None
     if fcntl is None:
         yield folder
