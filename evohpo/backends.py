@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import lifeline
 from . import tasks as tasks_mod
 from .engines.base import TaskRef
 from .errors import EvohpoError
@@ -77,10 +78,17 @@ def _loky_runner(workers: int, threads: int) -> Callable[[Any], Iterator[Any]]:
 
     def run(jobs: Any) -> Iterator[Any]:
         executor = get_reusable_executor(max_workers=workers, timeout=300,
-                                         env=limit_threads_env(threads))
+                                         env=limit_threads_env(threads),
+                                         # issue 15: workers die with the campaign
+                                         initializer=lifeline.worker_init,
+                                         initargs=lifeline.worker_initargs())
         futures = [executor.submit(fn, *args, **kwargs) for fn, args, kwargs in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:  # the campaign stopped early (an error): drop the work not yet started
+            for future in futures:
+                future.cancel()
 
     return run
 

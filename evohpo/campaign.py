@@ -34,6 +34,7 @@ from .backends import BACKENDS, Backend, open_backend
 from .engines.base import Job, Setup, eval_seed
 from .engines.single import evaluate, train_final
 from .errors import EvohpoError, check_n_jobs, check_whole
+from .lock import holds_folder
 from .model import ModelSpec
 from .objectives import Objective
 from .presets import MLP
@@ -431,6 +432,7 @@ def _run_loop(plan: _Plan, loop: _Loop, bar: _Progress) -> None:
         bar.update(proposals[0].generation, len(loop.evaluations), batch)
 
 
+@holds_folder("out")  # one process per results folder (see evohpo.lock)
 def run_campaign(
     strategy: Strategy,
     task: Task | str,

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, population=args.population,
         levels=args.levels, out=args.out, backend=args.backend, scheduler=args.scheduler,
     )
-    report = compare(plan, overwrite=args.overwrite, progress=not args.quiet)
+    report = compare(plan, overwrite=args.overwrite, resume=args.resume, progress=not args.quiet)
     print(f"task: {plan.task.describe()}")
     print_report(report)
     table = report.summary.table
@@ -32,6 +32,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--out", default=None,
                    help="output folder (default results/compare-TASK)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the killed comparison in --out (same settings)")
     add_run_args(p, seeds=True)
     p.set_defaults(func=run)
     return p

@@ -7,7 +7,8 @@ Each method runs once per seed 0..K-1 for exactly ``--budget`` evaluations (grid
 only if its grid is smaller), each run into ``OUT/<method>-seed<k>/``. Then ``OUT`` gets
 ``summary.csv``, the plots and ``report.md`` (as ``evohpo report OUT --out OUT`` would write
 them) and the table is printed. Everything is checked before the first run starts, so a typo
-never leaves a half-finished comparison behind.
+never leaves a half-finished comparison behind; a killed one continues with ``--resume``
+(:mod:`evohpo.compare_state`). One process at a time owns ``OUT`` (:mod:`evohpo.lock`).
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import analysis, objectives
+from . import analysis
+from . import compare_state as state_mod
 from . import results as results_mod
+from .compare_state import COMPARE_JSON, RunState
 from .errors import EvohpoError, check_n_jobs, check_whole
+from .lock import hold
 from .report import Report, write_report
 from .space import Space
 from .strategies import METHODS
 
 RUN_DIR = re.compile(r"^(?P<method>[a-z0-9_]+)-seed(?P<seed>\d+)$")
-COMPARE_JSON = "compare.json"
 
 
 @dataclass(frozen=True)
@@ -127,44 +130,71 @@ def _remove_stale_runs(plan: Plan, there: list[Path]) -> None:
         folder = csv_path.parent
         if (csv_path.name == results_mod.CSV_NAME and folder.parent.resolve() == plan.out.resolve()
                 and RUN_DIR.match(folder.name) and folder.resolve() not in planned):
-            results_mod.remove_run(folder)
+            with hold(folder, remove_if_empty=True):  # never under a campaign still running
+                results_mod.remove_run(folder)
 
 
-def compare(plan: Plan, *, overwrite: bool = False, progress: bool = True) -> Report:
+def compare(plan: Plan, *, overwrite: bool = False, resume: bool = False,
+            progress: bool = True, **campaign_kw: Any) -> Report:
     """Run every (method, seed) of ``plan``, then write summary.csv, plots and report.md into
-    ``plan.out``. Refuses a folder that already holds results unless ``overwrite``."""
+    ``plan.out``. Refuses a folder that already holds results unless ``overwrite``;
+    ``resume`` continues a killed comparison (see :mod:`evohpo.compare_state`).
+    ``campaign_kw`` goes to every ``run_campaign`` (e.g. ``evaluator``, ``time_limit``)."""
+    if resume and overwrite:
+        raise EvohpoError("--resume and --overwrite exclude each other; pass one of them")
+    if plan.out.exists() and not plan.out.is_dir():
+        raise EvohpoError(f"--out {plan.out} is a file; choose a folder for the comparison")
+    with hold(plan.out):  # issue 15: one process per comparison folder
+        return _compare(plan, overwrite=overwrite, resume=resume, progress=progress,
+                        campaign_kw=campaign_kw)
+
+
+def _compare(plan: Plan, *, overwrite: bool, resume: bool, progress: bool,
+             campaign_kw: dict[str, Any]) -> Report:
     from .campaign import run_campaign
 
-    there = check_out(plan.out, overwrite)
-    if overwrite:
-        _remove_stale_runs(plan, there)
+    record = state_mod.plan_record(plan)
+    if resume:
+        stored = state_mod.load(plan.out)
+        state_mod.check_same_plan(plan.out, stored, plan)
+        spent = float(stored.get("seconds") or 0.0)
+    else:
+        there = check_out(plan.out, overwrite)
+        if overwrite:
+            _remove_stale_runs(plan, there)
+        spent = 0.0
+    record.update(finished=False, seconds=round(spent, 2), grid_size=None)
+    results_mod.write_json(plan.out / COMPARE_JSON, record)  # the plan, before any run
     started = time.perf_counter()
-    grid_size = None
     for i, (method, seed) in enumerate(plan.runs, start=1):
         folder = plan.folder(method, seed)
-        if progress:
-            print(f"== run {i}/{len(plan.runs)}: {method} seed {seed} -> {folder}",
-                  file=sys.stderr, flush=True)
         strategy = plan.strategy(method, seed)
+        is_grid = hasattr(strategy, "size") and hasattr(strategy, "coverage")
+        state = state_mod.run_state(folder, grid=is_grid) if resume else RunState.NEW
+        if progress:
+            what = {RunState.DONE: "done, kept", RunState.STARTED: "resumed"}.get(state, "")
+            print(f"== run {i}/{len(plan.runs)}: {method} seed {seed} -> {folder}"
+                  + (f" ({what})" if what else ""), file=sys.stderr, flush=True)
+        if state == RunState.DONE:
+            record["grid_size"] = state_mod.grid_size(folder) or record["grid_size"]
+            continue
         # one Parallel per run; loky's reusable executor keeps the same workers across runs
         run_campaign(strategy, plan.task, budget=plan.budget, epochs=plan.epochs,
-                     n_jobs=plan.n_jobs, out=folder, overwrite=True, progress=progress,
+                     n_jobs=plan.n_jobs, out=folder, overwrite=state == RunState.NEW,
+                     resume=state == RunState.STARTED, progress=progress,
                      backend=plan.backend, scheduler=plan.scheduler, model=plan.model,
-                     objective=plan.objective)
-        if hasattr(strategy, "size") and hasattr(strategy, "coverage"):
-            grid_size = int(strategy.size)
+                     objective=plan.objective, **campaign_kw)
+        if is_grid:
+            record["grid_size"] = int(strategy.size)
             results_mod.write_json(folder / results_mod.GRID_NAME, {
-                "grid_size": grid_size, "coverage": strategy.coverage, "levels": plan.levels,
+                "grid_size": int(strategy.size), "coverage": strategy.coverage,
+                "levels": plan.levels,
             })
-    seconds = time.perf_counter() - started
-    results_mod.write_json(plan.out / COMPARE_JSON, {
-        "task": plan.task.name, "kind": plan.task.kind,
-        "objective": objectives.resolve(plan.objective, plan.task.kind).spec,
-        "methods": list(plan.methods), "seeds": list(plan.seeds), "budget": plan.budget,
-        "epochs": plan.epochs, "n_jobs": plan.n_jobs, "population": plan.population,
-        "levels": plan.levels, "space": plan.space.to_json(),
-        "grid_size": grid_size, "seconds": round(seconds, 2),
-    })
+        record["seconds"] = round(spent + time.perf_counter() - started, 2)
+        results_mod.write_json(plan.out / COMPARE_JSON, record)
+    seconds = spent + time.perf_counter() - started
+    record.update(finished=True, seconds=round(seconds, 2))
+    results_mod.write_json(plan.out / COMPARE_JSON, record)
     frame = analysis.load([plan.folder(m, s) for m, s in plan.runs])
     notes = [
         f"task: {plan.task.describe()}",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 
 class EvohpoError(ValueError):
     """A problem with the user's input or files; the CLI prints it as one line and exits 2."""
@@ -19,3 +22,18 @@ def check_n_jobs(name: str, n_jobs: object) -> int:
     if n_jobs == -1 and not isinstance(n_jobs, bool):
         return -1
     return check_whole(name, n_jobs, 1, " (or -1 for all cores)")
+
+
+def write_failed(path: str | Path, exc: OSError, *, resumable: bool) -> EvohpoError:
+    """An OSError (a full disk, a quota, a read-only or vanished folder) while writing one of
+    evohpo's files, as one line naming the folder and the errno. Files are appended or replaced
+    atomically, so what was written before stays readable; ``resumable`` says whether a
+    checkpoint exists to ``--resume`` from, or the command simply runs again."""
+    path = Path(path)
+    code = errno.errorcode.get(exc.errno or 0, "")
+    why = f"{exc.strerror or exc}" + (f" ({code})" if code else "")
+    then = "with --resume" if resumable else "again"
+    return EvohpoError(
+        f"cannot write {path.name} in {path.parent}: {why}; what was written before is kept: "
+        f"free space (or fix the folder) and run the same command {then}"
+    )

@@ -12,12 +12,14 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .errors import EvohpoError
+from .errors import EvohpoError, write_failed
 from .objectives import Objective
 from .space import Space, config_key
 from .strategies.base import Evaluation
@@ -38,6 +40,7 @@ TAIL_COLUMNS = ("params", "epochs", "train_seconds", "worker", "config")
 REQUIRED = ("method", "seed", "eval_id", "status", "objective", "config")
 RUN_FACTS = ("run", "task", "kind", "run_seconds", "best_eval_id", "grid_size")  # analysis adds
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
+RESUMABLE_FROM = ("checkpoint.json", "compare.json")  # a folder with one of these can resume
 
 
 Objectives = Objective | tuple[Objective, ...]
@@ -111,10 +114,8 @@ class ResultsLog:
         return log
 
     def append(self, record: dict) -> None:
-        with open(self.path, "a", newline="") as f:
-            f.write(_to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
-            f.flush()
-            os.fsync(f.fileno())
+        with _writing(self.path):
+            _append(self.path, _to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
 
     def finalize(self) -> None:
         """Rewrite sorted by eval_id, atomically: a finished log reads the same for any n_jobs."""
@@ -133,19 +134,46 @@ def _to_csv(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> str:
     return buf.getvalue()
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A failed write (ENOSPC, EDQUOT, EROFS, ...) becomes one EvohpoError naming the folder."""
+    try:
+        yield
+    except OSError as exc:
+        resumable = any((Path(path).parent / n).is_file() for n in RESUMABLE_FROM)
+        raise write_failed(path, exc, resumable=resumable) from None
+
+
+def _append(path: Path, text: str) -> None:
+    """Append ``text`` and fsync: once this returns the row survives a crash."""
+    with open(path, "a", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fill(f: IO[str], text: str) -> None:
+    """Write and fsync the temporary file of an atomic write (a hook for the disk-full tests)."""
+    f.write(text)
+    f.flush()
+    os.fsync(f.fileno())
+
+
+_TEMPORARY = re.compile(r"^\.[^/]+\.(csv|json|md)\.[a-z0-9_]+\.tmp$")  # from _atomic_write
+
+
 def _atomic_write(path: Path, text: str) -> None:
     """Write to a temporary file, fsync, rename: readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", newline="") as f:
+                _fill(f, text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -175,6 +203,35 @@ def remove_run(folder: Path) -> None:
         folder.rmdir()
     except OSError:
         pass  # the user keeps other files there
+
+
+def remove_temporaries(folder: Path) -> list[str]:
+    """Delete what atomic writes of a killed process left behind (``.NAME.xxxx.tmp``).
+
+    Call only while owning ``folder`` (see :mod:`evohpo.lock`): then no write is in flight."""
+    removed = []
+    for path in Path(folder).glob(".*.tmp"):
+        if _TEMPORARY.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return removed
+
+
+def remove_unstarted(folder: Path) -> bool:
+    """Delete a results.csv that holds no row and has no checkpoint beside it: a start that
+    failed before its first checkpoint (a full disk, an unreachable scheduler), so that running
+    the same command again is not refused as "already holds a campaign". Only while owning
+    ``folder`` (see :mod:`evohpo.lock`)."""
+    csv_path = Path(folder) / CSV_NAME
+    if not csv_path.is_file() or (Path(folder) / RESUMABLE_FROM[0]).exists():
+        return False
+    try:
+        if read_rows(csv_path)[1]:
+            return False
+    except (OSError, EvohpoError, UnicodeDecodeError):
+        return False
+    csv_path.unlink(missing_ok=True)
+    return True
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:

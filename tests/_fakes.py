@@ -1,0 +1,24 @@
+"""A fake evaluator for tests of the campaign machinery where TensorFlow is not the point."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from evohpo.presets import mlp
+from evohpo.strategies.base import Evaluation, Status
+
+SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
+                  optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
+
+
+def fake_evaluate(job, setup):
+    """A score that depends only on the network and its seed, like a real training run."""
+    config = job.config
+    rng = random.Random(f"{json.dumps(config, sort_keys=True)}:{job.seed}")
+    acc = round(rng.uniform(0.3, 1.0), 6)
+    return Evaluation(eval_id=job.eval_id, generation=job.generation, config=config,
+                      status=Status.OK, objective=-acc,
+                      scores={"val_accuracy": acc, "val_loss": round(1 - acc, 6)},
+                      params=sum(layer["units"] for layer in config["layers"]),
+                      epochs=job.epochs, train_seconds=0.001, worker="fake")
