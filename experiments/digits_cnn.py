@@ -18,16 +18,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from evohpo import Choice, Float, GeneticSearch, Int, Repeat, Space, run_campaign, tasks
+from evohpo import Bool, Choice, Float, GeneticSearch, Int, Repeat, Space, run_campaign, tasks
 from evohpo.errors import EvohpoError
 
 SPACE = Space(
-    conv=Repeat(Int(1, 3), filters=Choice([8, 16, 32, 64], ordered=True), kernel=Choice([2, 3])),
+    conv=Repeat(Int(1, 3), filters=Choice([8, 16, 32, 64], ordered=True), kernel=Choice([3, 5])),
+    pool=Bool(),  # 2x2 max pooling after the first block
     dense=Int(16, 256, log=True),
     dropout=Float(0.0, 0.5),
     optimizer=Choice(["adam", "sgd"]),
     momentum=Float(0.0, 0.95, when={"optimizer": "sgd"}),  # only counts for sgd
-    learning_rate=Float(1e-4, 1e-1, log=True),
+    learning_rate=Float(3e-4, 3e-2, log=True),
+    batch_size=Choice([16, 32, 64], ordered=True),  # a reserved key: evohpo trains with it
 )
 
 
@@ -46,7 +48,7 @@ def build(config: dict, task, seed: int | None = None):
     for i, block in enumerate(config["conv"]):  # a list of dicts, one per block
         x = keras.layers.Conv2D(block["filters"], block["kernel"], padding="same",
                                 activation="relu", kernel_initializer=init(i))(x)
-        if x.shape[1] >= 4:  # pool while the image is large enough
+        if config["pool"] and i == 0:
             x = keras.layers.MaxPooling2D(2)(x)
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dense(config["dense"], activation="relu", kernel_initializer=init(10))(x)
