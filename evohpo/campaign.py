@@ -234,17 +234,34 @@ class _Loop:
     evaluations: list[Evaluation] = field(default_factory=list)
     cache: dict[str, Evaluation] = field(default_factory=dict)
     replay: dict[int, Evaluation] = field(default_factory=dict)  # rows done after the checkpoint
+    low: dict[int, int] = field(default_factory=dict)  # eval_id -> epochs of a screening run
 
     def write(self, ev: Evaluation) -> None:
         self.log.append(results_mod.row(ev, **self.row_kw))
 
+    def key(self, config: Config, epochs: int | None) -> str:
+        """The cache key: the network, and the epochs when a screening run asked for fewer,
+        so a 1-epoch score never stands in for a full one (or the other way round)."""
+        key = config_key(config)
+        return key if epochs is None else f"{key}|epochs={epochs}"
+
     def remember(self, ev: Evaluation) -> None:
         if not ev.cached and ev.status in CACHEABLE:
-            self.cache.setdefault(config_key(ev.config), ev)
+            self.cache.setdefault(self.key(ev.config, self.low.get(ev.eval_id)), ev)
+
+    def recall_fidelity(self, ev: Evaluation) -> None:
+        """On resume: a row of a multi-fidelity strategy that trained fewer epochs than the
+        campaign's was a screening run (the CSV ``epochs`` column says how many)."""
+        if getattr(self.plan.strategy, "fidelity", None) and 0 < ev.epochs < self.plan.epochs:
+            self.low[ev.eval_id] = ev.epochs
+
+    def full(self) -> list[Evaluation]:
+        """Evaluations at the campaign's epochs: the only ones the best is chosen from."""
+        return [e for e in self.evaluations if e.eval_id not in self.low]
 
     def job(self, eval_id: int, prop: Proposal) -> Job:
         return Job(prop.config, eval_id, prop.generation, eval_seed(self.plan.seed, eval_id),
-                   self.plan.epochs, self.plan.time_limit)
+                   self.low.get(eval_id, self.plan.epochs), self.plan.time_limit)
 
     def batch(self, proposals: list[Proposal]) -> list[Evaluation]:
         first_id = len(self.evaluations)
@@ -253,7 +270,10 @@ class _Loop:
         repeats: list[tuple[int, Proposal]] = []  # same network as an earlier one in this batch
         in_batch: dict[str, int] = {}  # network -> eval_id that trains it
         for i, prop in enumerate(proposals):
-            eval_id, key = first_id + i, config_key(prop.config)
+            eval_id = first_id + i
+            key = self.key(prop.config, None if prop.epochs == self.plan.epochs else prop.epochs)
+            if prop.epochs not in (None, self.plan.epochs):
+                self.low[eval_id] = check_whole("Proposal.epochs", prop.epochs, 1)
             if eval_id in self.replay:  # finished before a kill: reuse the row, don't retrain
                 done[eval_id] = self._replayed(eval_id, key)
                 self.remember(done[eval_id])
@@ -275,14 +295,14 @@ class _Loop:
             self.remember(ev)
         for eval_id, prop in repeats:
             if eval_id not in done:
-                original = done[in_batch[config_key(prop.config)]]
+                original = done[in_batch[self.key(prop.config, self.low.get(eval_id))]]
                 done[eval_id] = _from_cache(original, eval_id, prop.generation)
                 self.write(done[eval_id])
         return [done[first_id + i] for i in range(len(proposals))]
 
     def _replayed(self, eval_id: int, key: str) -> Evaluation:
         ev = self.replay.pop(eval_id)
-        if config_key(ev.config) != key:
+        if self.key(ev.config, self.low.get(eval_id)) != key:
             raise EvohpoError(
                 f"cannot resume: row {eval_id} of {self.log.path} is not the network the "
                 "checkpoint proposes (files from different campaigns?); start with --overwrite"
@@ -492,13 +512,14 @@ def run_campaign(
         loop = _Loop(plan, workers, evaluator, state.log, row_kw, evaluations=state.prior,
                      replay=state.replay)
         for ev in state.prior:
+            loop.recall_fidelity(ev)
             loop.remember(ev)
         if not resume:
             plan.checkpoint(0)
         _run_loop(plan, loop, bar)
         state.log.finalize()
         plan.checkpoint(len(loop.evaluations), finished=True)
-        best = _final_model(plan, workers, loop.evaluations) if save_best else None
+        best = _final_model(plan, workers, loop.full()) if save_best else None
     evaluations = loop.evaluations
     result = CampaignResult(
         plan.out, state.log.path, plan.method, plan.seed, evaluations, best,

@@ -371,6 +371,22 @@ def from_csv(path: str | os.PathLike, target: str, *, kind: Kind | None = None, 
     return from_arrays(x, y, kind=kind, name=file.stem, **kw)
 
 
+def synthetic() -> Task:
+    """A noisy 6-class problem in 40 dimensions where search matters (issue 14); see
+    :mod:`evohpo.benchmark_tasks`."""
+    from .benchmark_tasks import synthetic as make
+
+    return make()
+
+
+def synthetic_regression() -> Task:
+    """Friedman #1 plus an interaction in 20 inputs (regression); see
+    :mod:`evohpo.benchmark_tasks`."""
+    from .benchmark_tasks import synthetic_regression as make
+
+    return make()
+
+
 BUILTIN: dict[str, Callable[[], Task]] = {
     "xor": xor,
     "and": and_,
@@ -384,6 +400,8 @@ BUILTIN: dict[str, Callable[[], Task]] = {
     "diabetes": diabetes,
     "mnist": mnist,
     "fashion_mnist": fashion_mnist,
+    "synthetic": synthetic,
+    "synthetic_regression": synthetic_regression,
 }
 
 

@@ -29,10 +29,17 @@ WORST = math.inf  # the objective of any evaluation that did not finish cleanly
 
 @dataclass(frozen=True)
 class Proposal:
-    """One candidate a strategy asks to have evaluated."""
+    """One candidate a strategy asks to have evaluated.
+
+    ``epochs`` (None: the campaign's ``epochs``) lets a multi-fidelity strategy ask for a cheap
+    screening run; the campaign trains that many epochs, writes them in the CSV ``epochs``
+    column, and never mixes such a row with a full one in its cache or its choice of the best.
+    The budget still counts evaluations (rows), whatever their epochs.
+    """
 
     config: Config
     generation: int = 0
+    epochs: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
