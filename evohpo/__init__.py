@@ -9,11 +9,11 @@ from .errors import EvohpoError
 from .model import ModelSpec
 from .objectives import Objective
 from .space import Bool, Choice, Fixed, Float, Int, Repeat, Space
-from .strategies import GeneticSearch, GridSearch, RandomSearch
+from .strategies import GeneticSearch, GridSearch, NSGA2Search, RandomSearch
 
 __all__ = [
     "Best", "Bool", "CampaignResult", "Choice", "EvohpoError", "Fixed", "Float", "GeneticSearch",
-    "GridSearch", "Int", "ModelSpec", "Objective", "RandomSearch", "Repeat", "Space", "presets",
-    "run_campaign", "tasks",
+    "GridSearch", "Int", "ModelSpec", "NSGA2Search", "Objective", "RandomSearch", "Repeat",
+    "Space", "presets", "run_campaign", "tasks",
 ]
 __version__ = "0.2.0"

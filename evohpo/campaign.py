@@ -14,6 +14,9 @@ batches and campaigns. Around the loop, each step a named function:
   runs over ``time_limit`` or kills its worker becomes a row with a status and the campaign
   goes on;
 * ``_final_model``: retrain the best network, score it on test, save it; ``_summary``.
+
+With several objectives, :mod:`evohpo.front` adds the Pareto front (the CSV's ``pareto``
+column, ``pareto.csv``), the hypervolume per generation, and the knee as the saved model.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt_mod
+from . import front as front_mod
 from . import objectives
 from . import results as results_mod
 from . import tasks as tasks_mod
@@ -106,6 +110,9 @@ class CampaignResult:
     seconds: float
     cache_hits: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    pareto: list[Evaluation] = field(default_factory=list)  # the front, with 2+ objectives
+    hypervolume: list[float] = field(default_factory=list)  # per generation, with 2+ objectives
+    reference: list[float] | None = None  # the hypervolume's reference point, natural units
 
     def frame(self):
         return results_mod.read(self.csv)
@@ -127,6 +134,7 @@ class _Plan:
     budget: int
     epochs: int
     time_limit: float | None
+    front: front_mod.Tracker | None = None  # with several objectives: hypervolume per batch
 
     def checkpoint(self, n_evals: int, finished: bool = False) -> None:
         results_mod.write_json(self.out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
@@ -134,6 +142,7 @@ class _Plan:
             fingerprint=self.task.fingerprint(), epochs=self.epochs, budget=self.budget,
             n_evals=n_evals, strategy_state=self.strategy.state_dict(), space=self.space,
             objective=self.objectives, model=self.setup.model.name, finished=finished,
+            pareto=self.front.state_dict() if self.front else None,
         ))
 
 
@@ -182,7 +191,8 @@ class _Progress:
         self.best: float | None = None
         self.done_at_start = 0
 
-    def update(self, generation: int, done: int, batch: list[Evaluation]) -> None:
+    def update(self, generation: int, done: int, batch: list[Evaluation],
+               note: str = "") -> None:
         if not self.enabled:
             return
         values = [e.objective for e in batch if e.ok]
@@ -197,8 +207,8 @@ class _Progress:
         best = f"{natural(self.best):.4g}" if self.best is not None else "n/a"
         print(
             f"[{self.method}] gen {generation:>3}  evals {done:>4}/{self.budget}  "
-            f"best {self.objective.name} {best}  batch mean {mean}  {rate:5.1f} evals/min  "
-            f"ETA {_fmt_seconds(eta)}",
+            f"best {self.objective.name} {best}  batch mean {mean}  "
+            + (f"{note}  " if note else "") + f"{rate:5.1f} evals/min  ETA {_fmt_seconds(eta)}",
             file=sys.stderr, flush=True,
         )
 
@@ -372,7 +382,7 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     _check_objective_count(strategy, objs)
     return _Plan(strategy, space, task, Setup(task, spec, objs[0], objs[1:]), objs[0], objs,
                  Path(out), strategy.name, int(strategy.seed if seed is None else seed), budget,
-                 epochs, time_limit)
+                 epochs, time_limit, front_mod.Tracker(objs) if len(objs) > 1 else None)
 
 
 def _check_objective_count(strategy: Strategy, objs: tuple[Objective, ...]) -> None:
@@ -394,7 +404,7 @@ def _start_fresh(plan: _Plan, overwrite: bool) -> results_mod.ResultsLog:
     header = results_mod.columns(plan.space, plan.objectives)
     _check_out(plan.out, overwrite)
     log = results_mod.ResultsLog.create(plan.out / results_mod.CSV_NAME, header)
-    for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME):
+    for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME, results_mod.PARETO_NAME):
         (plan.out / name).unlink(missing_ok=True)
     return log
 
@@ -418,6 +428,8 @@ def _resume(plan: _Plan) -> _Resumed:
     if not csv_path.is_file():
         raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
     plan.strategy.load_state_dict(state["strategy"])
+    if plan.front is not None:
+        plan.front.load_state_dict(state.get("pareto"))
     results_mod.repair(csv_path)  # a torn last line from a kill mid-write
     header, rows = results_mod.read_rows(csv_path)
     results_mod.check_header(csv_path, header)
@@ -448,8 +460,32 @@ def _run_loop(plan: _Plan, loop: _Loop, bar: _Progress) -> None:
             _check_first_batch(batch, loop.log.path)
         strategy.tell(batch)
         loop.evaluations.extend(batch)
+        note = _track_front(plan, batch, loop.evaluations)
         plan.checkpoint(len(loop.evaluations))
-        bar.update(proposals[0].generation, len(loop.evaluations), batch)
+        bar.update(proposals[0].generation, len(loop.evaluations), batch, note)
+
+
+def _track_front(plan: _Plan, batch: list[Evaluation], evaluations: list[Evaluation]) -> str:
+    """With several objectives: the hypervolume after this batch (checkpointed with it), and
+    the progress line's note."""
+    if plan.front is None:
+        return ""
+    plan.front.add(batch, evaluations)
+    return plan.front.note(len(front_mod.members(evaluations)))
+
+
+def _finish_log(plan: _Plan, log: results_mod.ResultsLog,
+                evaluations: list[Evaluation]) -> list[Evaluation]:
+    """Sort the CSV; with several objectives also flag its front (the ``pareto`` column) in
+    the same atomic rewrite, and write the front's rows to pareto.csv. Computed from every
+    row at the end, so a resumed campaign ends with the same files."""
+    if plan.front is None:
+        log.finalize()
+        return []
+    front = front_mod.members(evaluations)
+    log.finalize(front={e.eval_id for e in front})
+    results_mod.write_front(log.path, [e.eval_id for e in front_mod.along(front)])
+    return front
 
 
 @holds_folder("out")  # one process per results folder (see evohpo.lock)
@@ -517,25 +553,40 @@ def run_campaign(
         if not resume:
             plan.checkpoint(0)
         _run_loop(plan, loop, bar)
-        state.log.finalize()
+        front = _finish_log(plan, state.log, loop.evaluations)
         plan.checkpoint(len(loop.evaluations), finished=True)
-        best = _final_model(plan, workers, loop.full()) if save_best else None
+        chosen = _choose(plan, loop.full(), front)
+        best = _final_model(plan, workers, loop.full(), chosen) if save_best else None
     evaluations = loop.evaluations
     result = CampaignResult(
         plan.out, state.log.path, plan.method, plan.seed, evaluations, best,
         time.perf_counter() - started, sum(e.cached for e in evaluations),
-        {"duplicates_avoided": getattr(strategy, "duplicates_avoided", None)},
+        {"duplicates_avoided": getattr(strategy, "duplicates_avoided", None)}, front,
+        list(plan.front.hypervolume) if plan.front else [],
+        plan.front.natural_reference() if plan.front else None,
     )
-    results_mod.write_json(plan.out / results_mod.BEST_NAME, _summary(result, plan))
+    summary = _summary(result, plan)
+    if plan.front is not None:
+        summary.update(plan.front.summary(front, chosen))
+    results_mod.write_json(plan.out / results_mod.BEST_NAME, summary)
     return result
 
 
-def _final_model(plan: _Plan, workers: Backend, evaluations: list[Evaluation]) -> Best | None:
-    """Retrain the best evaluation with its own seed, score it on test, save it as .keras."""
+def _choose(plan: _Plan, evaluations: list[Evaluation],
+            front: list[Evaluation]) -> Evaluation | None:
+    """The network to retrain and save: the best objective, or with several objectives the
+    knee of the front (:func:`evohpo.front.knee`)."""
+    if plan.front is not None:
+        return front_mod.knee(front) if front else None
     ok = [e for e in evaluations if e.ok]
-    if not ok:
+    return min(ok, key=lambda e: (e.objective, e.eval_id)) if ok else None
+
+
+def _final_model(plan: _Plan, workers: Backend, evaluations: list[Evaluation],
+                 chosen: Evaluation | None) -> Best | None:
+    """Retrain the chosen evaluation with its own seed, score it on test, save it as .keras."""
+    if chosen is None:
         return None
-    chosen = min(ok, key=lambda e: (e.objective, e.eval_id))
     source = chosen
     if chosen.cached:  # the seed that produced the score is the original evaluation's
         source = next(e for e in evaluations if not e.cached and e.config == chosen.config)

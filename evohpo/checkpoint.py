@@ -24,13 +24,18 @@ VERSION = 2  # 2: typed spaces (the space and objective are stored and checked)
 
 def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, budget: int,
           n_evals: int, strategy_state: dict[str, Any], space: Space, objective: Objectives,
-          model: str, finished: bool = False) -> dict:
-    return {
+          model: str, finished: bool = False, pareto: dict[str, Any] | None = None) -> dict:
+    """``pareto``: with several objectives, the hypervolume reference and per-generation
+    volumes (:class:`evohpo.front.Tracker`), so a resumed campaign measures in the same box."""
+    data = {
         "evohpo_checkpoint": VERSION, "method": method, "seed": seed, "task": task,
         "task_fingerprint": fingerprint, "epochs": epochs, "budget": budget,
         "n_evals": n_evals, "finished": finished, "strategy": strategy_state,
         "space": space.to_json(), "objective": spec(objective), "model": model,
     }
+    if pareto is not None:
+        data["pareto"] = pareto
+    return data
 
 
 def load(out: Path) -> dict:

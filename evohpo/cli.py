@@ -84,9 +84,11 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
                    help="its evohpo.Space (default: SPACE in the --model file)")
     m.add_argument("--fit", default=None, metavar="FILE.py:NAME",
                    help="optional hook (config, task) -> dict of extra model.fit arguments")
-    m.add_argument("--objective", default=None, metavar="METRIC[:max|min]",
+    m.add_argument("--objective", "--objectives", dest="objective", default=None,
+                   metavar="METRIC[:max|min][,...]",
                    help="what to optimise, e.g. val_auc:max (default val_accuracy, "
-                        "val_loss:min for regression)")
+                        "val_loss:min for regression); several, comma separated, for a Pareto "
+                        "search: val_accuracy:max,params:min (built in: params, latency)")
 
 
 def space_from_args(args: argparse.Namespace) -> Space:
@@ -135,7 +137,8 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
         p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes")
     p.add_argument("--epochs", type=int, default=5, help="training epochs per evaluation")
-    p.add_argument("--population", type=int, default=12, help="GA population size")
+    p.add_argument("--population", type=int, default=12,
+                   help="GA / NSGA-II population size, and random / grid batch size")
     p.add_argument("--levels", type=int, default=3, help="grid levels per numeric gene")
     p.add_argument("--backend", default="loky", help="loky (default), threading, dask or ray")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -145,20 +148,23 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     add_space_args(p)
 
 
-def make_strategy(method: str, space: Space, args: argparse.Namespace, seed: int):
+def make_strategy(method: str, space: Space, args: argparse.Namespace, seed: int,
+                  n_objectives: int = 1):
     from .strategies import make
 
-    return make(method, space, seed=seed, population=args.population, levels=args.levels)
+    return make(method, space, seed=seed, population=args.population, levels=args.levels,
+                n_objectives=n_objectives)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from . import objectives, tasks
     from .campaign import run_campaign
 
     space, model = model_from_args(args)
-    strategy = make_strategy(args.method, space, args, args.seed)  # unknown method: fails here
-    from . import tasks
-
     task = tasks.get(args.task)
+    n_objectives = len(objectives.resolve_many(args.objective, task.kind))
+    # unknown method, nsga2 with one objective, ga with several: fails here
+    strategy = make_strategy(args.method, space, args, args.seed, n_objectives)
     out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
     result = run_campaign(
         strategy, task, budget=args.budget, model=model, objective=args.objective,
@@ -173,10 +179,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"children re-mutated because their network was already tried: "
               f"{result.extra['duplicates_avoided']}")
     print(f"results: {result.csv}")
+    if result.reference is not None:
+        _print_front(result)
     if result.best is None:
         print("best: none (no evaluation finished cleanly; see the status and error columns)")
         return 1
-    print(f"best: {result.best}")
+    label = "best (knee of the front)" if result.reference is not None else "best"
+    print(f"{label}: {result.best}")
     if result.best.model_path:
         print(f"model: {result.best.model_path}")
     else:
@@ -184,11 +193,26 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_front(result: Any) -> None:
+    """A multi-objective search's front, its hypervolume and where the files are."""
+    from . import analysis, plots
+    from .results import PARETO_NAME
+
+    hv = ", ".join(f"{v:.4g}" for v in result.hypervolume)
+    ref = ", ".join(f"{v:.4g}" for v in result.reference)
+    n = len(result.pareto)
+    print(f"pareto front: {n} network{'s' if n != 1 else ''} ({result.out / PARETO_NAME}); "
+          f"hypervolume per generation: {hv} (reference point {ref})")
+    plot = plots.pareto(analysis.load(result.csv), result.out / plots.FILES["pareto"])
+    print(f"pareto plot: {plot}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="evohpo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("search", help="run one search campaign and write its results CSV")
-    p.add_argument("--method", default="ga", help="ga, random or grid (default ga)")
+    p.add_argument("--method", default="ga",
+                   help="ga, random, grid or nsga2 (several objectives; default ga)")
     p.add_argument("--out", default=None, help="output folder (default results/TASK-METHOD-seedN)")
     p.add_argument("--resume", action="store_true",
                    help="continue the killed campaign in --out (same settings)")

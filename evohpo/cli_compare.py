@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli import add_run_args, model_from_args
+from .cli import _names, add_run_args, model_from_args
 from .cli_report import print_report
 from .compare import compare, make_plan
 
@@ -13,7 +13,8 @@ from .compare import compare, make_plan
 def run(args: argparse.Namespace) -> int:
     space, model = model_from_args(args)
     plan = make_plan(
-        args.task, space, model=model, objective=args.objective, seeds=args.seeds,
+        args.task, space, model=model, objective=args.objective, methods=args.methods,
+        seeds=args.seeds,
         budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, population=args.population,
         levels=args.levels, out=args.out, backend=args.backend, scheduler=args.scheduler,
     )
@@ -27,9 +28,13 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``compare`` subcommand to an argparse subparsers object."""
     p = subparsers.add_parser(
-        "compare", help="GA vs random vs grid at equal budget over several seeds",
-        description="GA, random and grid search at the same budget over several seeds",
+        "compare", help="search methods at equal budget over several seeds",
+        description="search methods (default GA, random and grid search; NSGA-II, random and "
+                    "grid with several objectives) at the same budget over several seeds",
     )
+    p.add_argument("--methods", type=_names, default=None, metavar="A,B,...",
+                   help="methods to compare: ga, random, grid, nsga2 (default ga,random,grid; "
+                        "nsga2,random,grid with several --objectives)")
     p.add_argument("--out", default=None,
                    help="output folder (default results/compare-TASK)")
     p.add_argument("--resume", action="store_true",

@@ -1,7 +1,10 @@
-"""Compare GA, random and grid search at the same budget over several seeds.
+"""Compare search methods at the same budget over several seeds.
 
     evohpo compare --task digits --budget 60 --seeds 5 --n-jobs 2 --epochs 5 \\
                    --out results/compare-digits
+
+By default GA, random and grid search; with several objectives (``--objectives
+val_accuracy:max,params:min``) NSGA-II, random and grid search, ranked by final hypervolume.
 
 Each method runs once per seed 0..K-1 for exactly ``--budget`` evaluations (grid stops early
 only if its grid is smaller), each run into ``OUT/<method>-seed<k>/``. Then ``OUT`` gets
@@ -28,7 +31,6 @@ from .errors import EvohpoError, check_n_jobs, check_whole
 from .lock import hold
 from .report import Report, write_report
 from .space import Space
-from .strategies import METHODS
 
 RUN_DIR = re.compile(r"^(?P<method>[a-z0-9_]+)-seed(?P<seed>\d+)$")
 
@@ -60,20 +62,43 @@ class Plan:
         # seed-major: stopped half way, the finished seeds still compare all methods
         return [(m, s) for s in self.seeds for m in self.methods]
 
+    @property
+    def n_objectives(self) -> int:
+        from .objectives import resolve_many
+
+        return len(resolve_many(self.objective, self.task.kind))
+
     def strategy(self, method: str, seed: int):
         from .strategies import make
 
         return make(method, self.space, seed=seed, population=self.population,
-                    levels=self.levels)
+                    levels=self.levels, n_objectives=self.n_objectives)
 
 
-def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...] = METHODS,
+SINGLE_METHODS = ("ga", "random", "grid")  # the default comparison for one objective
+MULTI_METHODS = ("nsga2", "random", "grid")  # and for several
+
+
+def default_methods(n_objectives: int) -> tuple[str, ...]:
+    return SINGLE_METHODS if n_objectives == 1 else MULTI_METHODS
+
+
+def _check_methods(methods: tuple[str, ...]) -> None:
+    if not methods:
+        raise EvohpoError("no methods to compare; pass --methods, e.g. nsga2,random")
+    twice = next((m for m in methods if methods.count(m) > 1), None)
+    if twice:
+        raise EvohpoError(f"method {twice!r} is listed twice in --methods; list each once")
+
+
+def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...] | None = None,
               seeds: int = 5, budget: int = 60, epochs: int = 5, n_jobs: int = 1,
               population: int = 12, levels: int = 3, out: str | Path | None = None,
               backend: str = "loky", scheduler: str | None = None, model: Any = None,
               objective: Any = None) -> Plan:
     """Validate every input and build each strategy once, so a bad value fails in a second
-    rather than after an hour of GA. ``task`` is a Task or a task name."""
+    rather than after an hour of GA. ``task`` is a Task or a task name; ``methods`` default
+    to :func:`default_methods` for the number of objectives."""
     from . import objectives, tasks
     from .presets import mlp
 
@@ -84,11 +109,13 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     if isinstance(task, str):
         task = tasks.get(task)
     out = Path(out) if out is not None else Path(f"results/compare-{task.name}")
-    objectives.resolve(objective, task.kind)  # a bad objective fails now, not after a run
-    plan = Plan(task, space or mlp.space(), tuple(methods), tuple(range(seeds)), budget,
+    n_objectives = len(objectives.resolve_many(objective, task.kind))  # bad ones fail now
+    methods = tuple(methods) if methods is not None else default_methods(n_objectives)
+    _check_methods(methods)
+    plan = Plan(task, space or mlp.space(), methods, tuple(range(seeds)), budget,
                 epochs, n_jobs, out, population, levels, backend, scheduler, model, objective)
     for method in plan.methods:
-        plan.strategy(method, 0)  # unknown method, bad --population / --levels: fail now
+        plan.strategy(method, 0)  # unknown method, bad --population, ga with 2 objectives
     return plan
 
 

@@ -88,3 +88,43 @@ def _volume(front: list[Point], ref: Point) -> float:
                 below = [below[k] for k in non_dominated(below)]
             volume += (top - p[-1]) * _volume(below, ref[:-1])
     return volume
+
+
+MARGIN = 0.1  # the reference sits 10% of each objective's range beyond its worst value
+
+
+def reference_point(points: Sequence[Sequence[float]], margin: float = MARGIN) -> Point:
+    """A hypervolume reference every given point is strictly inside: per objective, the worst
+    (largest) value widened by ``margin`` of that objective's range, or of the value's own size
+    (1 if it is 0) when every point has the same value. Non-finite values are ignored.
+
+    A campaign fixes it once from its first clean generation, a comparison from every run's
+    clean evaluations together, so that every volume it ranks is measured in the same box."""
+    if not points:
+        raise EvohpoError("a reference point needs at least one point")
+    ref = []
+    for values in zip(*points, strict=True):
+        finite = [float(v) for v in values if math.isfinite(float(v))]
+        if not finite:
+            raise EvohpoError("a reference point needs a finite value of every objective")
+        worst, spread = max(finite), max(finite) - min(finite)
+        ref.append(worst + margin * (spread if spread > 0 else (abs(worst) or 1.0)))
+    return tuple(ref)
+
+
+def knee(points: Sequence[Sequence[float]]) -> int:
+    """Index of the front's knee: the point nearest (Euclidean) to the ideal point once each
+    objective is scaled to [0, 1] over the given points (an objective all points share counts
+    as 0). Scaling makes the choice independent of units (parameters vs accuracy); among equally
+    near points the first wins, so the choice is reproducible."""
+    if not points:
+        raise EvohpoError("the knee of an empty front is undefined")
+    columns = list(zip(*points, strict=True))
+    lows = [min(c) for c in columns]
+    spans = [max(c) - min(c) for c in columns]
+
+    def distance(p: Sequence[float]) -> float:
+        return math.sqrt(sum(((x - lo) / s if s > 0 else 0.0) ** 2
+                             for x, lo, s in zip(p, lows, spans)))
+
+    return min(range(len(points)), key=lambda i: (distance(points[i]), i))

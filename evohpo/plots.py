@@ -7,6 +7,9 @@ gene that matters most, and score vs parameter count). Every label names the cam
 objective (``val_auc (higher is better)``), and genes come from the results, so the plots work
 for any search space. Evaluations that did not finish cleanly have no score, so they are left
 out of these plots (the summary counts them).
+
+With several objectives, the Pareto plot shows every clean evaluation faintly and each method's
+front (its runs pooled) as a step line, and the best-so-far plot follows the hypervolume.
 """
 
 from __future__ import annotations
@@ -24,16 +27,19 @@ import pandas as pd  # noqa: E402
 
 from . import analysis  # noqa: E402
 from .analysis import Metric  # noqa: E402
+from .objectives import Objective  # noqa: E402
 
 DPI = 120
 FIGSIZE = (7.5, 4.6)
-METHOD_COLORS = {"ga": "tab:blue", "random": "tab:orange", "grid": "tab:green", "es": "tab:red"}
-METHOD_LINES = {"ga": "-", "random": "--", "grid": "-.", "es": ":"}  # overlaps stay visible
-METHOD_MARKERS = {"ga": "o", "random": "s", "grid": "^", "es": "D"}
+METHOD_COLORS = {"ga": "tab:blue", "random": "tab:orange", "grid": "tab:green", "es": "tab:red",
+                 "nsga2": "tab:purple"}
+METHOD_LINES = {"ga": "-", "random": "--", "grid": "-.", "es": ":", "nsga2": "-"}  # overlaps show
+METHOD_MARKERS = {"ga": "o", "random": "s", "grid": "^", "es": "D", "nsga2": "o"}
 FILES = {  # plus score_vs_<gene>.png for the gene plot (named after its gene)
     "best_so_far": "best_so_far.png",
     "distribution": "distribution.png",
     "params": "score_vs_params.png",
+    "pareto": "pareto.png",
 }
 MAX_COLOURS = 10  # a colour gene with more values would need a legend nobody can read
 
@@ -250,18 +256,88 @@ def score_vs_params(frame: pd.DataFrame, path: str | os.PathLike,
                            metric, f"{metric.column} vs network size", path)
 
 
+def _objective_label(obj: Objective, log: bool) -> str:
+    direction = "lower is better" if obj.lower_is_better else "higher is better"
+    return f"{obj.name} ({direction}{', log scale' if log else ''})"
+
+
+def _staircase(ax, xs: np.ndarray, ys: np.ndarray, x_obj: Objective, x_end: float,
+               color: str, label: str) -> None:
+    """A front as the boundary of what it dominates: a step after each point when x is
+    minimised (worse x to the right), before it when x is maximised; carried on to ``x_end``,
+    the worst x shown, so the region it dominates reads at a glance."""
+    order = np.lexsort((ys, xs))
+    xs, ys = xs[order], ys[order]
+    if len(xs):
+        if x_obj.lower_is_better:
+            line_x, line_y, where = [*xs, x_end], [*ys, ys[-1]], "post"
+        else:
+            line_x, line_y, where = [x_end, *xs], [ys[0], *ys], "pre"
+        ax.step(line_x, line_y, where=where, color=color, lw=2, zorder=4)
+    ax.scatter(xs, ys, s=34, color=color, edgecolor="black", linewidth=0.6, zorder=5,
+               label=label)
+
+
+def pareto(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """The first objective (y) against the second (x): every clean evaluation faint, each
+    method's front (non-dominated over its runs pooled; in those two objectives when there are
+    more) as a step line, one colour per method; log x for parameter counts and spreads over
+    decades."""
+    objs = analysis.objectives_in(frame)
+    y_obj, x_obj = objs[0], objs[1]
+    ok = analysis.ok_rows(frame).dropna(subset=[y_obj.name, x_obj.name])
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    log = not ok.empty and bool((ok[x_obj.name] > 0).all()) and (
+        x_obj.name == "params" or analysis.log_scale(ok[x_obj.name]))
+    if ok.empty:
+        _empty(ax)
+    for i, m in enumerate(analysis.method_order(ok["method"])):
+        rows = ok[ok["method"] == m]
+        color = method_color(m, i)
+        ax.scatter(rows[x_obj.name], rows[y_obj.name], s=14, alpha=0.3, color=color,
+                   marker=METHOD_MARKERS.get(m, "o"), lw=0, zorder=2)
+        front = rows[analysis.front_mask(rows, (y_obj, x_obj))]
+        n_runs = rows["run"].nunique() if "run" in rows else 1
+        runs = f", {n_runs} runs pooled" if n_runs > 1 else ""
+        worst_x = ok[x_obj.name].max() if x_obj.lower_is_better else ok[x_obj.name].min()
+        _staircase(ax, front[x_obj.name].to_numpy(float), front[y_obj.name].to_numpy(float),
+                   x_obj, float(worst_x), color, f"{m} ({len(front)} of {len(rows)}{runs})")
+    if log:
+        ax.set_xscale("log")
+    if not ok.empty:
+        _scatter_legend_outside(ax, "method (front of n clean)")
+    more = f" (first two of {len(objs)} objectives)" if len(objs) > 2 else ""
+    ax.set_xlabel(_objective_label(x_obj, log))
+    ax.set_ylabel(_objective_label(y_obj, False))
+    ax.set_title(f"Pareto front: {y_obj.name} vs {x_obj.name}{more}; faint: every clean "
+                 "evaluation", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.12, which="minor")
+    return _save(fig, path)
+
+
 def plot_all(frame: pd.DataFrame, out: str | os.PathLike,
              metric: Metric | None = None) -> dict[str, Path]:
     """Draw every plot into folder ``out``; returns {plot name: PNG path}. The gene plot
-    (name ``gene``, file ``score_vs_<gene>.png``) is left out when no numeric gene varied."""
-    metric = metric or analysis.metric_of(frame)
+    (name ``gene``, file ``score_vs_<gene>.png``) is left out when no numeric gene varied.
+    With several objectives the best-so-far plot follows the hypervolume (common reference),
+    the others the first objective, and the Pareto plot is added."""
     out = Path(out)
+    if analysis.is_multi(frame):
+        hv = analysis.hypervolume_metric(frame)
+        curves = best_so_far(analysis.with_hypervolume(frame), out / FILES["best_so_far"], hv)
+        metric = analysis.metric_of(frame)
+    else:
+        metric = metric or analysis.metric_of(frame)
+        curves = best_so_far(frame, out / FILES["best_so_far"], metric)
     paths = {
-        "best_so_far": best_so_far(frame, out / FILES["best_so_far"], metric),
+        "best_so_far": curves,
         "distribution": distribution(frame, out / FILES["distribution"], metric),
     }
     x, colour = gene_axes(frame, metric)
     if x is not None:
         paths["gene"] = score_vs_gene(frame, out / gene_file(x), x, colour, metric)
     paths["params"] = score_vs_params(frame, out / FILES["params"], metric)
+    if analysis.is_multi(frame):
+        paths["pareto"] = pareto(frame, out / FILES["pareto"])
     return paths

@@ -22,6 +22,7 @@ PLOT_CAPTIONS = {
     "best_so_far": "Best so far vs evaluations (mean over seeds, band min-max)",
     "distribution": "Every distinct clean evaluation per method",
     "params": "Score vs parameter count, by method",
+    "pareto": "Pareto front per method (runs pooled), every clean evaluation faint",
 }
 
 
@@ -51,14 +52,13 @@ def _caption(name: str, frame: pd.DataFrame, metric: analysis.Metric) -> str:
 def markdown(frame: pd.DataFrame, summary: analysis.Summary, images: dict[str, Path],
              out: Path, *, title: str = "evohpo report", notes: Sequence[str] = ()) -> str:
     """report.md text: summary table, U tests, plots (relative links), importance tables."""
-    m = summary.metric
+    score = analysis.metric_of(frame)  # what each network scored (the first objective)
     lines = [f"# {title}", ""]
     lines += [f"- {n}" for n in notes]
     n_runs = len(summary.runs)
     lines += [
         f"- runs: {n_runs} ({', '.join(f'`{s}`' for s in _sources(frame, out))})",
-        f"- objective: `{m.spec}` ({m.column}, {m.direction}); the test score is the one of "
-        "the model each run selected on validation",
+        _objective_note(summary),
         f"- evaluations that did not finish cleanly: {int((frame['status'] != 'ok').sum())} of "
         f"{len(frame)} (left out of the plots, counted in the table)",
         "", "## Summary", "", analysis.describe_summary(summary, markdown=True), "",
@@ -66,10 +66,22 @@ def markdown(frame: pd.DataFrame, summary: analysis.Summary, images: dict[str, P
     ]
     for name, path in images.items():
         rel = Path(os.path.relpath(path, out)).as_posix()
-        lines += [f"### {_caption(name, frame, m)}", "", f"![{name}]({rel})", ""]
+        lines += [f"### {_caption(name, frame, score)}", "", f"![{name}]({rel})", ""]
     lines += ["## Which hyperparameters matter", "",
-              analysis.effects_tables(frame, m, markdown=True), ""]
+              analysis.effects_tables(frame, score, markdown=True), ""]
     return "\n".join(lines)
+
+
+def _objective_note(summary: analysis.Summary) -> str:
+    m = summary.metric
+    if summary.reference is None:
+        return (f"- objective: `{m.spec}` ({m.column}, {m.direction}); the test score is the "
+                "one of the model each run selected on validation")
+    return (f"- objectives: `{summary.objective}`; runs are ranked by the hypervolume of their "
+            "clean evaluations against one reference point common to every run (the worst "
+            "value of each objective over all runs, widened by 10% of its range); the test "
+            "score is the one of each run's knee (the front's point nearest the ideal point, "
+            "each objective scaled to [0, 1] over the front)")
 
 
 def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, title: str = "evohpo report",

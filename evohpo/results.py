@@ -14,7 +14,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +30,8 @@ BEST_MODEL_NAME = "best.keras"
 GRID_NAME = "grid.json"  # grid size beside a grid run, so a later report can give coverage
 SUMMARY_NAME = "summary.csv"
 REPORT_NAME = "report.md"
+PARETO_NAME = "pareto.csv"  # the front's rows, with several objectives
+PARETO_COLUMN = "pareto"  # true on the front's rows; filled when the log is finalised
 
 LEAD_COLUMNS = (
     "campaign", "method", "seed", "eval_id", "generation", "status", "error", "cached",
@@ -64,13 +66,14 @@ def metric_columns(objective: Objectives) -> list[str]:
 def columns(space: Space, objective: Objectives) -> list[str]:
     """Run info, scores, one column per gene (flattened: ``layers_1_units``), then the rest
     and the whole config as JSON; a gene that would shadow a column of ours is refused."""
-    fixed = [*LEAD_COLUMNS, *metric_columns(objective), *TAIL_COLUMNS]
-    reserved = [*fixed, *RUN_FACTS]
+    front = [PARETO_COLUMN] if len(as_tuple(objective)) > 1 else []
+    fixed = [*LEAD_COLUMNS, *metric_columns(objective), *front, *TAIL_COLUMNS]
+    reserved = [*fixed, PARETO_COLUMN, *RUN_FACTS]
     clash = [c for c in space.columns if c in reserved or c.startswith("best_test_")]
     if clash:
         raise EvohpoError(f"gene {clash[0]!r} has the name of a results column; rename the gene "
                           f"(reserved: {', '.join(reserved)}, best_test_*)")
-    n_lead = len(LEAD_COLUMNS) + len(metric_columns(objective))
+    n_lead = len(LEAD_COLUMNS) + len(metric_columns(objective)) + len(front)
     return [*fixed[:n_lead], *space.columns, *TAIL_COLUMNS]
 
 
@@ -117,12 +120,34 @@ class ResultsLog:
         with _writing(self.path):
             _append(self.path, _to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
 
-    def finalize(self) -> None:
-        """Rewrite sorted by eval_id, atomically: a finished log reads the same for any n_jobs."""
+    def finalize(self, front: Collection[int] | None = None) -> None:
+        """Rewrite sorted by eval_id, atomically: a finished log reads the same for any n_jobs.
+        ``front``: the eval_ids of the Pareto front, flagged in the same rewrite."""
         header, rows = read_rows(self.path)
         idx = header.index("eval_id")
         rows.sort(key=lambda r: int(r[idx]))
+        if front is not None:
+            _flag_front(header, rows, front)
         _atomic_write(self.path, _to_csv(header, rows))
+
+
+def _flag_front(header: list[str], rows: list[list[str]], front: Collection[int]) -> None:
+    """The ``pareto`` column: true for the front's rows, false for every other row."""
+    if PARETO_COLUMN not in header:
+        return
+    col, idx = header.index(PARETO_COLUMN), header.index("eval_id")
+    for r in rows:
+        r[col] = _cell(int(r[idx]) in front)
+
+
+def write_front(csv_path: Path, eval_ids: Sequence[int]) -> Path:
+    """The front's rows of a finalised log, in the order given, as pareto.csv beside it."""
+    header, rows = read_rows(csv_path)
+    idx = header.index("eval_id")
+    by_id = {int(r[idx]): r for r in rows}
+    path = Path(csv_path).parent / PARETO_NAME
+    _atomic_write(path, _to_csv(header, [by_id[i] for i in eval_ids]))
+    return path
 
 
 def _to_csv(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> str:
@@ -197,7 +222,7 @@ def remove_run(folder: Path) -> None:
     into a new report; only evohpo's own file names are touched.
     """
     folder = Path(folder)
-    for name in (CSV_NAME, BEST_NAME, BEST_MODEL_NAME, GRID_NAME):
+    for name in (CSV_NAME, BEST_NAME, BEST_MODEL_NAME, GRID_NAME, PARETO_NAME):
         (folder / name).unlink(missing_ok=True)
     try:
         folder.rmdir()

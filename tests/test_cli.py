@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,33 @@ def test_a_build_function_that_always_fails_stops_with_its_error(tmp_path, capsy
     assert len(read(out / "results.csv")) == 4  # the rows are kept
 
 
+def test_a_pareto_search_writes_its_front_hypervolume_knee_and_plot(tmp_path, capsys):
+    out = tmp_path / "pareto"
+    code = main(["search", "--task", "iris", "--method", "nsga2", "--objectives",
+                 "val_accuracy:max,params:min", "--budget", "8", "--population", "4",
+                 "--epochs", "1", "--n-jobs", "2", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err[-2000:]
+    assert "front " in captured.err and "hypervolume " in captured.err  # the progress line
+    frame = read(out / "results.csv")
+    assert len(frame) == 8 and frame["pareto"].dtype == bool and frame["pareto"].any()
+    assert (frame["objective"] == "val_accuracy:max,params:min").all()
+    front = read(out / "pareto.csv")
+    assert sorted(front["eval_id"]) == sorted(frame.loc[frame["pareto"], "eval_id"])
+    summary = json.loads((out / "best.json").read_text())
+    hv = summary["hypervolume"]
+    assert len(hv) == 2 and 0 < hv[0] <= hv[1] and len(summary["reference"]) == 2
+    assert summary["best"]["eval_id"] == summary["knee_eval_id"]
+    assert summary["knee_eval_id"] in set(front["eval_id"])
+    assert (out / "best.keras").is_file() and (out / "pareto.png").stat().st_size > 10_000
+    printed = captured.out
+    assert "pareto front: " in printed and "hypervolume per generation: " in printed
+    assert "best (knee of the front): eval " in printed and "test_accuracy=" in printed
+    assert main(["report", str(out), "--out", str(tmp_path / "rep")]) == 0
+    assert "metric: hypervolume (higher is better)" in capsys.readouterr().out
+    assert (tmp_path / "rep" / "pareto.png").is_file()
+
+
 BAD = [
     (["search", "--task", "nope"], "unknown task 'nope'"),
     (["search", "--task", "iris", "--method", "pso"], "unknown method 'pso'"),
@@ -63,6 +91,18 @@ BAD = [
     (["search", "--task", "iris", "--momentum", "0,0.9", "--optimizers", "adam"],
      "momentum only applies to sgd"),
     (["search", "--task", "iris", "--objective", "val_auc:up"], "neither max nor min"),
+    (["search", "--task", "iris", "--method", "nsga2"],
+     "nsga2 needs two or more objectives; for one objective use ga"),
+    (["search", "--task", "iris", "--method", "nsga2", "--objectives", "val_accuracy:max"],
+     "nsga2 needs two or more objectives; for one objective use ga"),
+    (["search", "--task", "iris", "--method", "nsga2", "--objectives",
+      "val_accuracy:max,params:smallest"], "neither max nor min"),
+    (["search", "--task", "iris", "--method", "nsga2", "--objectives",
+      "val_accuracy:max,params:min,params:max"], "objective 'params' is given twice"),
+    (["search", "--task", "iris", "--method", "nsga2", "--objectives",
+      "val_accuracy:max,params:min", "--population", "3"], "population must be >= 4 for nsga2"),
+    (["search", "--task", "iris", "--method", "ga", "--objectives",
+      "val_accuracy:max,params:min"], "ga optimises one objective, and 2 were given"),
     (["search", "--task", "iris", "--model", "nope.py:build"], "does not exist"),
     (["search", "--task", "iris", "--model", "no_such_module:build"], "cannot import"),
     (["search", "--task", "iris", "--model", f"{USER}:nope"], "has no 'nope'"),

@@ -200,6 +200,16 @@ def _one_error_line(capsys) -> str:
     (["--epochs", "0"], "--epochs must be a whole number >= 1"),
     (["--n-jobs", "0"], "--n-jobs"),
     (["--task", "no_such_task"], "no_such_task"),
+    (["--methods", "nsga2,random"], "nsga2 needs two or more objectives; for one objective use ga"),
+    (["--methods", "ga,random", "--objectives", "val_accuracy:max,params:min"],
+     "ga optimises one objective, and 2 were given"),
+    (["--methods", "nsga2,pso", "--objectives", "val_accuracy:max,params:min"],
+     "unknown method 'pso'"),
+    (["--methods", "random,random"], "method 'random' is listed twice"),
+    (["--methods", "nsga2", "--objectives", "val_accuracy:max,params:min",
+      "--population", "3"], "population must be >= 4 for nsga2"),
+    (["--objectives", "val_accuracy:max,val_accuracy:min"], "is given twice"),
+    (["--objectives", "val_accuracy:max,params:down"], "neither max nor min"),
 ])
 def test_compare_bad_input_is_one_error_line(tmp_path: Path, capsys, change, needle) -> None:
     out = tmp_path / "c"

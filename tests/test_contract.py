@@ -6,6 +6,10 @@ What every (strategy, space) pair must give: exactly the budget's rows (a grid: 
 smaller) with eval_ids 0..n-1, valid configs in the space, one column per gene, a network met
 again is a ``cached`` row with the first one's outcome, failures are rows and the campaign goes
 on, and a campaign killed mid-batch and resumed writes the CSV of an uninterrupted one.
+
+Every strategy runs with the objectives it is built for: the GA one, NSGA-II two (accuracy and
+parameter count); random and grid search, which only propose, run with one and with two. With
+two, the CSV's ``pareto`` column must flag exactly the non-dominated clean networks.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from evohpo.presets import mlp
 from evohpo.results import VOLATILE
 from evohpo.space import Bool, Choice, Fixed, Float, Grid, Int, Repeat, Space, config_key
 from evohpo.strategies import Evaluation, Status
+
+MULTI = "val_accuracy:max,params:min"
 
 SPACES = {
     "flat": Space(units=Int(4, 256, log=True), lr=Float(1e-4, 1e-1, log=True),
@@ -60,16 +66,19 @@ def fails(config: dict) -> bool:
 
 
 def fake(job: Job, setup: Setup) -> Evaluation:
-    """Training, faked: a fixed score per network; one network in five fails."""
+    """Training, faked: a fixed score and size per network; one network in five fails. Every
+    objective is measured, as the real engine does (``params`` among them)."""
     h = _hash(job.config)
     record = {"eval_id": job.eval_id, "generation": job.generation, "config": job.config,
               "worker": "fake", "train_seconds": 0.001}
     if fails(job.config):
         return Evaluation(**record, status=Status.FAILED, error=f"fake failure {h % 9973}")
-    accuracy = (h % 1000) / 1000
-    scores = {"val_accuracy": accuracy, "val_loss": 1.0 - accuracy}
-    return Evaluation(**record, status=Status.OK, scores=scores, params=h % 5000,
-                      epochs=job.epochs, objective=setup.objective.minimised(accuracy))
+    accuracy, params = (h % 1000) / 1000, (h // 7) % 5000
+    scores = {"val_accuracy": accuracy, "val_loss": 1.0 - accuracy, "params": float(params)}
+    vector = tuple(o.minimised(scores[o.name]) for o in setup.objectives)
+    return Evaluation(**record, status=Status.OK, scores=scores, params=params,
+                      epochs=job.epochs, objective=vector[0],
+                      objectives=vector if setup.others else ())
 
 
 class Killed(Exception):
@@ -89,11 +98,14 @@ class KilledAt:
 
 
 def run(method: str, space: Space, out: Path, *, budget: int = BUDGET, evaluator=fake,
-        resume: bool = False):
-    strategy = strategies.make(method, space, seed=7, population=POPULATION, levels=LEVELS)
+        resume: bool = False, objective: str | None = None):
+    """One campaign; ``objective`` None means the method's own (NSGA-II: two)."""
+    objective = objective or (MULTI if method == "nsga2" else "val_accuracy:max")
+    strategy = strategies.make(method, space, seed=7, population=POPULATION, levels=LEVELS,
+                               n_objectives=objective.count(",") + 1)
     return run_campaign(strategy, TASK, budget=budget, out=out, n_jobs=1, backend="threading",
                         progress=False, save_best=False, evaluator=evaluator, resume=resume,
-                        campaign="contract")
+                        campaign="contract", objective=objective)
 
 
 def read(out: Path) -> list[dict]:
@@ -113,13 +125,36 @@ def expected_rows(method: str, space: Space) -> int:
     return min(BUDGET, Grid(space, LEVELS).size) if method == "grid" else BUDGET
 
 
-CASES = [(m, s) for m in METHODS for s in SPACES]
+def objectives_for(method: str) -> list[str]:
+    """What each method is run with: its own objectives; random and grid both ways."""
+    return {"ga": ["val_accuracy:max"], "nsga2": [MULTI]}.get(method, ["val_accuracy:max",
+                                                                        MULTI])
 
 
-@pytest.mark.parametrize(("method", "space_name"), CASES)
-def test_every_strategy_on_every_space(method, space_name, tmp_path):
+CASES = [pytest.param(m, s, o, id=f"{m}-{s}" + ("-2obj" if "," in o else ""))
+         for m in METHODS for o in objectives_for(m) for s in SPACES]
+
+
+def minimised(row: dict) -> tuple[float, float]:
+    return -float(row["val_accuracy"]), float(row["params"])
+
+
+def brute_force_front(rows: list[dict]) -> set[str]:
+    """eval_ids of the clean, trained rows that no other such row dominates (by definition)."""
+    clean = [r for r in rows if r["status"] == "ok" and r["cached"] == "false"]
+
+    def dominated(r: dict) -> bool:
+        a = minimised(r)
+        return any(all(x <= y for x, y in zip(minimised(o), a)) and minimised(o) != a
+                   for o in clean)
+
+    return {r["eval_id"] for r in clean if not dominated(r)}
+
+
+@pytest.mark.parametrize(("method", "space_name", "objective"), CASES)
+def test_every_strategy_on_every_space(method, space_name, objective, tmp_path):
     space = SPACES[space_name]
-    result = run(method, space, tmp_path)
+    result = run(method, space, tmp_path, objective=objective)
     rows = read(tmp_path)
     n = expected_rows(method, space)
     assert len(rows) == len(result.evaluations) == n
@@ -152,6 +187,20 @@ def test_every_strategy_on_every_space(method, space_name, tmp_path):
     assert checkpoint["finished"] and checkpoint["n_evals"] == n
     summary = json.loads((tmp_path / "best.json").read_text())
     assert summary["evaluations"] == n and summary["cache_hits"] == result.cache_hits
+    assert {r["objective"] for r in rows} == {objective}
+    if "," not in objective:
+        assert "pareto" not in rows[0] and not (tmp_path / "pareto.csv").exists()
+        return
+    # several objectives: the front is flagged, listed, returned and reported, all the same set
+    front = brute_force_front(rows)
+    assert front and {r["pareto"] for r in rows} <= {"true", "false"}
+    assert {r["eval_id"] for r in rows if r["pareto"] == "true"} == front
+    with open(tmp_path / "pareto.csv", newline="") as f:
+        listed = list(csv.DictReader(f))
+    assert {r["eval_id"] for r in listed} == front and len(listed) == len(front)
+    assert {str(e.eval_id) for e in result.pareto} == front
+    assert {str(p["eval_id"]) for p in summary["pareto"]} == front
+    assert len(summary["hypervolume"]) == len({r["generation"] for r in rows})
 
 
 def stable(rows: list[dict]) -> list[dict]:
@@ -159,19 +208,19 @@ def stable(rows: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize("kill_at", [3, 9])
-@pytest.mark.parametrize(("method", "space_name"), CASES)
-def test_a_killed_and_resumed_campaign_writes_the_uninterrupted_csv(method, space_name, kill_at,
-                                                                  tmp_path):
+@pytest.mark.parametrize(("method", "space_name", "objective"), CASES)
+def test_a_killed_and_resumed_campaign_writes_the_uninterrupted_csv(method, space_name,
+                                                                  objective, kill_at, tmp_path):
     space = SPACES[space_name]
-    run(method, space, tmp_path / "whole")
+    run(method, space, tmp_path / "whole", objective=objective)
     try:  # killed mid-batch: rows after the last checkpoint are on disk, the batch is not done
-        run(method, space, tmp_path / "killed", evaluator=KilledAt(kill_at))
+        run(method, space, tmp_path / "killed", evaluator=KilledAt(kill_at), objective=objective)
     except Killed:
         assert len(read(tmp_path / "killed")) < expected_rows(method, space)
     else:
         assert expected_rows(method, space) <= kill_at  # a grid smaller than the kill point
-    resumed = run(method, space, tmp_path / "killed", resume=True)
-    assert stable(read(tmp_path / "killed")) == stable(read(tmp_path / "whole"))
+    resumed = run(method, space, tmp_path / "killed", resume=True, objective=objective)
+    assert stable(read(tmp_path / "killed")) == stable(read(tmp_path / "whole"))  # incl. pareto
     assert len(resumed.evaluations) == expected_rows(method, space)
 
 

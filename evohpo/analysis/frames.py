@@ -26,7 +26,7 @@ from ..errors import EvohpoError
 from ..objectives import Objective
 
 PathLike = str | os.PathLike
-METHOD_ORDER = ("ga", "random", "grid")  # the issue's comparison first, other methods after
+METHOD_ORDER = ("ga", "nsga2", "random", "grid")  # a search first, its baselines after
 TARGET_SHARE = 0.99  # "evaluations to reach 99% of the best score any method found"
 TEST_PREFIX = "best_test_"  # best.json's test scores, merged as best_test_<metric>
 # Run-level facts merged from best.json / grid.json, repeated on every row of the run.
@@ -34,7 +34,7 @@ RUN_COLUMNS = ("task", "kind", "run_seconds", "best_eval_id", "best_test_accurac
                "best_test_loss", "grid_size")
 ADDED_COLUMNS = ("run", *RUN_COLUMNS)  # what load adds to the CSV's own columns
 KNOWN_COLUMNS = frozenset((*results_mod.LEAD_COLUMNS, *results_mod.SCORE_COLUMNS,
-                           *results_mod.TAIL_COLUMNS, *ADDED_COLUMNS))
+                           *results_mod.TAIL_COLUMNS, *ADDED_COLUMNS, results_mod.PARETO_COLUMN))
 LOG_DECADES = 1.5  # positive numbers spread wider than this are read on a log10 scale
 
 
@@ -44,6 +44,7 @@ class Metric:
 
     column: str
     lower_is_better: bool
+    test_of: str | None = None  # the metric whose test score the selected model reports
 
     @property
     def spec(self) -> str:
@@ -53,7 +54,7 @@ class Metric:
     @property
     def test_name(self) -> str:
         """``val_auc`` -> ``test_auc``: the same metric on the test split."""
-        return "test_" + self.column.removeprefix("val_")
+        return "test_" + (self.test_of or self.column).removeprefix("val_")
 
     @property
     def test_column(self) -> str:
@@ -76,7 +77,9 @@ class Metric:
     @property
     def value_format(self) -> str:
         """Scores to maximise (accuracy, AUC) to 4 decimals; losses (any magnitude) to 4
-        significant digits."""
+        significant digits; a hypervolume (any magnitude, small differences) to 6."""
+        if self.column == HYPERVOLUME:
+            return ".6g"
         return ".4g" if self.lower_is_better else ".4f"
 
     def best(self, values: Iterable[float]) -> float:
@@ -96,6 +99,7 @@ class Metric:
         return value <= target if self.lower_is_better else value >= target
 
 
+HYPERVOLUME = "hypervolume"  # the metric a comparison of several objectives ranks by
 ACCURACY = Metric("val_accuracy", lower_is_better=False)
 LOSS = Metric("val_loss", lower_is_better=True)
 
@@ -231,12 +235,13 @@ def load(paths: PathLike | Iterable[PathLike]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the metric
 
 
-def _objective(spec: str) -> Objective:
+def _objectives(spec: str) -> tuple[Objective, ...]:
+    """``val_accuracy:max`` or ``val_accuracy:max,params:min`` -> its objectives."""
     try:
-        return objectives.parse(str(spec))
+        return objectives.resolve_many(str(spec), "multiclass")
     except EvohpoError:
-        raise EvohpoError(f"objective column holds {spec!r}, not name:max or name:min; "
-                          "pass the results.csv a campaign wrote") from None
+        raise EvohpoError(f"objective column holds {spec!r}, not name:max or name:min (comma "
+                          "separated); pass the results.csv a campaign wrote") from None
 
 
 def objectives_of(frame: pd.DataFrame) -> list[str]:
@@ -246,18 +251,24 @@ def objectives_of(frame: pd.DataFrame) -> list[str]:
     return sorted(set(frame["objective"].dropna().astype(str)))
 
 
-def metric_of(frame: pd.DataFrame) -> Metric:
-    """The campaigns' objective (``val_auc:max`` -> val_auc, higher is better); refuses a frame
-    that mixes objectives, whose scores could not be ranked against each other."""
+def objectives_in(frame: pd.DataFrame) -> tuple[Objective, ...]:
+    """The campaigns' objectives (one, or several for a Pareto search); refuses a frame that
+    mixes objectives, whose scores could not be ranked against each other."""
     specs = objectives_of(frame)
     if len(specs) > 1:
-        raise EvohpoError(f"the results mix objectives ({', '.join(specs)}); report the runs "
+        raise EvohpoError(f"the results mix objectives ({'; '.join(specs)}); report the runs "
                           "of each objective separately")
     if specs:
-        obj = _objective(specs[0])
-    else:  # a frame without an objective column (built by hand): the task kind's default
-        kinds = set(frame["kind"].dropna()) if "kind" in frame else set()
-        obj = objectives.default("regression" if kinds == {"regression"} else "multiclass")
+        return _objectives(specs[0])
+    # a frame without an objective column (built by hand): the task kind's default
+    kinds = set(frame["kind"].dropna()) if "kind" in frame else set()
+    return (objectives.default("regression" if kinds == {"regression"} else "multiclass"),)
+
+
+def metric_of(frame: pd.DataFrame) -> Metric:
+    """The campaigns' objective (``val_auc:max`` -> val_auc, higher is better); with several,
+    the first (the one each network's tables and gene plots read); see :func:`objectives_in`."""
+    obj = objectives_in(frame)[0]
     metric = Metric(obj.name, obj.lower_is_better)
     if metric.column not in frame:
         raise EvohpoError(f"the results have no {metric.column} column for their objective "
@@ -287,7 +298,7 @@ def gene_columns(frame: pd.DataFrame) -> list[str]:
     column order: whatever is not a run, score, objective-metric or bookkeeping column."""
     known = set(KNOWN_COLUMNS)
     for spec in objectives_of(frame):
-        known.update(results_mod.metric_columns(_objective(spec)))
+        known.update(results_mod.metric_columns(_objectives(spec)))
     return [c for c in frame.columns if c not in known and not str(c).startswith(TEST_PREFIX)]
 
 

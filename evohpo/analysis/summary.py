@@ -1,7 +1,9 @@
 """Best-so-far curves, one row per run, and the comparison of methods over seeds.
 
 Every number reads the frame's metric (:func:`~evohpo.analysis.frames.metric_of`) in its own
-direction; evaluations that did not finish cleanly spend budget but never score.
+direction; evaluations that did not finish cleanly spend budget but never score. Results with
+several objectives are compared on the hypervolume of each run's clean evaluations, against one
+reference point common to every run (:mod:`~evohpo.analysis.fronts`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EvohpoError
+from . import fronts
 from .frames import Metric, method_order, metric_of, ok_rows
 
 # --------------------------------------------------------------------------- curves and runs
@@ -112,6 +115,9 @@ class Summary:
     tests: list[MannWhitney] = field(default_factory=list)
     task: str | None = None
     kind: str | None = None
+    baseline: str = "ga"  # the method the p-values test the others against
+    reference: dict[str, float] | None = None  # the common hypervolume reference, if any
+    objective: str = ""  # the campaigns' objective spec(s), e.g. val_accuracy:max,params:min
 
 
 def _task(frame: pd.DataFrame) -> tuple[str | None, str | None]:
@@ -131,17 +137,33 @@ def _mean_std(values: pd.Series) -> tuple[float, float]:
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else math.nan
 
 
-def summarize(frame: pd.DataFrame, baseline: str = "ga") -> Summary:
+def _baseline(methods: list[str]) -> str:
+    """The search the others are tested against: ga, else nsga2, else the first method."""
+    return next((m for m in ("ga", "nsga2") if m in methods), methods[0] if methods else "ga")
+
+
+def summarize(frame: pd.DataFrame, baseline: str | None = None) -> Summary:
     """Per method over seeds: mean and std of the best validation score, the selected model's
     test score, evaluations to reach 99% of the best any method found, and wall seconds; rows
-    that did not finish count in ``not_ok``; ``p_vs_<baseline>`` is a Mann-Whitney U p-value.
-    Columns are named after the metric (``best_val_auc_mean``, ``selected_test_auc_mean``)."""
+    that did not finish count in ``not_ok``; ``p_vs_<baseline>`` is a Mann-Whitney U p-value
+    (baseline: ga, else nsga2). Columns are named after the metric (``best_val_auc_mean``,
+    ``selected_test_auc_mean``). With several objectives the metric is the hypervolume (the
+    final one of each run, against the common reference) and the selected model is each run's
+    knee, reporting the first objective's test score."""
     task, kind = _task(frame)
-    metric = metric_of(frame)
+    metric, reference = metric_of(frame), None
+    objective = ",".join(sorted(set(frame["objective"].dropna().astype(str)))) \
+        if "objective" in frame else metric.spec
+    if fronts.is_multi(frame):
+        ref = fronts.common_reference(frame)
+        frame = fronts.with_hypervolume(frame, ref)
+        metric = fronts.hypervolume_metric(frame)
+        reference = None if ref is None else fronts.natural_reference(frame, ref)
     overall = metric.best(ok_rows(frame)[metric.column])
     target = metric.target(overall) if not math.isnan(overall) else math.nan
     per_run = runs(frame, metric, target)
     methods = method_order(per_run["method"])
+    baseline = baseline or _baseline(methods)
     tests = [mann_whitney(per_run, baseline, m) for m in methods
              if baseline in methods and m != baseline]
     p_of = {t.b: t.p for t in tests}
@@ -156,7 +178,7 @@ def summarize(frame: pd.DataFrame, baseline: str = "ga") -> Summary:
         sec_mean, sec_std = _mean_std(r["seconds"])
         coverage = r["coverage"].dropna()
         records.append({
-            "method": m, "objective": metric.spec, "runs": len(r),
+            "method": m, "objective": objective, "runs": len(r),
             "evaluations": int(r["evaluations"].sum()), "not_ok": int(r["not_ok"].sum()),
             f"{best_col}_mean": best_mean, f"{best_col}_std": best_std,
             f"{test_col}_mean": test_mean, f"{test_col}_std": test_std,
@@ -167,4 +189,4 @@ def summarize(frame: pd.DataFrame, baseline: str = "ga") -> Summary:
             f"p_vs_{baseline}": p_of.get(m, math.nan),
         })
     return Summary(metric, overall, target, per_run, pd.DataFrame.from_records(records),
-                   tests, task, kind)
+                   tests, task, kind, baseline, reference, objective)

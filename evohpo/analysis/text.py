@@ -22,10 +22,13 @@ def _pm(mean: float, std: float, fmt: str) -> str:
     return format(mean, fmt) if math.isnan(std) else f"{mean:{fmt}} ± {std:{fmt}}"
 
 
-def summary_rows(summary: Summary, baseline: str = "ga") -> tuple[list[str], list[list[str]]]:
+def summary_rows(summary: Summary,
+                 baseline: str | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and cells of the comparison table, as both the terminal and report.md show it."""
     m = summary.metric
+    baseline = baseline or summary.baseline
     vf = m.value_format
+    tf = ".4g" if m.test_of else vf  # a hypervolume's selected model reports e.g. accuracy
     best_col, test_col = f"best_{m.column}", f"selected_{m.test_name}"
     header = [
         "method", "runs", f"best {m.column}", f"{m.test_name} (selected model)",
@@ -39,7 +42,7 @@ def summary_rows(summary: Summary, baseline: str = "ga") -> tuple[list[str], lis
         cells.append([
             rec["method"], str(n),
             _pm(rec[f"{best_col}_mean"], rec[f"{best_col}_std"], vf),
-            _pm(rec[f"{test_col}_mean"], rec[f"{test_col}_std"], vf),
+            _pm(rec[f"{test_col}_mean"], rec[f"{test_col}_std"], tf),
             to if reached == n else f"{to} ({reached}/{n} runs)",
             _pm(rec["seconds_mean"], rec["seconds_std"], ".1f"),
             f"{rec['not_ok']}/{rec['evaluations']}",
@@ -60,7 +63,8 @@ def format_table(header: list[str], cells: list[list[str]], *, markdown: bool = 
                      for row in [header, *cells])
 
 
-def describe_summary(summary: Summary, baseline: str = "ga", *, markdown: bool = False) -> str:
+def describe_summary(summary: Summary, baseline: str | None = None, *,
+                     markdown: bool = False) -> str:
     """The comparison table with a header line naming the metric and a line per U test."""
     m = summary.metric
     task = ""
@@ -69,13 +73,23 @@ def describe_summary(summary: Summary, baseline: str = "ga", *, markdown: bool =
     head = (f"{task}metric: {m.label}; mean ± std over seeds; evals to = evaluations until a run "
             f"is within 1% of the best {m.column} any method found "
             f"({_num(summary.overall_best, m.value_format)})")
+    if summary.reference is not None:
+        head += "\n" + _reference_line(summary)
     header, cells = summary_rows(summary, baseline)
     lines = [head, "", format_table(header, cells, markdown=markdown)]
     if summary.tests:
         lines.append("")
         bullet = "- " if markdown else ""
-        lines += [f"{bullet}{t} on best {m.column} per seed" for t in summary.tests]
+        best = "final" if summary.reference is not None else "best"
+        lines += [f"{bullet}{t} on {best} {m.column} per seed" for t in summary.tests]
     return "\n".join(lines)
+
+
+def _reference_line(summary: Summary) -> str:
+    point = ", ".join(f"{k} {v:.4g}" for k, v in summary.reference.items())
+    return (f"hypervolume of each run's clean evaluations ({summary.objective}), the selected "
+            f"model is each run's knee; common reference point: {point} (the worst of each "
+            "objective over all runs' clean evaluations, widened by 10% of its range)")
 
 
 def effects_tables(frame: pd.DataFrame, metric: Metric | None = None, *,
