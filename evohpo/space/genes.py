@@ -15,6 +15,9 @@ the gene's *internal* coordinate, so variation works where it is meaningful:
 ``when={"optimizer": "sgd"}`` makes a gene conditional: it only counts (is decoded, keyed,
 written to the CSV) when that gene has that value (or one of a list of values). A dormant gene
 keeps its slots, so crossover and later mutations can bring it back.
+
+(Slightly over 400 lines on purpose: the five leaf types share the bound and ``when=`` checks
+above them, and reading them side by side shows they honour one interface.)
 """
 
 from __future__ import annotations

@@ -25,8 +25,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import EvohpoError
+from .conditions import _activity, _Scope
 from .genes import Gene
-from .space import Config, Repeat, Space, _activity, _Scope
+from .repeat import Repeat
+from .space import Config, Space
 
 MAX_BLOCKS = 100_000  # assignments of the condition-testing genes; beyond that, refuse
 

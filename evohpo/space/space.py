@@ -6,6 +6,8 @@ lays its genes out once, in declaration order: a Repeat takes one slot for its c
 any two genomes is again a valid genome, and blocks beyond the count (like dormant conditional
 genes) are carried, not lost. ``decode`` gives the nested, JSON-safe config of the *active*
 genes only, in native Python types: it is the one thing workers and build functions see.
+The gene types live in :mod:`~evohpo.space.genes` and :mod:`~evohpo.space.repeat`, the ``when=``
+logic in :mod:`~evohpo.space.conditions`.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import json
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from deap import base, creator, tools
 
 from ..errors import EvohpoError
-from .genes import Bool, Choice, Fixed, Float, Gene, Int, _check_when
+from .conditions import _activity, _check_conditions, _Scope, _when_text
+from .genes import Bool, Choice, Fixed, Float, Gene, Int
+from .repeat import Repeat, _check_genes
 
 # Defined at import of this module (not inside a function) so that a fresh joblib worker that
 # unpickles an individual finds the classes; see DEAP issue 57. We still send workers plain dicts.
@@ -48,118 +51,6 @@ def seeded_global_random(rng: random.Random) -> Iterator[random.Random]:
     finally:
         rng.setstate(random.getstate())
         random.setstate(saved)
-
-
-@dataclass(frozen=True)
-class Repeat(Gene):
-    """A group of genes repeated ``count`` times (layers, conv blocks); the count is a gene.
-
-    ``Repeat(Int(1, 4), units=Int(4, 512, log=True), activation=Choice([...]))`` decodes to a
-    list of 1-4 dicts ``{"units": ..., "activation": ...}``; ``Repeat(3, ...)`` fixes the count.
-    """
-
-    count: Int | int = 1
-    genes: dict[str, Gene] = field(default_factory=dict)
-
-    def __init__(self, count: Int | int, *, when: Mapping[str, Any] | None = None,
-                 **genes: Gene) -> None:
-        if isinstance(count, bool) or not isinstance(count, Int | int):
-            raise EvohpoError(f"Repeat count must be an int or Int(low, high), got {count!r}")
-        low = count if isinstance(count, int) else count.low
-        if low < 0:
-            raise EvohpoError(f"Repeat count must be >= 0, got {low}; a count is how many blocks")
-        if isinstance(count, Int) and (count.log or count.when is not None):
-            raise EvohpoError("Repeat count takes a plain Int(low, high) (no log=, no when=)")
-        if not genes:
-            raise EvohpoError("Repeat(...) needs at least one gene, e.g. units=Int(4, 512)")
-        object.__setattr__(self, "count", count)
-        object.__setattr__(self, "genes", _check_genes(genes, "Repeat"))
-        object.__setattr__(self, "when", _check_when(when))
-
-    @property
-    def max_count(self) -> int:
-        return self.count if isinstance(self.count, int) else self.count.high
-
-    @property
-    def _count_width(self) -> int:
-        return 0 if isinstance(self.count, int) else 1
-
-    @property
-    def block_width(self) -> int:
-        return sum(g.width for g in self.genes.values())
-
-    @property
-    def width(self) -> int:  # type: ignore[override]
-        return self._count_width + self.max_count * self.block_width
-
-    def to_json(self) -> dict[str, Any]:
-        count = self.count if isinstance(self.count, int) else self.count.to_json()
-        return {"type": "repeat", "count": count,
-                "genes": {k: g.to_json() for k, g in self.genes.items()}, **self._when_json()}
-
-
-_GENE_TYPES = (Int, Float, Choice, Bool, Fixed, Repeat)
-_CONTROLLERS = (Int, Choice, Bool, Fixed)  # genes a when= may test
-
-
-def _check_genes(genes: Mapping[str, Any], where: str) -> dict[str, Gene]:
-    out: dict[str, Gene] = {}
-    for name, gene in genes.items():
-        if not isinstance(gene, _GENE_TYPES):
-            raise EvohpoError(
-                f"{where} gene {name!r} is {gene!r}; use Int, Float, Choice, Bool, Fixed or "
-                "Repeat (a plain value: Fixed(value))"
-            )
-        if not name.isidentifier():
-            raise EvohpoError(f"gene name {name!r} is not a plain identifier; use letters, "
-                              "digits and underscores")
-        out[name] = gene
-    return out
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """Decoded values of one group, and the enclosing group's scope, for resolving when=."""
-
-    values: Mapping[str, Any]
-    active: Mapping[str, bool]
-    parent: _Scope | None = None
-
-    def lookup(self, name: str) -> tuple[bool, Any]:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.values:
-                return scope.active.get(name, False), scope.values[name]
-            scope = scope.parent
-        return False, None
-
-
-def _matches(value: Any, allowed: tuple[Any, ...]) -> bool:
-    return any(type(value) is type(a) and value == a or (
-        not isinstance(value, bool) and not isinstance(a, bool) and value == a) for a in allowed)
-
-
-def _activity(genes: Mapping[str, Gene], values: Mapping[str, Any],
-              parent: _Scope | None) -> dict[str, bool]:
-    """Which genes of a group count, given the raw values of its controllers."""
-    active: dict[str, bool] = {}
-
-    def resolve(name: str) -> bool:
-        if name not in active:
-            gene = genes[name]
-            ok = True
-            for ctrl, allowed in (gene.when or {}).items():
-                if ctrl in genes:
-                    ok = ok and resolve(ctrl) and _matches(values.get(ctrl), allowed)
-                else:
-                    on, value = parent.lookup(ctrl) if parent else (False, None)
-                    ok = ok and on and _matches(value, allowed)
-            active[name] = ok
-        return active[name]
-
-    for name in genes:
-        resolve(name)
-    return active
 
 
 class Space:
@@ -369,14 +260,6 @@ def _default_block(gene: Repeat) -> list[Any]:
     return [s for g in gene.genes.values() for s in _default(g)]
 
 
-def _when_text(gene: Gene) -> str:
-    parts = []
-    for ctrl, allowed in (gene.when or {}).items():
-        shown = " or ".join(repr(a) for a in allowed)
-        parts.append(f"{ctrl} is {shown}")
-    return " and ".join(parts)
-
-
 def _columns(genes: Mapping[str, Gene], prefix: str) -> Iterator[str]:
     for name, gene in genes.items():
         if isinstance(gene, Repeat):
@@ -398,51 +281,6 @@ def _flatten(genes: Mapping[str, Gene], config: Mapping[str, Any], prefix: str,
                 _flatten(gene.genes, block, f"{prefix}{name}_{i}_", out)
         else:
             out[f"{prefix}{name}"] = config[name]
-
-
-def _check_conditions(genes: Mapping[str, Gene], outer: tuple[Mapping[str, Gene], ...]) -> None:
-    """Every when= names a reachable gene that can take one of the values; no cycles."""
-    for name, gene in genes.items():
-        for ctrl, allowed in (gene.when or {}).items():
-            if ctrl == name:
-                raise EvohpoError(f"gene {name!r} has a when= on itself; name another gene")
-            target = genes.get(ctrl)
-            for scope in reversed(outer):
-                if target is None:
-                    target = scope.get(ctrl)
-            if target is None:
-                known = ", ".join([*genes, *(n for s in outer for n in s)])
-                raise EvohpoError(f"gene {name!r}: when= names unknown gene {ctrl!r}; "
-                                  f"genes it can name: {known}")
-            if not isinstance(target, _CONTROLLERS):
-                raise EvohpoError(f"gene {name!r}: when= can test Int, Choice, Bool or Fixed "
-                                  f"genes, and {ctrl!r} is a {type(target).__name__}")
-            impossible = [a for a in allowed if not target.can_be(a)]
-            if impossible:
-                raise EvohpoError(f"gene {name!r}: when={{{ctrl!r}: {impossible[0]!r}}} can "
-                                  f"never hold: {ctrl} cannot be {impossible[0]!r}")
-        if isinstance(gene, Repeat):
-            _check_conditions(gene.genes, (*outer, genes))
-    _check_acyclic(genes)
-
-
-def _check_acyclic(genes: Mapping[str, Gene]) -> None:
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            raise EvohpoError(f"when= conditions form a cycle: {' -> '.join([*path, name])}; "
-                              "make one of them unconditional")
-        state[name] = 1
-        for ctrl in genes[name].when or {}:
-            if ctrl in genes:
-                visit(ctrl, [*path, name])
-        state[name] = 2
-
-    for name in genes:
-        visit(name, [])
 
 
 def _gene_from_json(data: Mapping[str, Any]) -> Gene:
