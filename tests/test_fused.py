@@ -94,6 +94,26 @@ def test_failed_members_are_records_and_the_rest_trains(task, base):
     assert _same(results[1], base[0])
 
 
+def test_member_that_breaks_the_trace_fails_alone(task, base, monkeypatch):
+    """A network that builds but cannot be traced fails by itself; the group trains again
+    without it and the others get their usual numbers."""
+    from evohpo.runtime import keras
+
+    class Broken(keras().optimizers.SGD):
+        def update_step(self, gradient, variable, learning_rate):
+            raise RuntimeError("update_step is broken")
+
+    real = fused.make_optimizer
+    monkeypatch.setattr(fused, "make_optimizer", lambda config, total_steps: (
+        Broken(learning_rate=0.0123) if config["learning_rate"] == 0.0123
+        else real(config, total_steps)))
+    broken = _mlp((8, "relu"), optimizer="sgd", lr=0.0123)
+    results = train_group([A, broken, D], [1, 9, 4], task, EPOCHS, keep_weights=True)
+    assert [r.status for r in results] == ["ok", "failed", "ok"]
+    assert "update_step is broken" in results[1].error
+    assert _same(results[0], base[0]) and _same(results[2], base[3])
+
+
 def test_time_limit_times_out_members_and_chunking_changes_nothing(task, base):
     late = train_group([A, _mlp((8, "nope")), B], [1, 5, 2], task, EPOCHS, time_limit=1e-4)
     assert [r.status for r in late] == ["timeout", "failed", "timeout"]

@@ -287,11 +287,12 @@ class _Member:
 
     slot: int  # index into the caller's lists
     config: dict
+    seed: int
     model: Any
     optimizer: Any
     params: int
     patience: int | None
-    status: str = "running"
+    status: str = "running"  # then "stopped" (patience), DIVERGED, TIMEOUT or FAILED
     epochs: int = 0
     error: str = ""
     best_loss: float = math.inf
@@ -301,6 +302,42 @@ class _Member:
     @property
     def running(self) -> bool:
         return self.status == "running"
+
+
+@dataclass
+class _Run:
+    """What every step of one group's training shares."""
+
+    tf: Any
+    keras: Any
+    task: Task
+    x: Any  # the training inputs, flattened, as one tensor the traced function captures
+    y: Any
+    batch: int
+    steps: int  # batches per epoch, the last one padded
+    epochs: int
+    shuffle_seed: int
+    deadline: float | None
+    chunk_steps: int | None
+
+    def member(self, slot: int, config: dict, seed: int) -> _Member:
+        """A member built from scratch: raises for a network that cannot be built."""
+        model = member_model(config, self.task, seed)
+        optimizer = make_optimizer(config, total_steps=self.epochs * self.steps)
+        optimizer.build(model.trainable_variables)  # before tracing, else it traces twice
+        patience = config.get("patience")
+        return _Member(slot, config, seed, model, optimizer, int(model.count_params()),
+                       None if patience is None else int(patience))
+
+    def order(self, epoch: int) -> tuple[Any, Any]:
+        """Row order of one epoch, padded to whole batches (pad rows: row 0 with weight 0);
+        a function of (shuffle_seed, epoch) only, never of the members."""
+        n = len(self.task.y_train)
+        perm = np.random.default_rng([self.shuffle_seed, epoch]).permutation(n)
+        pad = self.steps * self.batch - n
+        idx = np.concatenate([perm.astype(np.int32), np.zeros(pad, np.int32)])
+        w = np.concatenate([np.ones(n, np.float32), np.zeros(pad, np.float32)])
+        return self.tf.constant(idx), self.tf.constant(w)
 
 
 @contextmanager
@@ -353,19 +390,22 @@ def _loss_fn(keras: Any, kind: str) -> Callable[[Any, Any], Any]:
     return lambda y, p: keras.losses.mean_squared_error(y[:, None], p)
 
 
-def _trainer(tf: Any, keras: Any, members: list[_Member], x: Any, y: Any, batch: int,
-             kind: str) -> Any:
+def _trainer(run: _Run, members: list[_Member]) -> Callable[..., np.ndarray]:
     """One ``tf.function`` that trains every member on batches ``start..stop-1`` of an epoch
-    (rows ``idx``, sample weights ``w``) and returns each member's summed batch losses."""
-    loss_fn = _loss_fn(keras, kind)
+    (rows ``idx``, sample weights ``w``), wrapped to return each member's summed losses.
+
+    One ``tf.while_loop`` over the batches inside the graph: a Python call per batch cost
+    4-5 ms more per step here. ``autograph=False``: the loop is written out, and autograph's
+    conversion of Keras' layer code made every step slower (0.15 vs 0.08 s per epoch).
+    """
+    tf, keras, batch = run.tf, run.keras, run.batch
+    loss_fn = _loss_fn(keras, run.task.kind)
     norm = keras.layers.BatchNormalization
     stacks = [[layer for layer in m.model.layers if not isinstance(layer, keras.layers.Flatten)]
               for m in members]
     weights = [list(m.model.trainable_variables) for m in members]
     flat = [v for vs in weights for v in vs]
     cuts = np.cumsum([0, *(len(vs) for vs in weights)])
-    for m, vs in zip(members, weights):
-        m.optimizer.build(vs)  # before tracing: building inside the trace traces twice
 
     def forward(stack: list[Any], h: Any, mask: Any) -> Any:
         for layer in stack:
@@ -375,7 +415,7 @@ def _trainer(tf: Any, keras: Any, members: list[_Member], x: Any, y: Any, batch:
 
     def step(i: Any, total: Any, idx: Any, w: Any) -> tuple[Any, Any]:
         rows, wb = idx[i * batch:(i + 1) * batch], w[i * batch:(i + 1) * batch]
-        xb, yb, mask = tf.gather(x, rows), tf.gather(y, rows), wb > 0
+        xb, yb, mask = tf.gather(run.x, rows), tf.gather(run.y, rows), wb > 0
         count = tf.reduce_sum(wb)
         with tf.GradientTape() as tape:
             losses = [tf.reduce_sum(loss_fn(yb, forward(s, xb, mask)) * wb) / count
@@ -390,22 +430,16 @@ def _trainer(tf: Any, keras: Any, members: list[_Member], x: Any, y: Any, batch:
         tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32),
         tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32),
     ])
-    def run(idx: Any, w: Any, start: Any, stop: Any) -> Any:
+    def traced(idx: Any, w: Any, start: Any, stop: Any) -> Any:
         total = tf.zeros([len(members)], tf.float32)
         _, total = tf.while_loop(lambda i, _: i < stop, lambda i, t: step(i, t, idx, w),
                                  (start, total), parallel_iterations=1)
         return total
 
-    return run
+    def call(idx: Any, w: Any, start: int, stop: int) -> np.ndarray:
+        return traced(idx, w, tf.constant(start, tf.int32), tf.constant(stop, tf.int32)).numpy()
 
-
-def _epoch_order(n: int, batch: int, shuffle_seed: int, epoch: int) -> tuple[np.ndarray, ...]:
-    """Row order of one epoch, padded to whole batches (pad rows: row 0 with weight 0)."""
-    order = np.random.default_rng([shuffle_seed, epoch]).permutation(n).astype(np.int32)
-    pad = -n % batch
-    idx = np.concatenate([order, np.zeros(pad, np.int32)])
-    w = np.concatenate([np.ones(n, np.float32), np.zeros(pad, np.float32)])
-    return idx, w
+    return call
 
 
 def _shares(wall: float, stepping: float, members: list[_Member]) -> dict[int, float]:
@@ -431,15 +465,18 @@ def train_group(
 ) -> list[MemberResult]:
     """Train ``configs`` (one :func:`group_key`) together for ``epochs``; one result per config.
 
-    Never raises for a bad network: one that cannot be built is ``failed``, one whose training
-    or validation loss turns NaN/inf is ``diverged``; the others train on untouched.
-    ``time_limit`` (seconds, for the whole group, build and trace included) is checked after
-    every call of the traced function; members still training then are ``timeout``. With a
-    limit, epochs run in chunks of about a quarter second (``chunk_steps`` fixes the chunk
-    length instead); chunking never changes the numbers. ``patience`` members stop after that
-    many epochs without a lower validation loss and are scored with their best epoch's
-    weights (Keras' EarlyStopping with ``restore_best_weights``); a stopped member stays in
-    the traced function until the group ends, its results frozen (cheaper than a new trace).
+    Never raises for a bad network: one that cannot be built, or breaks the group's trace, is
+    ``failed`` (after a trace failure each member is traced alone to find the culprits, and
+    the rest train as a group again); one whose training or validation loss turns NaN/inf is
+    ``diverged``; the others train on untouched. ``time_limit`` (seconds, for the whole group,
+    build and trace included) is checked after every call of the traced function; members
+    still training then are ``timeout``. With a limit, epochs run in chunks of about a quarter
+    second (``chunk_steps`` fixes the chunk length instead); chunking never changes the
+    numbers. ``patience`` members stop after that many epochs without a lower validation loss
+    and are scored with their best epoch's weights (Keras' EarlyStopping with
+    ``restore_best_weights``); a stopped member stays in the traced function until the group
+    ends, its results frozen (cheaper than tracing again). Not thread-safe: it switches
+    process-wide TensorFlow settings while it runs (one group at a time per process).
     Raises ValueError for a caller's mistake: configs that :func:`can_fuse` rejects or that
     do not share one :func:`group_key`.
     """
@@ -451,38 +488,33 @@ def train_group(
         raise ValueError("train_group got a config can_fuse() rejects; train it one by one")
     if len({group_key(c, epochs) for c in configs}) > 1:
         raise ValueError("configs in one group must share group_key() (batch size, epochs)")
+    if not configs:
+        return []
     start = time.perf_counter()
-    deadline = None if time_limit is None else start + float(time_limit)
     keras = _keras()
     import tensorflow as tf
 
     keras.backend.clear_session(free_memory=False)
     gc.collect()  # once per group: the previous group's graphs and models go here
-    results: dict[int, MemberResult] = {}
-    if not configs:
-        return []
     batch = int(configs[0]["batch_size"])
-    n = len(task.y_train)
-    steps = math.ceil(n / batch)
+    run = _Run(
+        tf, keras, task,
+        tf.constant(task.x_train.reshape(len(task.x_train), -1), tf.float32),
+        tf.constant(task.y_train, tf.int32 if task.kind == "multiclass" else tf.float32),
+        batch, math.ceil(len(task.y_train) / batch), int(epochs), int(shuffle_seed),
+        None if time_limit is None else start + float(time_limit), chunk_steps,
+    )
+    results: dict[int, MemberResult] = {}
     members: list[_Member] = []
     for slot, (config, seed) in enumerate(zip(configs, seeds)):
         try:
-            model = member_model(config, task, int(seed))
-            optimizer = make_optimizer(config, total_steps=epochs * steps)
-            patience = config.get("patience")
-            members.append(_Member(slot, config, model, optimizer, int(model.count_params()),
-                                   None if patience is None else int(patience)))
+            members.append(run.member(slot, config, int(seed)))
         except Exception as exc:  # a bad network is data, not a crash of the group
             results[slot] = MemberResult(FAILED, {}, None, 0, 0.0, _error_text(exc))
     stepping = 0.0
     with _grappler_off(tf), _forget_custom_gradients():
         if members:
-            try:
-                stepping = _train(tf, keras, members, task, epochs, batch, steps, shuffle_seed,
-                                  deadline, chunk_steps)
-            except Exception as exc:  # e.g. out of memory while tracing: the group fails
-                for m in members:
-                    m.status, m.error = FAILED, _error_text(exc)
+            members, stepping = _train_isolating(run, members, results)
         for m in members:
             results[m.slot] = _finish(m, task, keep_weights, time_limit)
     wall = time.perf_counter() - start
@@ -490,23 +522,45 @@ def train_group(
     return [_with_seconds(results[i], shares.get(i, 0.0)) for i in range(len(configs))]
 
 
+def _train_isolating(run: _Run, members: list[_Member],
+                     results: dict[int, MemberResult]) -> tuple[list[_Member], float]:
+    """Train the group; if that raises, trace each member alone (from scratch), record the
+    ones that fail as ``failed`` and train the others again, as a new group. A failure no
+    single member causes (out of memory, say) fails the whole group."""
+    try:
+        return members, _train(run, members)
+    except Exception as exc:
+        group_error = _error_text(exc)
+    survivors: list[_Member] = []
+    for m in members:
+        try:
+            fresh = run.member(m.slot, m.config, m.seed)
+            idx, w = run.order(0)
+            _trainer(run, [fresh])(idx, w, 0, 0)  # trace only: weights stay as built
+            survivors.append(fresh)
+        except Exception as exc:
+            results[m.slot] = MemberResult(FAILED, {}, m.params, 0, 0.0, _error_text(exc))
+    if len(survivors) < len(members):
+        try:
+            return survivors, _train(run, survivors)
+        except Exception as exc:
+            group_error = _error_text(exc)
+    for m in survivors:
+        m.status, m.error = FAILED, group_error
+    return survivors, 0.0
+
+
 def _with_seconds(result: MemberResult, seconds: float) -> MemberResult:
     return MemberResult(result.status, result.metrics, result.params, result.epochs, seconds,
                         result.error, result.weights)
 
 
-def _train(tf: Any, keras: Any, members: list[_Member], task: Task, epochs: int, batch: int,
-           steps: int, shuffle_seed: int, deadline: float | None,
-           chunk_steps: int | None) -> float:
+def _train(run: _Run, members: list[_Member]) -> float:
     """The epoch loop: run the traced function, then per member check divergence and
     patience; stop at the deadline or when no member is still training. Returns the seconds
     spent in training calls."""
-    x = tf.constant(task.x_train.reshape(len(task.x_train), -1), tf.float32)
-    y = tf.constant(task.y_train, tf.int32 if task.kind == "multiclass" else tf.float32)
-    run = _trainer(tf, keras, members, x, y, batch, task.kind)
-
-    def call(idx: Any, w: Any, start: int, stop: int) -> np.ndarray:
-        return run(idx, w, tf.constant(start, tf.int32), tf.constant(stop, tf.int32)).numpy()
+    call = _trainer(run, members)
+    deadline = run.deadline
 
     def over_time() -> bool:
         if deadline is None or time.perf_counter() <= deadline:
@@ -516,22 +570,21 @@ def _train(tf: Any, keras: Any, members: list[_Member], task: Task, epochs: int,
                 m.status = TIMEOUT
         return True
 
-    idx, w = (tf.constant(a) for a in _epoch_order(len(task.y_train), batch, shuffle_seed, 0))
+    idx, w = run.order(0)
     call(idx, w, 0, 0)  # trace and instantiate without a step, so step timing is clean
     stepping, step_seconds = 0.0, math.inf
-    for epoch in range(epochs):
+    for epoch in range(run.epochs):
         if over_time() or not any(m.running for m in members):
             return stepping
         if epoch:
-            idx, w = (tf.constant(a) for a in _epoch_order(len(task.y_train), batch,
-                                                               shuffle_seed, epoch))
+            idx, w = run.order(epoch)
         sums, done = np.zeros(len(members)), 0
-        while done < steps:
-            chunk = chunk_steps or steps
-            if deadline is not None and chunk_steps is None:
+        while done < run.steps:
+            chunk = run.chunk_steps or run.steps
+            if deadline is not None and run.chunk_steps is None:
                 left = min(CHUNK_SECONDS, deadline - time.perf_counter())
                 chunk = max(1, int(left / step_seconds)) if math.isfinite(step_seconds) else 1
-            chunk = min(chunk, steps - done)
+            chunk = min(chunk, run.steps - done)
             t0 = time.perf_counter()
             sums += call(idx, w, done, done + chunk)
             elapsed = time.perf_counter() - t0
@@ -545,7 +598,7 @@ def _train(tf: Any, keras: Any, members: list[_Member], task: Task, epochs: int,
                 if not math.isfinite(sums[k]):
                     m.status, m.error = DIVERGED, "training loss is NaN or infinite (diverged)"
                 elif m.patience is not None:
-                    _early_stopping(m, task, epoch)
+                    _early_stopping(m, run.task, epoch)
     return stepping
 
 
