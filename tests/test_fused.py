@@ -5,6 +5,8 @@ Tiny data (a slice of digits, small generated tables), 1-3 epochs: a few seconds
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,9 @@ def test_group_trains_every_member(base):
     assert all(r.epochs == EPOCHS and r.seconds > 0 and r.params > 0 for r in base)
     assert all(0.0 <= r.metrics["accuracy"] <= 1.0 for r in base)
     assert len({r.metrics["loss"] for r in base}) == 4
+    # seconds: equal shares of the fixed costs plus training time by parameter count
+    assert sorted(range(4), key=lambda i: base[i].params) == sorted(
+        range(4), key=lambda i: base[i].seconds)
 
 
 def test_member_does_not_depend_on_its_group(task, base):
@@ -87,7 +92,10 @@ def test_poisoned_member_diverges_and_others_are_bit_identical(task, base):
 def test_failed_members_are_records_and_the_rest_trains(task, base):
     bad_act = _mlp((8, "no_such_activation"))
     bad_gene = _mlp((8, "relu"), momentum=0.9)  # momentum is an sgd gene, not adam's
+    t0 = time.perf_counter()
     results = train_group([bad_act, A, bad_gene], [5, 1, 6], task, EPOCHS, keep_weights=True)
+    wall = time.perf_counter() - t0
+    assert sum(r.seconds for r in results) == pytest.approx(wall, rel=0.05)
     assert [r.status for r in results] == ["failed", "ok", "failed"]
     assert "no_such_activation" in results[0].error and "sgd" in results[2].error
     assert results[0].params is None and results[0].seconds == 0.0 and results[0].metrics == {}
