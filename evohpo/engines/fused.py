@@ -253,7 +253,7 @@ def make_optimizer(config: dict, total_steps: int) -> Any:
             raise ValueError(f"momentum and nesterov are sgd genes, not {config['optimizer']}'s")
         kw["momentum"] = float(config.get("momentum", 0.0))
         kw["nesterov"] = bool(config.get("nesterov", False))
-    if config.get("weight_decay"):
+    if "weight_decay" in config:  # absent: Keras' default (None, or 0.004 for adamw)
         kw["weight_decay"] = float(config["weight_decay"])
     return cls(**kw)
 
