@@ -108,15 +108,15 @@ def memory(task: tasks.Task, groups: int, size: int, epochs: int, leak_groups: i
         "growth_per_group_mb": growth, "seconds": round(seconds, 1),
     }
     if leak_groups:
-        saved = fused._forget_custom_gradients
-        fused._forget_custom_gradients = contextlib.nullcontext
+        saved = fused.forget_custom_gradients
+        fused.forget_custom_gradients = contextlib.nullcontext
         try:
             start = rss_mb()
             for g in range(leak_groups):
                 one_group(groups + g)
             leaked = rss_mb() - start
         finally:
-            fused._forget_custom_gradients = saved
+            fused.forget_custom_gradients = saved
         out["without_cleanup_mb_per_group"] = round(leaked / leak_groups, 1)
         print(f"memory without the gradient-registry clean-up: {leaked / leak_groups:.1f} MB "
               f"per group of {size}", file=sys.stderr, flush=True)
@@ -127,7 +127,7 @@ def per_model(task: tasks.Task, n: int, seed: int) -> dict[str, Any]:
     rng, space = random.Random(seed + 2), SearchSpace()
     configs = [space.decode(space.sample(rng)) for _ in range(2 * n)]
     out = {}
-    for label, wrap in (("with_cleanup", fused._forget_custom_gradients),
+    for label, wrap in (("with_cleanup", fused.forget_custom_gradients),
                         ("without_cleanup", contextlib.nullcontext)):
         part = configs[:n] if label == "with_cleanup" else configs[n:]
         start = None

@@ -355,15 +355,17 @@ def _grappler_off(tf: Any) -> Iterator[None]:
 
 
 @contextmanager
-def _forget_custom_gradients() -> Iterator[None]:
-    """Drop the gradient-registry entries a group adds, so its graphs can be freed.
+def forget_custom_gradients() -> Iterator[None]:
+    """Drop the gradient-registry entries added inside the block, so its graphs can be freed.
 
     TensorFlow registers every graph-mode ``tf.custom_gradient`` in a process-global registry
-    and never removes it. Keras' TensorFlow optimizers make one per ``apply`` (an all-reduce
-    across replicas, a no-op here), and the registered closure holds the whole traced graph:
-    about 5 MB per member per group, forever (keras-team/keras#17458 is this leak). Once the
-    group has traced, nothing takes gradients of its graphs again, so its entries can go.
-    A TensorFlow without this private registry just keeps the leak.
+    and never removes it; the registered closure holds the traced graph (tensorflow/tensorflow
+    #97697; keras-team/tf-keras#898 proposes this same purge for ``clear_session``). Keras'
+    TensorFlow optimizers make one per ``apply`` (an all-reduce across replicas, a no-op on
+    one device), so every traced training step leaks its graph: 4 MB per member of a group
+    here, and 5.5 MB per ``fitness.evaluate`` (0.5 MB with this around it; see
+    ``benchmarks/fused_scaling.py``). Use it only around code whose graphs nobody takes
+    gradients of afterwards. A TensorFlow without this private registry keeps the leak.
     """
     from tensorflow.python.framework import ops
 
@@ -514,7 +516,7 @@ def train_group(
         except Exception as exc:  # a bad network is data, not a crash of the group
             results[slot] = MemberResult(FAILED, {}, None, 0, 0.0, _error_text(exc))
     stepping = 0.0
-    with _grappler_off(tf), _forget_custom_gradients():
+    with _grappler_off(tf), forget_custom_gradients():
         if members:
             members, stepping = _train_isolating(run, members, results)
         for m in members:
