@@ -8,7 +8,9 @@ All in this one process, one TensorFlow thread (``EVOHPO_TF_THREADS``, default 1
   ``peers.py`` draws them, batch size 32) trained as one group on ``tasks.digits()`` for
   ``--epochs`` epochs, N in ``--sizes``; seconds per member = group wall / N, median over
   ``--rounds``. The first 12 also go one by one through ``evohpo.fitness.evaluate`` (Keras
-  ``fit``) in every round: the "12 members fused vs one by one" figure.
+  ``fit``) in every round: the "12 members fused vs one by one" figure; and the first 12 fused
+  twice more with one design choice undone (one Python call per batch instead of per epoch;
+  Grappler left on), to show what each choice is worth.
 * **memory**: ``--rss-groups`` groups of ``--rss-size`` fresh samples (300 evaluations by
   default), ``--rss-epochs`` epoch each; the process's resident set size (RSS) after every
   group. Growth is counted from the RSS after the first group (TensorFlow's one-off start-up
@@ -31,6 +33,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from fused_equivalence import load_average, preset, sample_configs, warm_up
@@ -38,6 +41,21 @@ from fused_equivalence import load_average, preset, sample_configs, warm_up
 from evohpo import SearchSpace, tasks
 from evohpo.engines import fused
 from evohpo.fitness import eval_seed, evaluate
+
+VARIANTS = ("one_call_per_batch", "grappler_on")
+
+
+@contextlib.contextmanager
+def variant(name: str) -> Iterator[None]:
+    """The engine with one design choice undone: Python calls the traced function once per
+    batch instead of once per epoch, or Grappler stays on."""
+    saved = fused._grappler_off
+    if name == "grappler_on":
+        fused._grappler_off = lambda tf: contextlib.nullcontext()
+    try:
+        yield
+    finally:
+        fused._grappler_off = saved
 
 
 def rss_mb() -> float:
@@ -54,6 +72,7 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
     per_member: dict[int, list[float]] = {n: [] for n in sizes}
     single: list[float] = []
     fused12: list[float] = []
+    variants: dict[str, list[float]] = {name: [] for name in VARIANTS}
     for r in range(rounds):
         for n in sizes:
             t0 = time.perf_counter()
@@ -65,6 +84,14 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
                 fused12.append(wall)
             print(f"round {r + 1}: {n:>3} members fused {wall:6.2f} s ({wall / n:.3f} s each)",
                   file=sys.stderr, flush=True)
+        for name in VARIANTS:
+            t0 = time.perf_counter()
+            with variant(name):
+                fused.train_group(presets[:12], seeds[:12], task, epochs, shuffle_seed=seed,
+                                  chunk_steps=1 if name == "one_call_per_batch" else None)
+            variants[name].append(time.perf_counter() - t0)
+            print(f"round {r + 1}:  12 members fused, {name.replace('_', ' ')} "
+                  f"{variants[name][-1]:6.2f} s", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         for i in range(12):
             evaluate(configs[i], task, eval_id=i, generation=0, seed=seeds[i], epochs=epochs)
@@ -76,6 +103,7 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
         "params_mean": {n: round(statistics.mean(
             fused.estimated_params(c) for c in presets[:n])) for n in sizes},
         "one_by_one_12_seconds": round(statistics.median(single), 2),
+        "variants_12_seconds": {k: round(statistics.median(v), 2) for k, v in variants.items()},
     }
     if fused12:
         out["fused_12_seconds"] = round(statistics.median(fused12), 2)
@@ -179,7 +207,9 @@ def main() -> None:
         for n in sizes:
             print(f"{n:>10}  {s['seconds_per_member'][n]:>14.3f}  {s['params_mean'][n]:>11}")
         print(f"12 members: fused {s.get('fused_12_seconds')} s, one by one "
-              f"{s['one_by_one_12_seconds']} s ({s.get('speedup_12')}x)")
+              f"{s['one_by_one_12_seconds']} s ({s.get('speedup_12')}x); fused with one call "
+              f"per batch {s['variants_12_seconds']['one_call_per_batch']} s, with Grappler on "
+              f"{s['variants_12_seconds']['grappler_on']} s")
     if "memory" in summary:
         m = summary["memory"]
         print(f"RSS over {m['evaluations']} fused evaluations: largest growth "
