@@ -24,6 +24,7 @@ from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from ..tasks import Task
 from .base import Job, Setup, resolve
+from .scoring import score
 
 GROWTH_ENV = "EVOHPO_WORKER_MAX_GROWTH_MB"
 
@@ -58,29 +59,6 @@ def _fresh_session(keras: Any, seed: int | None = None, *, collect: bool = True)
         gc.collect()
     if seed is not None:
         keras.utils.set_random_seed(seed)
-
-
-_EPS = 1e-7  # Keras' epsilon: probabilities are clipped to [eps, 1 - eps] in cross-entropy
-
-
-def score(model: Any, task: Task, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Loss and accuracy of ``model`` on (x, y), as Keras' evaluate() defines them.
-
-    One forward pass outside ``model.evaluate``: evaluate() traces a test graph for every new
-    model (about half a second each here), a plain call does not.
-    """
-    out = np.concatenate(
-        [np.asarray(model(x[i:i + 4096], training=False)) for i in range(0, len(x), 4096)]
-    ).astype(np.float64)
-    if task.kind == "regression":
-        return {"loss": float(np.mean((out[:, 0] - y) ** 2))}
-    if task.kind == "binary":
-        p = np.clip(out[:, 0], _EPS, 1 - _EPS)
-        loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-        return {"loss": float(loss), "accuracy": float(np.mean((out[:, 0] > 0.5) == y))}
-    p = np.clip(out / out.sum(axis=1, keepdims=True), _EPS, 1 - _EPS)
-    loss = -np.mean(np.log(p[np.arange(len(y)), y]))
-    return {"loss": float(loss), "accuracy": float(np.mean(out.argmax(axis=1) == y))}
 
 
 def measure(model: Any, task: Task, setup: Setup, x: np.ndarray, y: np.ndarray,

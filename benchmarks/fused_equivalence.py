@@ -1,0 +1,169 @@
+"""Issue 11 figure: does fused training score networks as training them one by one does?
+
+    .venv/bin/python benchmarks/fused_equivalence.py [--configs 60] [--epochs 5] [--json]
+
+The same ``--configs`` networks (samples of the default ``SearchSpace()``: depth 1-4, units
+4-512 log-uniform, the 9 default activations, the 8 default optimizers, learning rate 1e-4 to
+1e-1 log-uniform, batch size 32; drawn with ``random.Random(--seed)`` as ``peers.py`` draws
+them) are trained on ``tasks.digits()`` for ``--epochs`` epochs twice, in this one process:
+
+* **one by one**: ``evohpo.fitness.evaluate`` (Keras ``fit``, the per-model path), config ``i``
+  seeded with ``eval_seed(seed, i)`` as a campaign seeds evaluation ``i``;
+* **fused**: :func:`evohpo.engines.fused.train_group` on the groups
+  ``split_groups(..., max_group=--group, n_workers=1)`` makes (5 groups of 12 by default),
+  member ``i`` with the same seed, so the same initial weights; minibatch order comes from
+  ``shuffle_seed=--seed`` instead of Keras' shuffling.
+
+The two cannot agree bit for bit (different minibatch order, and Keras' ``fit`` computes the
+step in other kernels), so the claim is about distributions: mean and best validation accuracy
+within 0.01, and a two-sided Mann-Whitney U test that finds no difference. The per-config
+pairs (same initial weights) are reported too. Groups alternate which path runs first, so a
+slower stretch of a shared machine does not land on one path only; the times of each group
+(fused) and of the same members one by one are the "12-member group" figure.
+
+With ``--json`` the last line is one JSON object with every number printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from evohpo import SearchSpace, tasks
+from evohpo.engines.fused import split_groups, train_group
+from evohpo.fitness import eval_seed, evaluate
+
+
+def preset(config: dict[str, Any]) -> dict[str, Any]:
+    """Today's SearchSpace config -> the MLP preset's config (the fused engine's format)."""
+    return {
+        "layers": [{"units": int(u), "activation": a}
+                   for u, a in zip(config["units"], config["activations"])],
+        "optimizer": config["optimizer"], "learning_rate": float(config["learning_rate"]),
+        "batch_size": int(config["batch_size"]),
+    }
+
+
+def sample_configs(n: int, seed: int) -> list[dict[str, Any]]:
+    """n samples of the default space, as benchmarks/peers.py draws them."""
+    rng, space = random.Random(seed), SearchSpace()
+    return [space.decode(space.sample(rng)) for _ in range(n)]
+
+
+def warm_up(task: tasks.Task, configs: list[dict[str, Any]]) -> None:
+    """TensorFlow's first-use costs, paid before any clock starts, for both paths."""
+    train_group([preset(configs[0])], [0], task, 1)
+    evaluate(configs[0], task, eval_id=0, generation=0, seed=0, epochs=1)
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--configs", type=int, default=60)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--group", type=int, default=12, help="max_group for split_groups")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    from scipy.stats import mannwhitneyu, spearmanr
+
+    task = tasks.digits()
+    configs = sample_configs(args.configs, args.seed)
+    presets = [preset(c) for c in configs]
+    seeds = [eval_seed(args.seed, i) for i in range(len(configs))]
+    groups = split_groups(presets, args.epochs, max_group=args.group, n_workers=1)
+    warm_up(task, configs)
+    load_before = load_average()
+    fused_acc: dict[int, float | None] = {}
+    single_acc: dict[int, float | None] = {}
+    status = {"fused": {}, "one_by_one": {}}
+    times = []
+    for g, members in enumerate(groups):
+        def run_fused(members: list[int] = members) -> float:
+            t0 = time.perf_counter()
+            results = train_group([presets[i] for i in members], [seeds[i] for i in members],
+                                  task, args.epochs, shuffle_seed=args.seed)
+            for i, r in zip(members, results):
+                fused_acc[i] = r.metrics.get("accuracy")
+                status["fused"][r.status] = status["fused"].get(r.status, 0) + 1
+            return time.perf_counter() - t0
+
+        def run_single(members: list[int] = members) -> float:
+            t0 = time.perf_counter()
+            for i in members:
+                ev = evaluate(configs[i], task, eval_id=i, generation=0, seed=seeds[i],
+                              epochs=args.epochs)
+                single_acc[i] = ev.val_accuracy
+                s = str(ev.status)
+                status["one_by_one"][s] = status["one_by_one"].get(s, 0) + 1
+            return time.perf_counter() - t0
+
+        if g % 2 == 0:
+            tf_, ts = run_fused(), run_single()
+        else:
+            ts, tf_ = run_single(), run_fused()
+        times.append({"members": len(members), "fused_seconds": round(tf_, 2),
+                      "one_by_one_seconds": round(ts, 2), "speedup": round(ts / tf_, 2)})
+        print(f"group {g}: {len(members)} members, fused {tf_:.2f} s, one by one {ts:.2f} s "
+              f"({ts / tf_:.2f}x)", file=sys.stderr, flush=True)
+
+    both = [i for i in range(len(configs))
+            if fused_acc.get(i) is not None and single_acc.get(i) is not None]
+    f = np.array([fused_acc[i] for i in both])
+    s = np.array([single_acc[i] for i in both])
+    test = mannwhitneyu(f, s, alternative="two-sided")
+    summary = {
+        "configs": len(configs), "epochs": args.epochs, "seed": args.seed,
+        "groups": [len(m) for m in groups], "compared": len(both),
+        "fused": {"mean": round(float(f.mean()), 4), "best": round(float(f.max()), 4),
+                  "median": round(float(np.median(f)), 4), "status": status["fused"]},
+        "one_by_one": {"mean": round(float(s.mean()), 4), "best": round(float(s.max()), 4),
+                       "median": round(float(np.median(s)), 4), "status": status["one_by_one"]},
+        "mean_diff": round(float(f.mean() - s.mean()), 4),
+        "best_diff": round(float(f.max() - s.max()), 4),
+        "mann_whitney_u": float(test.statistic), "mann_whitney_p": round(float(test.pvalue), 4),
+        "paired_mean_abs_diff": round(float(np.mean(np.abs(f - s))), 4),
+        "paired_spearman": round(float(spearmanr(f, s).statistic), 4),
+        "paired_within_0.02": int(np.sum(np.abs(f - s) <= 0.02)),
+        "group_times": times,
+        "fused_seconds": round(sum(t["fused_seconds"] for t in times), 2),
+        "one_by_one_seconds": round(sum(t["one_by_one_seconds"] for t in times), 2),
+        "median_group_speedup": statistics.median(t["speedup"] for t in times),
+        "load_average_before_after": [load_before, load_average()], "cores": os.cpu_count(),
+    }
+    summary["agree"] = bool(abs(summary["mean_diff"]) <= 0.01
+                            and abs(summary["best_diff"]) <= 0.01)
+    print(f"\n{len(configs)} configs, digits, {args.epochs} epochs, groups "
+          f"{summary['groups']}; validation accuracy over the {len(both)} scored by both:")
+    print(f"{'path':<12}{'mean':>8}{'best':>8}{'median':>8}  status")
+    for name in ("fused", "one_by_one"):
+        row = summary[name]
+        print(f"{name:<12}{row['mean']:>8.4f}{row['best']:>8.4f}{row['median']:>8.4f}  "
+              f"{row['status']}")
+    print(f"mean diff {summary['mean_diff']:+.4f}, best diff {summary['best_diff']:+.4f}, "
+          f"Mann-Whitney U p = {summary['mann_whitney_p']:.3f}; agree within 0.01: "
+          f"{summary['agree']}")
+    print(f"paired (same initial weights): mean |diff| {summary['paired_mean_abs_diff']:.4f}, "
+          f"Spearman {summary['paired_spearman']:.3f}, within 0.02: "
+          f"{summary['paired_within_0.02']}/{len(both)}")
+    print(f"time: fused {summary['fused_seconds']} s, one by one "
+          f"{summary['one_by_one_seconds']} s; median per-group speed-up "
+          f"{summary['median_group_speedup']}x (load average {load_before} -> "
+          f"{summary['load_average_before_after'][1]} on {os.cpu_count()} cores)")
+    if args.json:
+        print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
