@@ -301,11 +301,12 @@ def pareto(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
         runs = f", {n_runs} runs pooled" if n_runs > 1 else ""
         worst_x = ok[x_obj.name].max() if x_obj.lower_is_better else ok[x_obj.name].min()
         _staircase(ax, front[x_obj.name].to_numpy(float), front[y_obj.name].to_numpy(float),
-                   x_obj, float(worst_x), color, f"{m} ({len(front)} of {len(rows)}{runs})")
+                   x_obj, float(worst_x), color,
+                   f"{m}: {len(front)} on the front of {len(rows)}{runs}")
     if log:
         ax.set_xscale("log")
     if not ok.empty:
-        _scatter_legend_outside(ax, "method (front of n clean)")
+        _scatter_legend_outside(ax, "method: front of clean evaluations")
     more = f" (first two of {len(objs)} objectives)" if len(objs) > 2 else ""
     ax.set_xlabel(_objective_label(x_obj, log))
     ax.set_ylabel(_objective_label(y_obj, False))
