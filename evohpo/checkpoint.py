@@ -24,7 +24,8 @@ VERSION = 2  # 2: typed spaces (the space and objective are stored and checked)
 
 def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, budget: int,
           n_evals: int, strategy_state: dict[str, Any], space: Space, objective: Objectives,
-          model: str, finished: bool = False, pareto: dict[str, Any] | None = None) -> dict:
+          model: str, engine: str = "single", finished: bool = False,
+          pareto: dict[str, Any] | None = None) -> dict:
     """``pareto``: with several objectives, the hypervolume reference and per-generation
     volumes (:class:`evohpo.front.Tracker`), so a resumed campaign measures in the same box."""
     data = {
@@ -32,6 +33,7 @@ def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, b
         "task_fingerprint": fingerprint, "epochs": epochs, "budget": budget,
         "n_evals": n_evals, "finished": finished, "strategy": strategy_state,
         "space": space.to_json(), "objective": spec(objective), "model": model,
+        "engine": engine,
     }
     if pareto is not None:
         data["pareto"] = pareto
@@ -64,24 +66,25 @@ def load(out: Path) -> dict:
 
 
 def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, epochs: int,
-                     space: Space, objective: Objectives, out: Path) -> None:
+                     space: Space, objective: Objectives, out: Path,
+                     engine: str = "single") -> None:
     """Resuming with other settings would silently mix two campaigns: refuse, naming the fix."""
     if ckpt["space"] != space.to_json():
         raise EvohpoError(
             f"cannot resume {out}: it was run with another search space; pass the same space "
             "(and the same space flags) or start a new campaign"
         )
-    for name, now in (("method", method), ("seed", seed), ("epochs", epochs),
-                      ("objective", spec(objective))):
-        if ckpt[name] != now:
-            raise EvohpoError(
-                f"cannot resume {out}: it was run with {name}={ckpt[name]!r}, not {now!r}; "
-                f"pass the same {name} or start a new campaign"
-            )
     if ckpt["task_fingerprint"] != fingerprint:
         raise EvohpoError(
             f"cannot resume {out}: its task data differ from this task's; use the same task"
         )
+    for name, now in (("method", method), ("seed", seed), ("epochs", epochs),
+                      ("objective", spec(objective)), ("engine", engine)):
+        if ckpt.get(name, "single") != now:  # checkpoints before engines were single
+            raise EvohpoError(
+                f"cannot resume {out}: it was run with {name}={ckpt.get(name)!r}, not {now!r}; "
+                f"pass the same {name} or start a new campaign"
+            )
 
 
 def _num(text: str | None) -> float | None:

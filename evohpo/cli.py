@@ -143,6 +143,9 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     p.add_argument("--backend", default="loky", help="loky (default), threading, dask or ray")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing Dask scheduler (tcp://HOST:8786) or Ray cluster address")
+    p.add_argument("--engine", default="auto", choices=("auto", "single", "fused"),
+                   help="auto (default): train the built-in MLP's networks in fused groups, "
+                        "other models one at a time; single: always one at a time")
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     add_space_args(p)
@@ -170,7 +173,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         strategy, task, budget=args.budget, model=model, objective=args.objective,
         epochs=args.epochs, n_jobs=args.n_jobs, out=out, overwrite=args.overwrite,
         resume=args.resume, time_limit=args.time_limit, backend=args.backend,
-        scheduler=args.scheduler, progress=not args.quiet,
+        scheduler=args.scheduler, progress=not args.quiet, engine=args.engine,
     )
     print(f"task: {task.describe()}")
     print(f"method: {args.method}  seed: {args.seed}  evaluations: {len(result.evaluations)}  "

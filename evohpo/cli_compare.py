@@ -18,7 +18,8 @@ def run(args: argparse.Namespace) -> int:
         budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, population=args.population,
         levels=args.levels, out=args.out, backend=args.backend, scheduler=args.scheduler,
     )
-    report = compare(plan, overwrite=args.overwrite, resume=args.resume, progress=not args.quiet)
+    report = compare(plan, overwrite=args.overwrite, resume=args.resume, progress=not args.quiet,
+                     engine=args.engine)
     print(f"task: {plan.task.describe()}")
     print_report(report)
     table = report.summary.table
