@@ -9,11 +9,12 @@ batches and campaigns. Around the loop, each step a named function:
 * ``_start_fresh`` / ``_resume``: the output folder and its CSV (a resume reads the checkpoint
   and reuses rows written after it, so a killed campaign ends with the CSV an uninterrupted
   run writes, timing and worker columns aside);
-* ``_Loop``: one ask/evaluate/tell round at a time; a network already evaluated in this
-  campaign is not trained again (its row says ``cached``); an evaluation that raises, diverges,
-  runs over ``time_limit`` or kills its worker becomes a row with a status and the campaign
-  goes on;
-* ``_final_model``: retrain the best network, score it on test, save it; ``_summary``.
+* ``_run_loop`` with :class:`evohpo.loop.Loop`: one ask/evaluate/tell round at a time; a
+  network already evaluated in this campaign is not trained again (its row says ``cached``);
+  an evaluation that raises, diverges, runs over ``time_limit`` or kills its worker becomes a
+  row with a status and the campaign goes on (:mod:`evohpo.engines.groups`);
+* ``_final_model``: retrain the best network, score it on test, save it; the summary
+  (:mod:`evohpo.outcome`) goes to best.json.
 
 With several objectives, :mod:`evohpo.front` adds the Pareto front (the CSV's ``pareto``
 column, ``pareto.csv``), the hypervolume per generation, and the knee as the saved model.
@@ -22,10 +23,9 @@ column, ``pareto.csv``), the hypervolume per generation, and the knee as the sav
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,87 +36,19 @@ from . import results as results_mod
 from . import tasks as tasks_mod
 from .backends import BACKENDS, Backend, open_backend
 from .engines.base import Job, Setup, eval_seed
-from .engines.groups import ENGINES, dispatch, fusable, train_final_fused
+from .engines.groups import ENGINES, fusable, train_final_fused
 from .engines.single import evaluate, train_final
 from .errors import EvohpoError, check_n_jobs, check_whole
 from .lock import holds_folder
+from .loop import Loop, Progress, check_first_batch
 from .model import ModelSpec
 from .objectives import Objective
+from .outcome import Best, CampaignResult
+from .outcome import summary as summarise
 from .presets import MLP
-from .space import Config, Space, config_key, describe
-from .strategies.base import Evaluation, Proposal, Status, Strategy, check_strategy
+from .space import Space
+from .strategies.base import Evaluation, Strategy, check_strategy
 from .tasks import Task
-
-# Outcomes that training the same network again would repeat (timeouts and crashes might not).
-CACHEABLE = (Status.OK, Status.DIVERGED, Status.FAILED)
-
-
-@dataclass(frozen=True)
-class Best:
-    """The chosen network: its config, the validation scores that chose it, its test scores."""
-
-    config: Config
-    eval_id: int
-    objective: Objective
-    scores: dict[str, float]
-    test_scores: dict[str, float]
-    model_path: str | None
-    error: str = ""
-
-    @property
-    def value(self) -> float | None:
-        return self.scores.get(self.objective.name)
-
-    @property
-    def test_value(self) -> float | None:
-        """The objective's metric on the test split (``val_x`` -> ``test_x``), if it has one."""
-        name = self.objective.name
-        return self.test_scores.get("test_" + name.removeprefix("val_")) if name.startswith(
-            "val_") else None
-
-    @property
-    def val_accuracy(self) -> float | None:
-        return self.scores.get("val_accuracy")
-
-    @property
-    def val_loss(self) -> float | None:
-        return self.scores.get("val_loss")
-
-    @property
-    def test_accuracy(self) -> float | None:
-        return self.test_scores.get("test_accuracy")
-
-    @property
-    def test_loss(self) -> float | None:
-        return self.test_scores.get("test_loss")
-
-    def __str__(self) -> str:
-        name = self.objective.name
-        text = f"eval {self.eval_id}: {describe(self.config)} | {name}={self.value:.4f}"
-        if self.test_value is not None:
-            text += f" test_{name.removeprefix('val_')}={self.test_value:.4f}"
-        return text
-
-
-@dataclass
-class CampaignResult:
-    """What a campaign leaves behind, besides its files."""
-
-    out: Path
-    csv: Path
-    method: str
-    seed: int
-    evaluations: list[Evaluation]
-    best: Best | None
-    seconds: float
-    cache_hits: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-    pareto: list[Evaluation] = field(default_factory=list)  # the front, with 2+ objectives
-    hypervolume: list[float] = field(default_factory=list)  # per generation, with 2+ objectives
-    reference: list[float] | None = None  # the hypervolume's reference point, natural units
-
-    def frame(self):
-        return results_mod.read(self.csv)
 
 
 @dataclass(frozen=True)
@@ -185,154 +117,6 @@ def _check_out(out: Path, overwrite: bool) -> None:
         raise EvohpoError(
             f"cannot write to output folder {out} ({exc.strerror}); choose a writable folder"
         ) from None
-
-
-class _Progress:
-    """One line per batch on stderr: best, mean, evaluations done, rate and ETA."""
-
-    def __init__(self, method: str, budget: int, objective: Objective, enabled: bool) -> None:
-        self.method, self.budget, self.objective, self.enabled = method, budget, objective, enabled
-        self.start = time.perf_counter()
-        self.best: float | None = None
-        self.done_at_start = 0
-
-    def update(self, generation: int, done: int, batch: list[Evaluation],
-               note: str = "") -> None:
-        if not self.enabled:
-            return
-        values = [e.objective for e in batch if e.ok]
-        if values and (self.best is None or min(values) < self.best):
-            self.best = min(values)
-        natural = self.objective.natural
-        elapsed = time.perf_counter() - self.start
-        new = done - self.done_at_start
-        rate = new / elapsed * 60 if elapsed > 0 else 0.0
-        eta = (self.budget - done) / (new / elapsed) if new else 0.0
-        mean = f"{natural(sum(values) / len(values)):.4g}" if values else "n/a"
-        best = f"{natural(self.best):.4g}" if self.best is not None else "n/a"
-        print(
-            f"[{self.method}] gen {generation:>3}  evals {done:>4}/{self.budget}  "
-            f"best {self.objective.name} {best}  batch mean {mean}  "
-            + (f"{note}  " if note else "") + f"{rate:5.1f} evals/min  ETA {_fmt_seconds(eta)}",
-            file=sys.stderr, flush=True,
-        )
-
-
-def _fmt_seconds(s: float) -> str:
-    m, sec = divmod(int(round(s)), 60)
-    return f"{m}m{sec:02d}s"
-
-
-def _from_cache(hit: Evaluation, eval_id: int, generation: int) -> Evaluation:
-    """A row for a network already trained in this campaign: same scores, no training."""
-    return replace(hit, eval_id=eval_id, generation=generation, cached=True, train_seconds=0.0,
-                   worker="cache")
-
-
-@dataclass
-class _Loop:
-    """The state of one running campaign; ``batch`` does one ask/evaluate/tell round."""
-
-    plan: _Plan
-    backend: Backend
-    evaluator: Callable[[Job, Setup], Evaluation]
-    log: results_mod.ResultsLog
-    row_kw: dict[str, Any]
-    evaluations: list[Evaluation] = field(default_factory=list)
-    cache: dict[str, Evaluation] = field(default_factory=dict)
-    replay: dict[int, Evaluation] = field(default_factory=dict)  # rows done after the checkpoint
-    low: dict[int, int] = field(default_factory=dict)  # eval_id -> epochs of a screening run
-
-    def write(self, ev: Evaluation) -> None:
-        self.log.append(results_mod.row(ev, **self.row_kw))
-
-    def key(self, config: Config, epochs: int | None) -> str:
-        """The cache key: the network, and the epochs when a screening run asked for fewer,
-        so a 1-epoch score never stands in for a full one (or the other way round)."""
-        key = config_key(config)
-        return key if epochs is None else f"{key}|epochs={epochs}"
-
-    def remember(self, ev: Evaluation) -> None:
-        if not ev.cached and ev.status in CACHEABLE:
-            self.cache.setdefault(self.key(ev.config, self.low.get(ev.eval_id)), ev)
-
-    def recall_fidelity(self, ev: Evaluation) -> None:
-        """On resume: a row of a multi-fidelity strategy that trained fewer epochs than the
-        campaign's was a screening run (the CSV ``epochs`` column says how many)."""
-        if getattr(self.plan.strategy, "fidelity", None) and 0 < ev.epochs < self.plan.epochs:
-            self.low[ev.eval_id] = ev.epochs
-
-    def full(self) -> list[Evaluation]:
-        """Evaluations at the campaign's epochs: the only ones the best is chosen from."""
-        return [e for e in self.evaluations if e.eval_id not in self.low]
-
-    def job(self, eval_id: int, prop: Proposal) -> Job:
-        return Job(prop.config, eval_id, prop.generation, eval_seed(self.plan.seed, eval_id),
-                   self.low.get(eval_id, self.plan.epochs), self.plan.time_limit)
-
-    def batch(self, proposals: list[Proposal]) -> list[Evaluation]:
-        first_id = len(self.evaluations)
-        done: dict[int, Evaluation] = {}
-        todo: list[Job] = []
-        repeats: list[tuple[int, Proposal]] = []  # same network as an earlier one in this batch
-        in_batch: dict[str, int] = {}  # network -> eval_id that trains it
-        for i, prop in enumerate(proposals):
-            eval_id = first_id + i
-            key = self.key(prop.config, None if prop.epochs == self.plan.epochs else prop.epochs)
-            if prop.epochs not in (None, self.plan.epochs):
-                self.low[eval_id] = check_whole("Proposal.epochs", prop.epochs, 1)
-            if eval_id in self.replay:  # finished before a kill: reuse the row, don't retrain
-                done[eval_id] = self._replayed(eval_id, key)
-                self.remember(done[eval_id])
-                in_batch.setdefault(key, eval_id)
-            elif key in self.cache:
-                done[eval_id] = _from_cache(self.cache[key], eval_id, prop.generation)
-                self.write(done[eval_id])
-            elif key in in_batch:
-                repeats.append((eval_id, prop))
-            else:
-                in_batch[key] = eval_id
-                todo.append(self.job(eval_id, prop))
-        cost = self.plan.setup.model.cost
-        if cost is not None:  # longest first: less idle time at the batch's barrier
-            todo.sort(key=lambda j: -cost(j.config, self.plan.task))
-        for ev in self._train(todo):
-            done[ev.eval_id] = ev
-            self.write(ev)
-            self.remember(ev)
-        for eval_id, prop in repeats:
-            if eval_id not in done:
-                original = done[in_batch[self.key(prop.config, self.low.get(eval_id))]]
-                done[eval_id] = _from_cache(original, eval_id, prop.generation)
-                self.write(done[eval_id])
-        return [done[first_id + i] for i in range(len(proposals))]
-
-    def _replayed(self, eval_id: int, key: str) -> Evaluation:
-        ev = self.replay.pop(eval_id)
-        if self.key(ev.config, self.low.get(eval_id)) != key:
-            raise EvohpoError(
-                f"cannot resume: row {eval_id} of {self.log.path} is not the network the "
-                "checkpoint proposes (files from different campaigns?); start with --overwrite"
-            )
-        return ev
-
-    def _train(self, todo: list[Job]):
-        """Yield evaluations as they finish (see :mod:`evohpo.engines.groups` for how jobs
-        are grouped, and how dead workers and timeouts are retried)."""
-        plan = self.plan
-        yield from dispatch(self.backend, todo, plan.setup, evaluator=self.evaluator,
-                            fused=plan.engine == "fused", shuffle_seed=plan.seed,
-                            n_workers=plan.n_workers, task=plan.task)
-
-
-def _check_first_batch(batch: list[Evaluation], csv: Path) -> None:
-    """A build function or objective that fails for every network is the user's bug, not data:
-    stop after the first batch (its rows are kept) with the error, instead of burning the
-    budget on it."""
-    errors = {e.error for e in batch}
-    if batch and all(e.status == Status.FAILED for e in batch) and len(errors) == 1:
-        raise EvohpoError(f"every evaluation of the first batch failed with: {errors.pop()} "
-                          f"(rows in {csv}); fix that and start again with --overwrite")
 
 
 def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objective: Any, *,
@@ -456,7 +240,7 @@ def _resume(plan: _Plan) -> _Resumed:
                     {e.eval_id: e for e in evs if e.eval_id >= n_done}, campaign)
 
 
-def _run_loop(plan: _Plan, loop: _Loop, bar: _Progress) -> None:
+def _run_loop(plan: _Plan, loop: Loop, bar: Progress) -> None:
     """Ask, evaluate, tell and checkpoint until the budget is spent or the strategy is done."""
     strategy = plan.strategy
     while len(loop.evaluations) < plan.budget and not strategy.done:
@@ -466,7 +250,7 @@ def _run_loop(plan: _Plan, loop: _Loop, bar: _Progress) -> None:
         first = not loop.evaluations
         batch = loop.batch(proposals)
         if first:
-            _check_first_batch(batch, loop.log.path)
+            check_first_batch(batch, loop.log.path)
         strategy.tell(batch)
         loop.evaluations.extend(batch)
         note = _track_front(plan, batch, loop.evaluations)
@@ -555,11 +339,11 @@ def run_campaign(
     row_kw = {"campaign": campaign or state.campaign or plan.out.name, "method": plan.method,
               "seed": plan.seed, "space": plan.space, "objective": plan.objectives}
     started = time.perf_counter()
-    bar = _Progress(plan.method, budget, plan.objective, progress)
+    bar = Progress(plan.method, budget, plan.objective, progress)
     bar.done_at_start = len(state.prior)
     with open_backend(backend, n_jobs, plan.task, scheduler=scheduler,
                       threads_per_worker=threads_per_worker) as workers:
-        loop = _Loop(plan, workers, evaluator, state.log, row_kw, evaluations=state.prior,
+        loop = Loop(plan, workers, evaluator, state.log, row_kw, evaluations=state.prior,
                      replay=state.replay)
         for ev in state.prior:
             loop.recall_fidelity(ev)
@@ -579,7 +363,7 @@ def run_campaign(
         list(plan.front.hypervolume) if plan.front else [],
         plan.front.natural_reference() if plan.front else None,
     )
-    summary = _summary(result, plan)
+    summary = summarise(result, plan)
     if plan.front is not None:
         summary.update(plan.front.summary(front, chosen))
     results_mod.write_json(plan.out / results_mod.BEST_NAME, summary)
@@ -617,23 +401,3 @@ def _final_model(plan: _Plan, workers: Backend, evaluations: list[Evaluation],
                 scores["test"], scores["saved_to"], scores["error"])
 
 
-def _summary(result: CampaignResult, plan: _Plan) -> dict:
-    counts: dict[str, int] = {}
-    for e in result.evaluations:
-        counts[str(e.status)] = counts.get(str(e.status), 0) + 1
-    best = result.best
-    return {
-        "method": result.method, "seed": result.seed, "task": plan.task.name,
-        "kind": plan.task.kind, "objective": results_mod.spec(plan.objectives),
-        "model": plan.setup.model.name,
-        "budget": plan.budget, "epochs": plan.epochs, "evaluations": len(result.evaluations),
-        "status_counts": counts, "cache_hits": result.cache_hits, **result.extra,
-        "seconds": round(result.seconds, 2),
-        "best": None if best is None else {
-            "eval_id": best.eval_id, "config": best.config, "scores": best.scores,
-            "test": best.test_scores, "val_accuracy": best.val_accuracy,
-            "val_loss": best.val_loss, "test_accuracy": best.test_accuracy,
-            "test_loss": best.test_loss, "model_path": best.model_path,
-            "model_error": best.error or None,
-        },
-    }

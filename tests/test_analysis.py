@@ -1,7 +1,7 @@
 """Analysis, plots and report over synthetic result CSVs written with the real results schema.
 
 No training here: each run is written through ``results.ResultsLog`` / ``results.row`` exactly
-as a campaign writes it (and a best.json shaped like ``campaign._summary``'s), with scores
+as a campaign writes it (and a best.json shaped like ``outcome.summary``'s), with scores
 chosen so every expected number is known in advance. Runs use the MLP preset's space or a
 custom one (a Repeat group, a conditional gene, a Bool) and the objectives val_accuracy:max,
 val_loss:min and val_auc:max.
@@ -289,6 +289,7 @@ def _custom_dir(tmp_path: Path, n: int = 60) -> Path:
     rng = random.Random(3)
     for method, seed in (("ga", 0), ("ga", 1), ("random", 0)):
         configs = [CUSTOM.decode(CUSTOM.sample(rng)) for _ in range(n // 3)]
+        configs[0]["dropout"] = 0.001  # dropout spans decades whatever the random stream
         scores = [0.8 if c["optimizer"] == "adam" else 0.4 + 0.3 * c["momentum"]
                   for c in configs]
         write_run(tmp_path / f"{method}-seed{seed}", method, seed, scores, configs=configs,
