@@ -332,7 +332,8 @@ def run_campaign(
     else:
         _check_out(out, overwrite)
         log = results_mod.ResultsLog.create(csv_path, results_mod.columns(max_layers))
-        for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME):
+        for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME,
+                     results_mod.PREPROCESS_NAME):
             (out / name).unlink(missing_ok=True)
     campaign = campaign or out.name
 
@@ -377,6 +378,8 @@ def run_campaign(
         {"duplicates_avoided": getattr(strategy, "duplicates_avoided", None)},
     )
     results_mod.write_json(out / results_mod.BEST_NAME, _summary(result, task, budget, epochs))
+    if best is not None:  # hook (issue 13): a table's encoding beside best.keras, for predict
+        results_mod.write_preprocess(out, task.preprocess)
     return result
 
 

@@ -9,11 +9,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from .cli_tables import add_table_args, predict_hint, task_from_args
 from .errors import EvohpoError
 from .space import SearchSpace
 
 # cli_<name>.py modules, each adding one subcommand
-COMMAND_MODULES: tuple[str, ...] = ("compare", "report", "weights")
+COMMAND_MODULES: tuple[str, ...] = ("compare", "report", "weights", "predict")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,6 +83,7 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
                    help="an existing Dask scheduler (tcp://HOST:8786) or Ray cluster address")
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_table_args(p)  # hook (issue 13): --kind, --impute
     add_space_args(p)
 
 
@@ -97,9 +99,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     space = space_from_args(args)
     strategy = make_strategy(args.method, space, args, args.seed)  # unknown method: fails here
-    from . import tasks
-
-    task = tasks.get(args.task)
+    task = task_from_args(args)  # hook (issue 13): --kind/--impute, prints the inferred kind
     out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
     result = run_campaign(
         strategy, task, budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, out=out,
@@ -118,6 +118,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         return 1
     print(f"best: {result.best}")
     print(f"model: {result.best.model_path}")
+    if hint := predict_hint(task, result.out):  # hook (issue 13)
+        print(hint)
     return 0
 
 

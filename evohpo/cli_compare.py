@@ -7,12 +7,14 @@ from typing import Any
 
 from .cli import add_run_args, space_from_args
 from .cli_report import print_report
+from .cli_tables import task_from_args
 from .compare import compare, make_plan
 
 
 def run(args: argparse.Namespace) -> int:
     plan = make_plan(
-        args.task, space_from_args(args), seeds=args.seeds, budget=args.budget,
+        task_from_args(args),  # hook (issue 13): --kind, --impute
+        space_from_args(args), seeds=args.seeds, budget=args.budget,
         epochs=args.epochs, n_jobs=args.n_jobs, population=args.population, levels=args.levels,
         out=args.out, backend=args.backend, scheduler=args.scheduler,
     )
