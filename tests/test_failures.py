@@ -7,6 +7,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from evohpo import SearchSpace, run_campaign, tasks
 from evohpo.fitness import evaluate
 from evohpo.results import read
@@ -24,7 +26,7 @@ def test_time_limit_stops_training_as_timeout():
 
 
 def killing_evaluator(config, task, *, marker: str, **kw):
-    """Runs in a loky worker: units 9 always kills its worker (think out-of-memory); units 10
+    """Runs in a worker process: units 9 always kills its worker (think out-of-memory); units 10
     kills it once (think a node lost), marked by a file so the retry can succeed."""
     if config["units"] == [9]:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -63,10 +65,12 @@ class Fixed:
         self.i = state["i"]
 
 
-def test_dead_workers_are_recorded_and_the_campaign_goes_on(tmp_path):
+@pytest.mark.parametrize("backend", ["loky", "ray"])
+def test_dead_workers_are_recorded_and_the_campaign_goes_on(tmp_path, backend):
     evaluator = functools.partial(killing_evaluator, marker=str(tmp_path / "marker"))
     result = run_campaign(Fixed([8, 9, 10, 11, 12, 13]), tasks.iris(), budget=6, epochs=1,
-                          n_jobs=2, out=tmp_path / "run", progress=False, evaluator=evaluator)
+                          n_jobs=2, out=tmp_path / "run", progress=False, evaluator=evaluator,
+                          backend=backend)
     frame = read(result.csv).set_index("units_1")
     assert len(frame) == 6
     assert frame.loc[9, "status"] == "crashed" and "worker process died" in frame.loc[9, "error"]
