@@ -227,6 +227,14 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
+def _last_line(exc: BaseException) -> str:
+    """The line of a Ray error that says what went wrong: its traceback's last, uncoloured."""
+    import re
+
+    lines = [ln.strip() for ln in re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).splitlines()]
+    return ([ln for ln in lines if ln] or [type(exc).__name__])[-1][:200]
+
+
 def _ray_runner(ray: Any) -> Callable[[Any], Iterator[Any]]:
     """Run jobs as Ray tasks (one CPU each, never retried: a dead worker is the campaign's to
     record) and yield results as they finish, via ``ray.wait``. joblib's Ray backend is not
@@ -238,7 +246,15 @@ def _ray_runner(ray: Any) -> Callable[[Any], Iterator[Any]]:
         try:
             while pending:
                 done, pending = ray.wait(pending, num_returns=1)
-                yield ray.get(done[0])
+                try:
+                    result = ray.get(done[0])
+                except ray.exceptions.RaySystemError as exc:  # not the evaluation's own error
+                    raise EvohpoError(
+                        f"Ray could not run an evaluation ({_last_line(exc)}"
+                        "); every Ray worker needs evohpo, and a custom evaluator's module, "
+                        "importable (pip install it there, or set PYTHONPATH)"
+                    ) from None
+                yield result
         finally:  # abandoned (a worker died, Ctrl-C): stop what is still queued or running
             for ref in pending:
                 ray.cancel(ref)
@@ -265,6 +281,9 @@ def _ray(stack, scheduler, workers, task, threads):
                 "network address"
             )
         env = {"env_vars": limit_threads_env(threads)}
+        if not scheduler:  # as loky's workers: import what this process can (same machine)
+            env["env_vars"]["PYTHONPATH"] = os.pathsep.join(
+                dict.fromkeys(os.path.abspath(p) for p in sys.path if os.path.isdir(p or ".")))
         quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
         if scheduler:
             _check_reachable(scheduler, RAY_CONNECT_TIMEOUT)

@@ -143,3 +143,17 @@ def test_ray_imported_in_network_mode_refuses_a_loopback_cluster(tmp_path, monke
     monkeypatch.setattr(ray._private.ray_constants, "ENABLE_RAY_CLUSTER", True)
     with pytest.raises(EvohpoError, match="RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0"):
         _run("ray", tmp_path / "x", scheduler="127.0.0.1:6379")
+
+
+def test_ray_evaluator_workers_cannot_import_is_one_line_error(tmp_path, monkeypatch):
+    (tmp_path / "only_here.py").write_text(
+        "from evohpo.fitness import evaluate\n\n\ndef evaluator(*a, **kw):\n"
+        "    return evaluate(*a, **kw)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import only_here
+
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    with pytest.raises(EvohpoError) as info:
+        _run("ray", tmp_path / "run", evaluator=only_here.evaluator)
+    text = str(info.value)
+    assert "No module named 'only_here'" in text and "importable" in text and "\n" not in text
