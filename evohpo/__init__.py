@@ -8,12 +8,13 @@ from .campaign import Best, CampaignResult, run_campaign
 from .errors import EvohpoError
 from .model import ModelSpec
 from .objectives import Objective
+from .predictor import predict
 from .space import Bool, Choice, Fixed, Float, Int, Repeat, Space
 from .strategies import GeneticSearch, GridSearch, NSGA2Search, RandomSearch
 
 __all__ = [
     "Best", "Bool", "CampaignResult", "Choice", "EvohpoError", "Fixed", "Float", "GeneticSearch",
     "GridSearch", "Int", "ModelSpec", "NSGA2Search", "Objective", "RandomSearch", "Repeat",
-    "Space", "presets", "run_campaign", "tasks",
+    "Space", "predict", "presets", "run_campaign", "tasks",
 ]
 __version__ = "0.2.0"

@@ -185,7 +185,8 @@ def _start_fresh(plan: _Plan, overwrite: bool) -> results_mod.ResultsLog:
     header = results_mod.columns(plan.space, plan.objectives)
     _check_out(plan.out, overwrite)
     log = results_mod.ResultsLog.create(plan.out / results_mod.CSV_NAME, header)
-    for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME, results_mod.PARETO_NAME):
+    for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME, results_mod.PARETO_NAME,
+                 results_mod.PREPROCESS_NAME):
         (plan.out / name).unlink(missing_ok=True)
     return log
 
@@ -367,6 +368,8 @@ def run_campaign(
     if plan.front is not None:
         summary.update(plan.front.summary(front, chosen))
     results_mod.write_json(plan.out / results_mod.BEST_NAME, summary)
+    if best is not None:  # a table's encoding beside best.keras, for evohpo predict
+        results_mod.write_preprocess(plan.out, plan.task.preprocess)
     return result
 
 

@@ -10,11 +10,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .cli_tables import add_table_args, predict_hint, task_from_args
 from .errors import EvohpoError
 from .space import Space
 
 # cli_<name>.py modules, each adding one subcommand
-COMMAND_MODULES: tuple[str, ...] = ("compare", "report", "weights")
+COMMAND_MODULES: tuple[str, ...] = ("compare", "report", "weights", "predict")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -148,6 +149,7 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
                         "other models one at a time; single: always one at a time")
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_table_args(p)  # hook (issue 13): --kind, --impute
     add_space_args(p)
 
 
@@ -160,11 +162,11 @@ def make_strategy(method: str, space: Space, args: argparse.Namespace, seed: int
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from . import objectives, tasks
+    from . import objectives
     from .campaign import run_campaign
 
     space, model = model_from_args(args)
-    task = tasks.get(args.task)
+    task = task_from_args(args)  # --kind/--impute; prints the inferred kind
     n_objectives = len(objectives.resolve_many(args.objective, task.kind))
     # unknown method, nsga2 with one objective, ga with several: fails here
     strategy = make_strategy(args.method, space, args, args.seed, n_objectives)
@@ -193,6 +195,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"model: {result.best.model_path}")
     else:
         print(f"model: not saved ({result.best.error})")
+    if hint := predict_hint(task, result.out):
+        print(hint)
     return 0
 
 

@@ -7,13 +7,15 @@ from typing import Any
 
 from .cli import _names, add_run_args, model_from_args
 from .cli_report import print_report
+from .cli_tables import task_from_args
 from .compare import compare, make_plan
 
 
 def run(args: argparse.Namespace) -> int:
     space, model = model_from_args(args)
     plan = make_plan(
-        args.task, space, model=model, objective=args.objective, methods=args.methods,
+        task_from_args(args), space, model=model, objective=args.objective,
+        methods=args.methods,
         seeds=args.seeds,
         budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, population=args.population,
         levels=args.levels, out=args.out, backend=args.backend, scheduler=args.scheduler,

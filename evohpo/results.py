@@ -27,6 +27,7 @@ from .strategies.base import Evaluation
 CSV_NAME = "results.csv"
 BEST_NAME = "best.json"
 BEST_MODEL_NAME = "best.keras"
+PREPROCESS_NAME = "preprocess.joblib"  # a table task's fitted encoding, for evohpo.predict
 GRID_NAME = "grid.json"  # grid size beside a grid run, so a later report can give coverage
 SUMMARY_NAME = "summary.csv"
 REPORT_NAME = "report.md"
@@ -205,6 +206,31 @@ def write_json(path: Path, data: dict) -> None:
     _atomic_write(Path(path), json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
+def write_preprocess(out: Path, preprocess: Any) -> None:
+    """A table task's fitted preprocessing beside best.keras (a joblib pickle, atomically), so
+    ``evohpo predict`` can take raw rows; nothing for tasks without one."""
+    if preprocess is None:
+        return
+    import joblib
+
+    buf = io.BytesIO()
+    joblib.dump(preprocess, buf)
+    _atomic_write_bytes(Path(out) / PREPROCESS_NAME, buf.getvalue())
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_table(path: Path, frame) -> None:
     """A pandas DataFrame (a summary, not an evaluation log) as CSV, atomically."""
     _atomic_write(Path(path), frame.to_csv(index=False, lineterminator="\n"))
@@ -222,7 +248,8 @@ def remove_run(folder: Path) -> None:
     into a new report; only evohpo's own file names are touched.
     """
     folder = Path(folder)
-    for name in (CSV_NAME, BEST_NAME, BEST_MODEL_NAME, GRID_NAME, PARETO_NAME):
+    for name in (CSV_NAME, BEST_NAME, BEST_MODEL_NAME, GRID_NAME, PARETO_NAME,
+                 PREPROCESS_NAME):
         (folder / name).unlink(missing_ok=True)
     try:
         folder.rmdir()

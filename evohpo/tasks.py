@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -38,6 +38,9 @@ class Task:
     y_test: np.ndarray
     n_classes: int = 0  # 0 for regression
     class_names: tuple[str, ...] = field(default=())
+    # tables only: the encoding fitted on train + target coding (evohpo.tables.Preprocess), so
+    # the saved model can take new raw rows; workers never need it (tasks.save drops it)
+    preprocess: Any = field(default=None, repr=False)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -90,11 +93,11 @@ def _as_features(x: object, what: str) -> np.ndarray:
 
 
 def _infer_kind(y: np.ndarray) -> Kind:
-    if y.dtype.kind in "OUSb":
-        return "binary" if len(np.unique(y)) == 2 else "multiclass"
-    if np.issubdtype(y.dtype, np.floating) and not np.all(np.mod(y, 1) == 0):
-        return "regression"
-    return "binary" if len(np.unique(y)) == 2 else "multiclass"
+    """The rule lives in :func:`evohpo.tables.infer_kind` (whole numbers with many distinct
+    values are regression), so arrays and tables agree."""
+    from .tables import infer_kind
+
+    return infer_kind(y).kind
 
 
 def _encode_labels(y: np.ndarray, kind: Kind, what: str) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -343,32 +346,20 @@ def fashion_mnist(path: str | None = None, limit: int | None = None) -> Task:
     return _keras_npz("fashion_mnist", path, 10_000, limit)
 
 
-# -- CSV ---------------------------------------------------------------------------------------
+# -- tables (CSV files, DataFrames): see evohpo.tables -----------------------------------------
 def from_csv(path: str | os.PathLike, target: str, *, kind: Kind | None = None, **kw) -> Task:
-    """A CSV file with a header; ``target`` names the label column, the rest are features."""
-    import pandas as pd
+    """A CSV file with a header; ``target`` names the label column, the rest are features
+    (text columns one-hot encoded; ``impute=`` for missing values; see :mod:`evohpo.tables`)."""
+    from .tables import from_csv as table_from_csv
 
-    file = Path(path)
-    if not file.is_file():
-        raise EvohpoError(f"CSV task file {file} does not exist; check the path")
-    try:
-        frame = pd.read_csv(file)
-    except (ValueError, OSError) as exc:
-        raise EvohpoError(f"cannot read {file} as CSV: {exc}") from None
-    if target not in frame.columns:
-        raise EvohpoError(
-            f"{file} has no column {target!r}; "
-            f"its columns are: {', '.join(map(str, frame.columns))}"
-        )
-    features = frame.drop(columns=[target])
-    text = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
-    if text:
-        raise EvohpoError(
-            f"{file}: non-numeric feature columns {', '.join(map(str, text))}; "
-            "encode them as numbers (e.g. pandas.get_dummies) or drop them"
-        )
-    x, y = features.to_numpy(), frame[target].to_numpy()
-    return from_arrays(x, y, kind=kind, name=file.stem, **kw)
+    return table_from_csv(path, target, kind=kind, **kw)
+
+
+def from_frame(frame: Any, target: str, *, kind: Kind | None = None, **kw) -> Task:
+    """A pandas DataFrame with a ``target`` column, as :func:`from_csv` treats a file."""
+    from .tables import from_frame as table_from_frame
+
+    return table_from_frame(frame, target, kind=kind, **kw)
 
 
 def synthetic() -> Task:
@@ -405,18 +396,23 @@ BUILTIN: dict[str, Callable[[], Task]] = {
 }
 
 
-def get(name: str) -> Task:
-    """A task by name, or ``csv:PATH:TARGET`` for a CSV file with a target column."""
+def get(name: str, **table_kw: Any) -> Task:
+    """A task by name, or ``csv:PATH:TARGET`` for a CSV file with a target column;
+    ``table_kw`` (kind=, impute=) is for CSV tasks only."""
     if name.startswith("csv:"):
         _, _, rest = name.partition(":")
         path, sep, target = rest.rpartition(":")
         if not sep or not path or not target:
             raise EvohpoError(f"write a CSV task as csv:PATH:TARGET_COLUMN, got {name!r}")
-        return from_csv(path, target)
+        return from_csv(path, target, **table_kw)
     if name not in BUILTIN:
         raise EvohpoError(
             f"unknown task {name!r}; choose from: {', '.join(BUILTIN)} or csv:PATH:TARGET"
         )
+    given = [f"{k}={v}" for k, v in table_kw.items() if v is not None]
+    if given:
+        raise EvohpoError(f"{', '.join(given)} is for csv:PATH:TARGET tasks; the built-in task "
+                          f"{name!r} has its kind and no missing values: leave it out")
     return BUILTIN[name]()
 
 

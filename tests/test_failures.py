@@ -7,6 +7,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from evohpo import run_campaign, tasks
 from evohpo.engines.single import evaluate
 from evohpo.presets import mlp
@@ -22,7 +24,7 @@ def _units(config) -> int:
 
 
 def killing_evaluator(job, setup, *, marker: str):
-    """Runs in a loky worker: units 9 always kills its worker (think out-of-memory); units 10
+    """Runs in a worker process: units 9 always kills its worker (think out-of-memory); units 10
     kills it once (think a node lost), marked by a file so the retry can succeed."""
     if _units(job.config) == 9:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -62,10 +64,12 @@ class Fixed:
         self.i = state["i"]
 
 
-def test_dead_workers_are_recorded_and_the_campaign_goes_on(tmp_path):
+@pytest.mark.parametrize("backend", ["loky", "ray"])
+def test_dead_workers_are_recorded_and_the_campaign_goes_on(tmp_path, backend):
     evaluator = functools.partial(killing_evaluator, marker=str(tmp_path / "marker"))
     result = run_campaign(Fixed([8, 9, 10, 11, 12, 13]), tasks.iris(), budget=6, epochs=1,
-                          n_jobs=2, out=tmp_path / "run", progress=False, evaluator=evaluator)
+                          n_jobs=2, out=tmp_path / "run", progress=False, evaluator=evaluator,
+                          backend=backend)
     frame = read(result.csv).set_index("layers_1_units")
     assert len(frame) == 6
     assert frame.loc[9, "status"] == "crashed" and "worker process died" in frame.loc[9, "error"]

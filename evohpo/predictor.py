@@ -1,0 +1,84 @@
+"""Use a campaign's best model on new raw rows: ``evohpo.predict(folder, frame_or_csv)``.
+
+A campaign on a table (``csv:PATH:TARGET`` or ``tasks.from_frame``) leaves two files in its
+folder: ``best.keras`` and ``preprocess.joblib`` (the encoding fitted on the training rows and
+the target's labels or scaling, see :class:`evohpo.tables.Preprocess`). Together they take rows
+as the user has them (text columns, original units, extra columns ignored) and answer in the
+user's labels and units. ``preprocess.joblib`` is a pickle: load only folders you trust.
+
+(Named ``predictor`` so that ``evohpo.predict`` stays the function, not a module.)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import results as results_mod
+from .errors import EvohpoError
+from .tables import Preprocess, read_csv
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """A trained model with the preprocessing it was trained behind."""
+
+    model: Any  # keras.Model
+    prep: Preprocess
+    folder: Path
+
+    def predict(self, frame: Any, source: str = "the new rows") -> Any:
+        """Raw rows -> DataFrame (same index) with ``prediction`` and, for classifiers,
+        ``probability`` of that prediction."""
+        import pandas as pd
+
+        if len(frame) == 0:
+            raise EvohpoError(f"{source} hold no rows; give at least one row to predict")
+        x = self.prep.features(frame, source)
+        outputs = self.model.predict(x, batch_size=4096, verbose=0)
+        return pd.DataFrame(self.prep.decode(np.asarray(outputs)), index=frame.index)
+
+
+def load(model_dir: str | os.PathLike) -> Predictor:
+    """The model and preprocessing a campaign saved in ``model_dir``."""
+    import joblib
+
+    folder = Path(model_dir)
+    model_file = folder / results_mod.BEST_MODEL_NAME
+    prep_file = folder / results_mod.PREPROCESS_NAME
+    if not model_file.is_file():
+        raise EvohpoError(f"{folder} holds no {model_file.name}; pass the --out folder of a "
+                          "finished campaign")
+    if not prep_file.is_file():
+        raise EvohpoError(
+            f"{folder} holds no {prep_file.name}: only campaigns on tables (csv:PATH:TARGET or "
+            "tasks.from_frame) save what predicting from raw rows needs"
+        )
+    try:
+        prep = joblib.load(prep_file)
+    except Exception as exc:  # a truncated file, another scikit-learn's pickle...
+        raise EvohpoError(f"cannot read {prep_file} ({type(exc).__name__}); run the campaign "
+                          "again with this evohpo") from None
+    if not isinstance(prep, Preprocess):
+        raise EvohpoError(f"{prep_file} is not an evohpo preprocessing file")
+    from .runtime import keras
+
+    return Predictor(keras().models.load_model(model_file, compile=False), prep, folder)
+
+
+def predict(model_dir: str | os.PathLike, data: Any) -> Any:
+    """Predictions of the best model in ``model_dir`` for ``data``: a pandas DataFrame or the
+    path of a CSV file holding at least the training feature columns (the target column, if
+    present, and any other extra columns are ignored)."""
+    import pandas as pd
+
+    predictor = load(model_dir)
+    if isinstance(data, pd.DataFrame):
+        return predictor.predict(data.rename(columns=str))
+    if isinstance(data, (str, os.PathLike)):
+        return predictor.predict(read_csv(data), source=str(data))
+    raise EvohpoError(f"predict takes a DataFrame or a CSV path, got {type(data).__name__}")

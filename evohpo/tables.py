@@ -1,0 +1,488 @@
+"""Tables as users have them: CSV files and pandas DataFrames -> a :class:`~evohpo.tasks.Task`.
+
+What happens to a table, in order:
+
+1. **Reading** (:func:`read_csv`): the delimiter (``,`` ``;`` tab ``|``) is the one that splits
+   the first lines into the same number of fields; a ``;`` file with decimal commas (``3,5``)
+   is read as numbers.
+2. **Kind** (:func:`infer_kind`), unless given: a text, true/false or categorical target is
+   classification (binary with two values); numbers with fractions are regression; whole
+   numbers are binary with two values and regression with more than 20 distinct values (or
+   more than 10 that are over 5% of the rows), multiclass otherwise. The reason is kept, so a
+   run can say why.
+3. **Missing values**: refused unless ``impute`` says what to do: ``mean``/``median`` (numeric
+   columns; text columns take their most frequent value), ``most_frequent``, or ``drop`` (rows
+   with any missing value). Rows whose *target* is missing are always dropped when ``impute``
+   is given: a label cannot be made up.
+4. **Split** 60/20/20 (stratified for classification), then **encoding fitted on the training
+   rows only**: numeric columns standardised, text/bool/category columns one-hot encoded
+   (categories unseen in training become all zeros), regression targets standardised.
+   The fitted scikit-learn ``ColumnTransformer`` and the target coding travel with the task
+   as a :class:`Preprocess`, which a campaign saves beside ``best.keras`` so that
+   :mod:`evohpo.predictor` can take new raw rows and answer in the user's labels and units.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import EvohpoError
+from .tasks import KINDS, Kind, Task
+
+IMPUTE: tuple[str, ...] = ("mean", "median", "most_frequent", "drop")
+MAX_WHOLE_CLASSES = 20  # a whole-number target with more distinct values is regression...
+DISTINCT_SHARE = 0.05  # ...and so is one with more than MIN_SHARE_CLASSES over 5% of the rows
+MIN_SHARE_CLASSES = 10
+MIN_ROWS = 10  # fewer cannot be split into train/validation/test usefully
+DELIMITERS = (",", ";", "\t", "|")
+LIST_CAP = 5  # names listed in one error message
+
+
+def listing(items: Iterable[Any], cap: int = LIST_CAP) -> str:
+    """``a, b, c, d, e and 7 more``: lists in one-line messages stay short."""
+    items = [str(i) for i in items]
+    head = ", ".join(items[:cap])
+    return head if len(items) <= cap else f"{head} and {len(items) - cap} more"
+
+
+# -- kind --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KindGuess:
+    """A task kind and why: given by the user, or inferred from the target's values."""
+
+    kind: Kind
+    reason: str
+    inferred: bool = True
+
+    def __str__(self) -> str:
+        how = "inferred" if self.inferred else "given"
+        return f"{self.kind} ({how}: {self.reason})"
+
+
+def _is_text(values: Any) -> bool:
+    """Text, true/false or categorical values (not numbers) by pandas' or numpy's dtype."""
+    import pandas as pd
+
+    dtype = getattr(values, "dtype", np.asarray(values).dtype)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return True
+    return pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
+
+
+def infer_kind(y: Any, name: str = "target") -> KindGuess:
+    """The kind a target's values suggest, with the rule that decided (see the module doc)."""
+    import pandas as pd
+
+    values = pd.Series(np.asarray(y) if not isinstance(y, pd.Series) else y).dropna()
+    distinct = int(values.nunique())
+    if _is_text(values):
+        kind: Kind = "binary" if distinct == 2 else "multiclass"
+        return KindGuess(kind, f"{name} holds labels ({distinct} distinct values)")
+    numbers = values.to_numpy(dtype=np.float64)
+    if not np.all(np.mod(numbers[np.isfinite(numbers)], 1) == 0):
+        return KindGuess("regression", f"{name} holds numbers with fractions")
+    if distinct == 2:
+        return KindGuess("binary", f"{name} holds two whole-number values")
+    share = distinct / max(len(values), 1)
+    if distinct > MAX_WHOLE_CLASSES:
+        return KindGuess("regression", f"{name} holds whole numbers with {distinct} distinct "
+                                       f"values, more than {MAX_WHOLE_CLASSES}")
+    if distinct > MIN_SHARE_CLASSES and share > DISTINCT_SHARE:
+        return KindGuess("regression", f"{name} holds whole numbers with {distinct} distinct "
+                                       f"values, {share:.0%} of the rows")
+    return KindGuess("multiclass", f"{name} holds whole numbers with {distinct} distinct "
+                                   f"values, at most {MAX_WHOLE_CLASSES}")
+
+
+def check_kind(kind: str | None) -> Kind | None:
+    if kind is not None and kind not in KINDS:
+        raise EvohpoError(f"unknown kind {kind!r}; choose from: {', '.join(KINDS)}")
+    return kind  # type: ignore[return-value]
+
+
+def check_impute(impute: str | None) -> str | None:
+    if impute is not None and impute not in IMPUTE:
+        raise EvohpoError(f"unknown impute {impute!r}; choose from: {', '.join(IMPUTE)}")
+    return impute
+
+
+# -- reading -----------------------------------------------------------------------------------
+def _read_text(file: Path) -> tuple[str, str]:
+    """The file's text and encoding: UTF-8 (with or without BOM), else Latin-1."""
+    raw = file.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(text: str, lines: int = 50) -> str:
+    """The delimiter that splits the first ``lines`` lines into the same number (> 1) of fields,
+    the most fields winning; ``,`` for a one-column file. Unlike ``csv.Sniffer`` this is not
+    fooled by commas inside the values of a ``;`` file (decimal commas, free text)."""
+    head = [line for line in text.splitlines()[:lines] if line.strip()]
+    best, best_fields = ",", 1
+    for delim in DELIMITERS:
+        try:
+            counts = {len(row) for row in csv.reader(head, delimiter=delim)}
+        except csv.Error:
+            continue
+        if len(counts) == 1 and (n := counts.pop()) > best_fields:
+            best, best_fields = delim, n
+    return best
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+(,\d+)?$")
+
+
+def read_csv(path: str | os.PathLike) -> Any:
+    """A CSV file with a header line -> DataFrame, delimiter sniffed; one-line errors for a
+    missing, empty, header-only or unreadable file."""
+    import pandas as pd
+
+    file = Path(path)
+    if not file.is_file():
+        raise EvohpoError(f"CSV file {file} does not exist; check the path")
+    text, encoding = _read_text(file)
+    if not text.strip():
+        raise EvohpoError(f"{file} is empty; a CSV task needs a header line and data rows")
+    delim = sniff_delimiter(text)
+    options = {"sep": delim, "skipinitialspace": True}
+    try:
+        frame = pd.read_csv(io.StringIO(text), **options)
+        if delim != "," and _has_decimal_commas(frame):
+            frame = pd.read_csv(io.StringIO(text), decimal=",", **options)
+    except (ValueError, pd.errors.ParserError) as exc:
+        first = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else ""
+        raise EvohpoError(f"cannot read {file} as CSV ({first}); check its delimiter and "
+                          "quoting") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise EvohpoError(f"{file} has a header ({listing(frame.columns)}) but no data rows; "
+                          "add rows")
+    return frame
+
+
+def _has_decimal_commas(frame: Any) -> bool:
+    for col in frame.columns:
+        if frame[col].dtype.kind in "OT" or str(frame[col].dtype) in ("str", "string"):
+            vals = frame[col].dropna().astype(str)
+            if len(vals) and vals.str.match(_DECIMAL_COMMA).all() and vals.str.contains(",").any():
+                return True
+    return False
+
+
+# -- the fitted preprocessing that travels with a task -----------------------------------------
+@dataclass(frozen=True)
+class Preprocess:
+    """Everything needed to turn new raw rows into model inputs and outputs back into the
+    user's labels and units. Picklable; saved by a campaign as ``preprocess.joblib``."""
+
+    target: str
+    kind: Kind
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    transformer: Any  # sklearn ColumnTransformer fitted on the training rows
+    classes: tuple[Any, ...] = ()  # original labels, in the order of the model's outputs
+    y_mean: float = 0.0  # regression targets were standardised with these (training rows)
+    y_std: float = 1.0
+    impute: str | None = None
+    kind_reason: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.numeric + self.categorical
+
+    def features(self, frame: Any, source: str = "the new rows") -> np.ndarray:
+        """Raw rows (a DataFrame holding at least the training columns) -> model inputs."""
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise EvohpoError(
+                f"{source} lack the column(s) {listing(missing)} the model was trained on; "
+                f"give every one of: {listing(self.columns, 10)}"
+            )
+        part = _coerce(frame[list(self.columns)], self.numeric, self.categorical, source)
+        if self.impute in (None, "drop"):
+            gaps = _missing_counts(part)
+            if gaps:
+                raise EvohpoError(
+                    f"{source} have missing values in {listing(gaps)}; the model was trained "
+                    "without imputation (--impute): fill them in or drop those rows"
+                )
+        return np.asarray(self.transformer.transform(part), dtype=np.float32)
+
+    def decode(self, outputs: np.ndarray) -> dict[str, np.ndarray]:
+        """Model outputs -> ``prediction`` (labels or target units) and, for classifiers,
+        ``probability`` of that prediction."""
+        out = np.asarray(outputs, dtype=np.float64)
+        if self.kind == "regression":
+            return {"prediction": out[:, 0] * self.y_std + self.y_mean}
+        if self.kind == "binary":
+            p1 = out[:, 0]
+            codes = (p1 > 0.5).astype(int)
+            prob = np.where(codes == 1, p1, 1 - p1)
+        else:
+            codes = out.argmax(axis=1)
+            prob = out[np.arange(len(out)), codes] / out.sum(axis=1)
+        labels = np.empty(len(codes), dtype=object)
+        labels[:] = [self.classes[c] for c in codes]
+        return {"prediction": labels, "probability": prob}
+
+
+def _missing_counts(frame: Any) -> list[str]:
+    counts = frame.isna().sum()
+    return [f"{c} ({n} row{'s' if n > 1 else ''})" for c, n in counts.items() if n]
+
+
+def _coerce(frame: Any, numeric: Sequence[str], categorical: Sequence[str], source: str) -> Any:
+    """The same column types at fit and predict time: numeric -> float64, categorical -> str
+    (missing stays NaN), so a CSV's ``True`` and a DataFrame's ``True`` are one category."""
+    import pandas as pd
+
+    out = pd.DataFrame(index=frame.index)
+    for c in numeric:
+        try:
+            out[c] = pd.to_numeric(frame[c]).astype(np.float64)
+        except (ValueError, TypeError):
+            bad = frame[c][pd.to_numeric(frame[c], errors="coerce").isna() & frame[c].notna()]
+            raise EvohpoError(
+                f"{source}: column {c!r} held numbers in training but holds "
+                f"{_show(bad.iloc[0])} here; give numbers"
+            ) from None
+        if np.isinf(out[c]).any():
+            raise EvohpoError(f"{source}: column {c!r} holds infinite values; replace them")
+    for c in categorical:
+        col = frame[c].astype(object)
+        out[c] = col.where(col.isna(), col.map(str)).astype(object)
+    return out
+
+
+def _transformer(numeric: Sequence[str], categorical: Sequence[str], impute: str | None) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    fills = impute in ("mean", "median", "most_frequent")
+    num = [SimpleImputer(strategy=impute)] if fills else []
+    cat = [SimpleImputer(strategy="most_frequent")] if fills else []
+    parts = []
+    if numeric:
+        parts.append(("numeric", make_pipeline(*num, StandardScaler()), list(numeric)))
+    if categorical:
+        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+        parts.append(("categorical", make_pipeline(*cat, onehot), list(categorical)))
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
+
+
+# -- a table -> Task ---------------------------------------------------------------------------
+def _split_rows(codes: np.ndarray, kind: Kind, val_fraction: float, test_fraction: float,
+                seed: int, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indices of train/validation/test, stratified for classification."""
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(len(codes))
+    strat = codes if kind != "regression" else None
+    if strat is not None:
+        labels, counts = np.unique(codes, return_counts=True)
+        if counts.min() < 3:
+            raise EvohpoError(
+                f"{source}: a class has only {counts.min()} row(s) ({int((counts < 3).sum())} of "
+                f"{len(labels)} classes have fewer than 3); a stratified train/validation/test "
+                "split needs at least 3 rows per class: add rows, drop rare classes, or if the "
+                "target is a quantity pass kind='regression' (--kind regression)"
+            )
+    try:
+        rest, test = train_test_split(rows, test_size=test_fraction, random_state=seed,
+                                      stratify=strat)
+        strat = codes[rest] if strat is not None else None
+        train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction),
+                                      random_state=seed, stratify=strat)
+    except ValueError:
+        raise EvohpoError(
+            f"{source}: {len(rows)} rows are too few to split into train/validation/test with "
+            f"every class in each; add rows (about {5 * (int(codes.max()) + 1)} or more)"
+        ) from None
+    return train, val, test
+
+
+def _target(values: Any, guess: KindGuess, target: str, source: str):
+    """Encoded target: (y, classes, mean, std)."""
+    if guess.kind == "regression":
+        if _is_text(values):
+            example = _show(values.dropna().iloc[0])
+            raise EvohpoError(
+                f"{source}: kind is regression but target {target!r} holds labels such as "
+                f"{example}; pass kind='binary' or 'multiclass' (--kind), or a numeric target"
+            )
+        y = values.to_numpy(dtype=np.float64)
+        if not np.all(np.isfinite(y)):
+            raise EvohpoError(f"{source}: target {target!r} holds infinite values; drop those "
+                              "rows")
+        return y, (), 0.0, 1.0
+    labels = values.map(str) if _is_text(values) else values
+    classes, codes = np.unique(labels.to_numpy(), return_inverse=True)
+    if guess.kind == "binary" and len(classes) != 2:
+        raise EvohpoError(
+            f"{source}: kind is binary but target {target!r} has {len(classes)} classes; pass "
+            "kind='multiclass' or 'regression' (--kind)"
+        )
+    return codes.astype(np.int32), tuple(c.item() if hasattr(c, "item") else c
+                                         for c in classes), 0.0, 1.0
+
+
+def _column_types(features: Any, source: str) -> tuple[list[str], list[str]]:
+    """Numeric and categorical feature columns; dates are refused, ID-like text is refused."""
+    import pandas as pd
+
+    numeric, categorical = [], []
+    for c in features.columns:
+        col = features[c]
+        if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
+            raise EvohpoError(f"{source}: column {c!r} holds dates or times; turn it into "
+                              "numbers (e.g. day of year) or drop it")
+        if _is_text(col):
+            distinct = col.nunique()
+            if distinct > 50 and distinct == col.notna().sum():
+                raise EvohpoError(
+                    f"{source}: text column {c!r} has a different value in every row "
+                    f"({distinct}), like an ID or free text; drop it or make it numeric"
+                )
+            categorical.append(str(c))
+        else:
+            numeric.append(str(c))
+    return numeric, categorical
+
+
+def from_frame(
+    frame: Any,
+    target: str,
+    *,
+    kind: Kind | None = None,
+    impute: str | None = None,
+    name: str = "frame",
+    val_fraction: float = 0.2,
+    test_fraction: float = 0.2,
+    split_seed: int = 0,
+    source: str | None = None,
+) -> Task:
+    """A pandas DataFrame whose column ``target`` is the label -> Task (see the module doc).
+
+    The returned task's ``preprocess`` holds the fitted encoding and target coding.
+    """
+    import pandas as pd
+
+    source = source or f"table {name!r}"
+    if not isinstance(frame, pd.DataFrame):
+        raise EvohpoError(f"expected a pandas DataFrame, got {type(frame).__name__}; use "
+                          "tasks.from_arrays for arrays")
+    kind = check_kind(kind)
+    impute = check_impute(impute)
+    if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise EvohpoError("val_fraction and test_fraction must be in (0, 1) and sum below 1")
+    frame = frame.rename(columns=str)
+    if target not in frame.columns:
+        hint = ""
+        if len(frame.columns) and all(_looks_numeric(c) for c in frame.columns):
+            hint = " (the first line looks like data: add a header line naming the columns)"
+        raise EvohpoError(f"{source} has no column {target!r}; its columns are: "
+                          f"{listing(frame.columns, 10)}{hint}")
+    if frame.columns.duplicated().any():
+        dup = frame.columns[frame.columns.duplicated()].unique()
+        raise EvohpoError(f"{source}: column names repeat ({listing(dup)}); rename them")
+    empty = [c for c in frame.columns if c != target and frame[c].isna().all()]
+    notes = [f"dropped column(s) {listing(empty)}: empty in every row"] if empty else []
+    frame = frame.drop(columns=empty)
+    if len(frame.columns) < 2:
+        raise EvohpoError(f"{source} has no feature columns besides the target {target!r}")
+    frame, more = _handle_missing(frame, target, impute, source)
+    notes += more
+    if len(frame) < MIN_ROWS:
+        raise EvohpoError(f"{source} has {len(frame)} usable row(s); a train/validation/test "
+                          f"split needs at least {MIN_ROWS}: add rows")
+    y_raw = frame[target]
+    if y_raw.nunique() < 2:
+        raise EvohpoError(f"{source}: target {target!r} holds one value ({_show(y_raw.iloc[0])}) "
+                          "in every row; there is nothing to learn: choose another target column")
+    guess = (KindGuess(kind, f"kind={kind}", inferred=False) if kind
+             else infer_kind(y_raw, f"target {target!r}"))
+    y, classes, _, _ = _target(y_raw, guess, target, source)
+    features = frame.drop(columns=[target])
+    numeric, categorical = _column_types(features, source)
+    train, val, test = _split_rows(y if guess.kind != "regression" else np.zeros(len(y)),
+                                   guess.kind, val_fraction, test_fraction, split_seed, source)
+    x = _coerce(features, numeric, categorical, source)
+    transformer = _transformer(numeric, categorical, impute).fit(x.iloc[train])
+    xs = [np.asarray(transformer.transform(x.iloc[rows]), dtype=np.float32)
+          for rows in (train, val, test)]
+    ys = [y[rows] for rows in (train, val, test)]
+    y_mean, y_std = 0.0, 1.0
+    if guess.kind == "regression":
+        y_mean, y_std = float(ys[0].mean()), float(ys[0].std() or 1.0)
+        ys = [((v - y_mean) / y_std).astype(np.float32) for v in ys]
+    if categorical:
+        sizes = [len(c) for c in transformer.named_transformers_["categorical"][-1].categories_]
+        notes.append("one-hot encoded " + listing(
+            f"{c} ({n} values)" for c, n in zip(categorical, sizes)))
+    prep = Preprocess(
+        target, guess.kind, tuple(numeric), tuple(categorical), transformer, classes,
+        y_mean, y_std, impute, str(guess), tuple(notes),
+    )
+    return Task(
+        name=name, kind=guess.kind, x_train=xs[0], y_train=ys[0], x_val=xs[1], y_val=ys[1],
+        x_test=xs[2], y_test=ys[2], n_classes=len(classes),
+        class_names=tuple(str(c) for c in classes), preprocess=prep,
+    )
+
+
+def _show(value: Any) -> str:
+    """A cell as users wrote it: 5, not np.int64(5)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _handle_missing(frame: Any, target: str, impute: str | None, source: str):
+    """Refuse missing values without ``impute``; else drop rows as the module doc says."""
+    gaps = _missing_counts(frame)
+    if not gaps:
+        return frame, []
+    if impute is None:
+        raise EvohpoError(
+            f"{source} has missing values in {listing(gaps)}; pass impute= (--impute) mean, "
+            "median, most_frequent or drop"
+        )
+    if impute == "drop":
+        kept = frame.dropna()
+        return kept, [f"dropped {len(frame) - len(kept)} row(s) with missing values"]
+    kept = frame[frame[target].notna()]
+    dropped = len(frame) - len(kept)
+    note = [f"imputed missing values ({impute})"]
+    if dropped:
+        note.append(f"dropped {dropped} row(s) whose target is missing")
+    return kept, note
+
+
+def from_csv(path: str | os.PathLike, target: str, *, kind: Kind | None = None,
+             impute: str | None = None, **kw: Any) -> Task:
+    """A CSV file with a header line; ``target`` names the label column, the rest are features."""
+    file = Path(path)
+    frame = read_csv(file)
+    return from_frame(frame, target, kind=kind, impute=impute, name=file.stem,
+                      source=str(file), **kw)
