@@ -12,7 +12,8 @@ Who survives (``selection``):
 * ``"plus"`` (the default, a (mu+lambda) GA): the next population is the best ``population``
   of the old population and the children together (``tools.selBest``). At the small budgets of
   hyperparameter search (60 networks, five generations) a good network found early keeps
-  breeding instead of being pushed out by its weaker children; issue 14's study measured it.
+  breeding instead of being pushed out by its weaker children (issue 14; pilot numbers in the
+  README).
 * ``"comma"``: the ``elites`` best survive unchanged, the children replace everyone else
   (the classic generational GA, this module's behaviour before issue 14).
 
