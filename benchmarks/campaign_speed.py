@@ -1,66 +1,133 @@
-"""Issue 2 figures: the demo campaign's wall time, best accuracy and n_jobs=1 vs 2 throughput.
+"""Issue 2 and 11 figures: the demo campaign's speed per engine, best accuracy, n_jobs speed-up.
 
-    .venv/bin/python benchmarks/campaign_speed.py [--budget 72] [--json]
+    .venv/bin/python benchmarks/campaign_speed.py [--engine both] [--jobs 2] [--rounds 1] [--json]
 
-Runs the demo GA campaign (digits, population 12, 5 epochs, seed 0) once with n_jobs=1 and once
-with n_jobs=2, checks the two CSVs are identical apart from timing and worker columns, and
-prints wall time, evaluations per minute, the speed-up and the best validation accuracy.
-Worker start-up (TensorFlow import) is included in the wall time: it is what a user waits for.
+Runs the demo GA campaign (digits, population 12, ``--budget`` 72 evaluations, 5 epochs, seed
+0, ``--jobs`` workers) with the fused engine and with the per-model engine (``--engine
+fused|single|both``) in this one invocation, and prints for each its wall time, evaluations
+per minute, best validation accuracy and that network's test accuracy; with both engines, the
+ratio of their evaluations per minute (fused / single). With several ``--jobs`` values (e.g.
+``2,1``) it also prints each engine's n_jobs speed-up and checks that the CSVs of one engine
+are identical apart from timing and worker columns. Every campaign starts cold (joblib's
+reusable loky workers are shut down after each), so worker start-up (TensorFlow import) and
+the final model's retraining are in every wall time: they are what a user waits for.
+``--rounds R`` repeats the whole sequence R times, alternating which engine goes first, and
+reports medians (the machine may be shared).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
+
+ENGINES = ("fused", "single")
+
+
+def shutdown_loky() -> None:
+    """Stop joblib's reusable loky workers, so the next campaign starts cold like a user's."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = reusable_executor._executor
+    if executor is not None:
+        executor.shutdown(wait=True)
+
+
+def one_campaign(task: Any, engine: str, n_jobs: int, budget: int, epochs: int,
+                 out: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    result = run_campaign(
+        GeneticSearch(mlp.space(), population=12, seed=0), task, budget=budget, epochs=epochs,
+        n_jobs=n_jobs, out=out, progress=False, campaign="demo", engine=engine, overwrite=True,
+    )
+    wall = time.perf_counter() - start
+    shutdown_loky()
+    search = sum(e.train_seconds for e in result.evaluations)
+    return {
+        "wall_seconds": round(wall, 1),
+        "evals_per_minute": round(len(result.evaluations) / wall * 60, 1),
+        "best_val_accuracy": round(result.best.val_accuracy, 4),
+        "best_test_accuracy": round(result.best.test_accuracy, 4),
+        "mean_train_seconds": round(search / len(result.evaluations), 2),
+        "evaluations": len(result.evaluations),
+        "load_average": round(os.getloadavg()[0], 2),
+        "frame": read(result.csv).drop(columns=list(VOLATILE)),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget", type=int, default=72)
     ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--jobs", default="2,1", help="n_jobs values to run, in this order")
+    ap.add_argument("--engine", default="both", choices=(*ENGINES, "both"))
+    ap.add_argument("--jobs", default="2", help="n_jobs values to run, in this order")
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    engines = list(ENGINES) if args.engine == "both" else [args.engine]
+    jobs = [int(j) for j in args.jobs.split(",")]
     task = tasks.digits()
-    rows = {}
+    runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for n_jobs in (int(j) for j in args.jobs.split(",")):
-            start = time.perf_counter()
-            result = run_campaign(
-                GeneticSearch(mlp.space(), population=12, seed=0), task, budget=args.budget,
-                epochs=args.epochs, n_jobs=n_jobs, out=Path(tmp) / f"n{n_jobs}", progress=False,
-                campaign="demo",
-            )
-            wall = time.perf_counter() - start
-            search = sum(e.train_seconds for e in result.evaluations)
-            rows[n_jobs] = {
-                "wall_seconds": round(wall, 1),
-                "evals_per_minute": round(len(result.evaluations) / wall * 60, 1),
-                "best_val_accuracy": round(result.best.val_accuracy, 4),
-                "best_test_accuracy": round(result.best.test_accuracy, 4),
-                "mean_train_seconds": round(search / len(result.evaluations), 2),
-                "frame": read(result.csv).drop(columns=list(VOLATILE)),
-            }
-            print(f"n_jobs={n_jobs}: {rows[n_jobs]['wall_seconds']} s wall, "
-                  f"{rows[n_jobs]['evals_per_minute']} evals/min, best val_accuracy "
-                  f"{rows[n_jobs]['best_val_accuracy']}, test {rows[n_jobs]['best_test_accuracy']}",
-                  flush=True)
-    summary = {f"n_jobs_{k}": {kk: vv for kk, vv in v.items() if kk != "frame"}
-               for k, v in rows.items()}
-    if 1 in rows and 2 in rows:
-        summary["speedup_2_vs_1"] = round(
-            rows[2]["evals_per_minute"] / rows[1]["evals_per_minute"], 2
-        )
-        summary["csv_identical"] = bool(rows[1]["frame"].equals(rows[2]["frame"]))
-        print(f"speed-up n_jobs=2 vs 1: {summary['speedup_2_vs_1']}x; "
-              f"CSVs identical (timing/worker aside): {summary['csv_identical']}")
+        for r in range(args.rounds):
+            for engine in engines if r % 2 == 0 else engines[::-1]:
+                for n_jobs in jobs:
+                    row = one_campaign(task, engine, n_jobs, args.budget, args.epochs,
+                                       Path(tmp) / f"{engine}-n{n_jobs}-r{r}")
+                    runs.setdefault((engine, n_jobs), []).append(row)
+                    print(f"round {r + 1}, engine={engine}, n_jobs={n_jobs}: "
+                          f"{row['wall_seconds']} s wall, {row['evals_per_minute']} evals/min, "
+                          f"best val_accuracy {row['best_val_accuracy']}, test "
+                          f"{row['best_test_accuracy']} (load average {row['load_average']})",
+                          flush=True)
+    summary: dict[str, Any] = {"budget": args.budget, "epochs": args.epochs,
+                               "rounds": args.rounds, "cores": os.cpu_count()}
+    for (engine, n_jobs), rows in runs.items():
+        summary[f"{engine}_n_jobs_{n_jobs}"] = {
+            "wall_seconds": statistics.median(x["wall_seconds"] for x in rows),
+            "walls": [x["wall_seconds"] for x in rows],
+            "evals_per_minute": statistics.median(x["evals_per_minute"] for x in rows),
+            **{k: rows[0][k] for k in ("best_val_accuracy", "best_test_accuracy",
+                                        "mean_train_seconds", "evaluations")},
+            "same_every_round": all(x["frame"].equals(rows[0]["frame"]) for x in rows),
+            "load_averages": [x["load_average"] for x in rows],
+        }
+    print()
+    for n_jobs in jobs:
+        if len(engines) == 2:
+            f, s = (summary[f"{e}_n_jobs_{n_jobs}"] for e in ENGINES)
+            ratio = round(f["evals_per_minute"] / s["evals_per_minute"], 2)
+            summary[f"fused_vs_single_n_jobs_{n_jobs}"] = ratio
+            print(f"n_jobs={n_jobs}: fused {f['evals_per_minute']} evals/min "
+                  f"({f['wall_seconds']} s), single {s['evals_per_minute']} evals/min "
+                  f"({s['wall_seconds']} s): fused / single = {ratio}x; best val_accuracy "
+                  f"fused {f['best_val_accuracy']} (test {f['best_test_accuracy']}), single "
+                  f"{s['best_val_accuracy']} (test {s['best_test_accuracy']})")
+        for engine in engines:
+            row = summary[f"{engine}_n_jobs_{n_jobs}"]
+            if len(engines) == 1:
+                print(f"{engine}, n_jobs={n_jobs}: {row['evals_per_minute']} evals/min "
+                      f"({row['wall_seconds']} s), best val_accuracy "
+                      f"{row['best_val_accuracy']}, test {row['best_test_accuracy']}")
+    for engine in engines:
+        if 1 in jobs and 2 in jobs:
+            one, two = runs[(engine, 1)], runs[(engine, 2)]
+            speedup = round(statistics.median(x["evals_per_minute"] for x in two)
+                            / statistics.median(x["evals_per_minute"] for x in one), 2)
+            same = bool(one[0]["frame"].equals(two[0]["frame"]))
+            summary[f"{engine}_speedup_2_vs_1"] = speedup
+            summary[f"{engine}_csv_identical_1_vs_2"] = same
+            print(f"{engine}: speed-up n_jobs=2 vs 1 {speedup}x; CSVs identical (timing/worker "
+                  f"aside): {same}")
     if args.json:
         print(json.dumps(summary))
 

@@ -2,13 +2,14 @@
 
     .venv/bin/python benchmarks/fused_equivalence.py [--configs 60] [--epochs 5] [--json]
 
-The same ``--configs`` networks (samples of the default ``SearchSpace()``: depth 1-4, units
-4-512 log-uniform, the 9 default activations, the 8 default optimizers, learning rate 1e-4 to
-1e-1 log-uniform, batch size 32; drawn with ``random.Random(--seed)`` as ``peers.py`` draws
-them) are trained on ``tasks.digits()`` for ``--epochs`` epochs twice, in this one process:
+The same ``--configs`` networks (samples of the MLP preset's default ``mlp.space()``: depth
+1-4, units 4-512 log-uniform, the 9 default activations, the 8 default optimizers, learning
+rate 1e-4 to 1e-1 log-uniform, batch size 32; drawn with ``random.Random(--seed)`` as
+``peers.py`` draws them) are trained on ``tasks.digits()`` for ``--epochs`` epochs twice, in
+this one process:
 
-* **one by one**: ``evohpo.fitness.evaluate`` (Keras ``fit``, the per-model path), config ``i``
-  seeded with ``eval_seed(seed, i)`` as a campaign seeds evaluation ``i``;
+* **one by one**: ``evohpo.engines.single.evaluate`` (Keras ``fit``, the per-model engine),
+  config ``i`` seeded with ``eval_seed(seed, i)`` as a campaign seeds evaluation ``i``;
 * **fused**: :func:`evohpo.engines.fused.train_group` on the groups
   ``split_groups(..., max_group=--group, n_workers=1)`` makes (5 groups of 12 by default),
   member ``i`` with the same seed, so the same initial weights; minibatch order comes from
@@ -37,31 +38,35 @@ from typing import Any
 
 import numpy as np
 
-from evohpo import SearchSpace, tasks
+from evohpo import tasks
+from evohpo.engines.base import Job, Setup, eval_seed
 from evohpo.engines.fused import split_groups, train_group
-from evohpo.fitness import eval_seed, evaluate
+from evohpo.engines.single import evaluate
+from evohpo.objectives import default
+from evohpo.presets import mlp
+from evohpo.presets.mlp import MLP
+from evohpo.strategies.base import Evaluation
 
 
-def preset(config: dict[str, Any]) -> dict[str, Any]:
-    """Today's SearchSpace config -> the MLP preset's config (the fused engine's format)."""
-    return {
-        "layers": [{"units": int(u), "activation": a}
-                   for u, a in zip(config["units"], config["activations"])],
-        "optimizer": config["optimizer"], "learning_rate": float(config["learning_rate"]),
-        "batch_size": int(config["batch_size"]),
-    }
-
-
-def sample_configs(n: int, seed: int) -> list[dict[str, Any]]:
-    """n samples of the default space, as benchmarks/peers.py draws them."""
-    rng, space = random.Random(seed), SearchSpace()
+def sample_configs(n: int, seed: int, offset: int = 0) -> list[dict[str, Any]]:
+    """n samples of the MLP preset's default space, as benchmarks/peers.py draws them (the
+    fused engine's format already); ``offset`` draws from ``random.Random(seed + offset)``."""
+    rng, space = random.Random(seed + offset), mlp.space()
     return [space.decode(space.sample(rng)) for _ in range(n)]
+
+
+def one_by_one(config: dict[str, Any], task: tasks.Task, eval_id: int, seed: int,
+               epochs: int) -> Evaluation:
+    """The per-model engine on one config, as a campaign's worker runs evaluation ``eval_id``
+    of a campaign seeded ``seed`` (so its initial weights are eval_seed(seed, eval_id)'s)."""
+    job = Job(config, eval_id, 0, eval_seed(seed, eval_id), epochs)
+    return evaluate(job, Setup(task, MLP, default(task.kind)))
 
 
 def warm_up(task: tasks.Task, configs: list[dict[str, Any]]) -> None:
     """TensorFlow's first-use costs, paid before any clock starts, for both paths."""
-    train_group([preset(configs[0])], [0], task, 1)
-    evaluate(configs[0], task, eval_id=0, generation=0, seed=0, epochs=1)
+    train_group([configs[0]], [0], task, 1)
+    one_by_one(configs[0], task, 0, 0, 1)
 
 
 def load_average() -> float:
@@ -80,9 +85,8 @@ def main() -> None:
 
     task = tasks.digits()
     configs = sample_configs(args.configs, args.seed)
-    presets = [preset(c) for c in configs]
     seeds = [eval_seed(args.seed, i) for i in range(len(configs))]
-    groups = split_groups(presets, args.epochs, max_group=args.group, n_workers=1)
+    groups = split_groups(configs, args.epochs, max_group=args.group, n_workers=1)
     warm_up(task, configs)
     load_before = load_average()
     fused_acc: dict[int, float | None] = {}
@@ -92,7 +96,7 @@ def main() -> None:
     for g, members in enumerate(groups):
         def run_fused(members: list[int] = members) -> float:
             t0 = time.perf_counter()
-            results = train_group([presets[i] for i in members], [seeds[i] for i in members],
+            results = train_group([configs[i] for i in members], [seeds[i] for i in members],
                                   task, args.epochs, shuffle_seed=args.seed)
             for i, r in zip(members, results):
                 fused_acc[i] = r.metrics.get("accuracy")
@@ -102,8 +106,7 @@ def main() -> None:
         def run_single(members: list[int] = members) -> float:
             t0 = time.perf_counter()
             for i in members:
-                ev = evaluate(configs[i], task, eval_id=i, generation=0, seed=seeds[i],
-                              epochs=args.epochs)
+                ev = one_by_one(configs[i], task, i, args.seed, args.epochs)
                 single_acc[i] = ev.val_accuracy
                 s = str(ev.status)
                 status["one_by_one"][s] = status["one_by_one"].get(s, 0) + 1

@@ -4,21 +4,21 @@
 
 All in this one process, one TensorFlow thread (``EVOHPO_TF_THREADS``, default 1), as a worker:
 
-* **scaling**: the first N of one list of samples of the default ``SearchSpace()`` (drawn as
-  ``peers.py`` draws them, batch size 32) trained as one group on ``tasks.digits()`` for
-  ``--epochs`` epochs, N in ``--sizes``; seconds per member = group wall / N, median over
-  ``--rounds``. The first 12 also go one by one through ``evohpo.fitness.evaluate`` (Keras
-  ``fit``) in every round: the "12 members fused vs one by one" figure; and the first 12 fused
-  twice more with one design choice undone (one Python call per batch instead of per epoch;
-  Grappler left on), to show what each choice is worth.
+* **scaling**: the first N of one list of samples of the MLP preset's default ``mlp.space()``
+  (drawn as ``peers.py`` draws them, batch size 32) trained as one group on ``tasks.digits()``
+  for ``--epochs`` epochs, N in ``--sizes``; seconds per member = group wall / N, median over
+  ``--rounds``. The first 12 also go one by one through ``evohpo.engines.single.evaluate``
+  (Keras ``fit``) in every round: the "12 members fused vs one by one" figure; and the first
+  12 fused twice more with one design choice undone (one Python call per batch instead of per
+  epoch; Grappler left on), to show what each choice is worth.
 * **memory**: ``--rss-groups`` groups of ``--rss-size`` fresh samples (300 evaluations by
   default), ``--rss-epochs`` epoch each; the process's resident set size (RSS) after every
   group. Growth is counted from the RSS after the first group (TensorFlow's one-off start-up
   is not growth). Then ``--leak-groups`` more groups with the engine's clean-up of TensorFlow's
   gradient registry switched off, to show what it prevents (MB per group).
-* **per-model path** (``--per-model-evals``, 0 to skip): that many ``fitness.evaluate`` calls
-  (1 epoch) with the same clean-up around each, then as many without: does the clean-up also
-  stop the leak that makes loky recycle workers today?
+* **per-model path** (``--per-model-evals``, 0 to skip): that many ``single.evaluate`` calls
+  (1 epoch) as shipped (it wraps its training in the same clean-up), then as many with the
+  clean-up switched off: what it saves on the per-model path.
 
 With ``--json`` the last line is one JSON object with every number printed.
 """
@@ -29,18 +29,17 @@ import argparse
 import contextlib
 import json
 import os
-import random
 import statistics
 import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from fused_equivalence import load_average, preset, sample_configs, warm_up
+from fused_equivalence import load_average, one_by_one, sample_configs, warm_up
 
-from evohpo import SearchSpace, tasks
-from evohpo.engines import fused
-from evohpo.fitness import eval_seed, evaluate
+from evohpo import tasks
+from evohpo.engines import fused, single
+from evohpo.engines.base import eval_seed
 
 VARIANTS = ("one_call_per_batch", "grappler_on")
 
@@ -67,7 +66,6 @@ def rss_mb() -> float:
 def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
             seed: int) -> dict[str, Any]:
     configs = sample_configs(max(*sizes, 12), seed)
-    presets = [preset(c) for c in configs]
     seeds = [eval_seed(seed, i) for i in range(len(configs))]
     per_member: dict[int, list[float]] = {n: [] for n in sizes}
     single: list[float] = []
@@ -76,7 +74,7 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
     for r in range(rounds):
         for n in sizes:
             t0 = time.perf_counter()
-            results = fused.train_group(presets[:n], seeds[:n], task, epochs, shuffle_seed=seed)
+            results = fused.train_group(configs[:n], seeds[:n], task, epochs, shuffle_seed=seed)
             wall = time.perf_counter() - t0
             assert all(x.status in ("ok", "diverged") for x in results)
             per_member[n].append(wall / n)
@@ -87,21 +85,21 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
         for name in VARIANTS:
             t0 = time.perf_counter()
             with variant(name):
-                fused.train_group(presets[:12], seeds[:12], task, epochs, shuffle_seed=seed,
+                fused.train_group(configs[:12], seeds[:12], task, epochs, shuffle_seed=seed,
                                   chunk_steps=1 if name == "one_call_per_batch" else None)
             variants[name].append(time.perf_counter() - t0)
             print(f"round {r + 1}:  12 members fused, {name.replace('_', ' ')} "
                   f"{variants[name][-1]:6.2f} s", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         for i in range(12):
-            evaluate(configs[i], task, eval_id=i, generation=0, seed=seeds[i], epochs=epochs)
+            one_by_one(configs[i], task, i, seed, epochs)
         single.append(time.perf_counter() - t0)
         print(f"round {r + 1}:  12 members one by one {single[-1]:6.2f} s", file=sys.stderr,
               flush=True)
     out: dict[str, Any] = {
         "seconds_per_member": {n: round(statistics.median(v), 3) for n, v in per_member.items()},
         "params_mean": {n: round(statistics.mean(
-            fused.estimated_params(c) for c in presets[:n])) for n in sizes},
+            fused.estimated_params(c) for c in configs[:n])) for n in sizes},
         "one_by_one_12_seconds": round(statistics.median(single), 2),
         "variants_12_seconds": {k: round(statistics.median(v), 2) for k, v in variants.items()},
     }
@@ -113,12 +111,12 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
 
 def memory(task: tasks.Task, groups: int, size: int, epochs: int, leak_groups: int,
            seed: int) -> dict[str, Any]:
-    rng, space = random.Random(seed + 1), SearchSpace()
+    configs = iter(sample_configs(groups * size + leak_groups * size, seed, offset=1))
     trace: list[float] = []
     t0 = time.perf_counter()
 
     def one_group(g: int) -> None:
-        batch = [preset(space.decode(space.sample(rng))) for _ in range(size)]
+        batch = [next(configs) for _ in range(size)]
         fused.train_group(batch, [eval_seed(seed + 1, g * size + i) for i in range(size)],
                           task, epochs, shuffle_seed=seed)
 
@@ -151,19 +149,29 @@ def memory(task: tasks.Task, groups: int, size: int, epochs: int, leak_groups: i
     return out
 
 
+@contextlib.contextmanager
+def single_cleanup(on: bool) -> Iterator[None]:
+    """``single.evaluate`` with its gradient-registry clean-up on (as shipped) or off."""
+    saved = single.forget_custom_gradients
+    if not on:
+        single.forget_custom_gradients = contextlib.nullcontext
+    try:
+        yield
+    finally:
+        single.forget_custom_gradients = saved
+
+
 def per_model(task: tasks.Task, n: int, seed: int) -> dict[str, Any]:
-    rng, space = random.Random(seed + 2), SearchSpace()
-    configs = [space.decode(space.sample(rng)) for _ in range(2 * n)]
+    configs = sample_configs(2 * n, seed, offset=2)
     out = {}
-    for label, wrap in (("with_cleanup", fused.forget_custom_gradients),
-                        ("without_cleanup", contextlib.nullcontext)):
-        part = configs[:n] if label == "with_cleanup" else configs[n:]
+    for label, on in (("with_cleanup", True), ("without_cleanup", False)):
+        part = configs[:n] if on else configs[n:]
         start = None
-        for i, config in enumerate(part):
-            with wrap():
-                evaluate(config, task, eval_id=i, generation=0, seed=eval_seed(seed, i), epochs=1)
-            if start is None:
-                start = rss_mb()
+        with single_cleanup(on):
+            for i, config in enumerate(part):
+                one_by_one(config, task, i, seed, 1)
+                if start is None:
+                    start = rss_mb()
         growth = rss_mb() - start
         out[label + "_mb_per_eval"] = round(growth / max(n - 1, 1), 2)
         print(f"per-model path, {n} evaluations {label.replace('_', ' ')}: "

@@ -1,6 +1,7 @@
 """Issue 7 figures: evohpo's campaign loop against KerasTuner, Optuna and a bare Keras loop.
 
-    .venv/bin/python benchmarks/peers.py [--configs 20] [--epochs 5] [--rounds 1] [--json]
+    .venv/bin/python benchmarks/peers.py [--configs 20] [--epochs 5] [--rounds 1]
+        [--engine fused|single|both] [--json]
     .venv/bin/python benchmarks/peers.py --configs 3 --epochs 2 --only evohpo,bare   # smoke
 
 Needs the benchmark-only extras ``pip install keras-tuner tensorboard optuna`` (never runtime
@@ -17,9 +18,16 @@ initial weights, same shuffling, so accuracies agree up to thread scheduling noi
 Contestants, run in this order in one invocation, ``--rounds`` times over (medians reported):
 
 * ``evohpo``: ``run_campaign`` with ``n_jobs=2`` (``--evohpo-jobs``) on a tiny strategy that
-  proposes exactly the list. Two loky worker processes, one TensorFlow thread each (evohpo's
-  design). Its wall includes starting the workers (each imports TensorFlow), as a user waits
-  for it; the reusable loky executor is shut down after each run so every run starts cold.
+  proposes exactly the list, in one batch. Two loky worker processes, one TensorFlow thread
+  each (evohpo's design). Its wall includes starting the workers (each imports TensorFlow), as
+  a user waits for it; the reusable loky executor is shut down after each run so every run
+  starts cold. ``--engine`` picks how the workers train: ``fused`` (the default for the MLP
+  preset: the list split into one group per worker, each group's members trained side by side
+  in one traced function; every member starts from the same initial weights as elsewhere, but
+  all members of a group share one minibatch order drawn from ``--seed``, so accuracies differ
+  slightly from the peers'), ``single`` (one Keras ``fit`` per config, the peers' numbers up
+  to thread scheduling) or ``both`` (two contestants, ``evohpo_fused`` then
+  ``evohpo_single``).
 * ``kerastuner``: KerasTuner's ``Tuner`` + ``RandomSearchOracle`` (what ``kt.RandomSearch`` is)
   with the oracle's ``populate_space`` proposing index 0, 1, ..., n-1 and a HyperModel whose
   ``hp.Choice("i", ...)`` picks the config; ``executions_per_trial=1``, objective
@@ -48,15 +56,17 @@ Columns:
   val_accuracy) is printed below the table.
 * ``steady fit s``: sum over configs of ``epochs x median(duration of epochs 2..E)`` measured
   inside that contestant's own run by a Keras callback (training part of an epoch only, up to
-  validation if any). It is what the training alone would cost once warm.
+  validation if any). It is what the training alone would cost once warm. Not measured for
+  the fused engine (no Keras ``fit``, no per-config epochs), nor its overhead.
 * ``overhead s/eval``: ``(slots x wall - steady fit) / n``, with ``slots`` the evaluations
   running at once (``n_jobs`` for evohpo and optuna2, else 1): the slot-seconds per evaluation
   not spent in steady-state epochs -- worker start-up, building and compiling, tracing the
   first epoch, scoring, framework bookkeeping and idle time at the end. Needs ``--epochs`` >= 2.
 
 With ``--json`` the last line is a JSON object: ``ratio_vs_kerastuner``, ``ratio_vs_optuna``
-(n_jobs=1), ``ratio_vs_optuna_2jobs``, ``ratio_vs_bare_loop`` (evohpo wall / peer wall; null
-for a contestant not run), then walls, accuracies and overheads per contestant.
+(n_jobs=1), ``ratio_vs_optuna_2jobs``, ``ratio_vs_bare_loop`` (evohpo wall / peer wall, for the
+first engine run: fused with ``both``; null for a contestant not run), ``ratios`` (the same per
+engine), then walls, accuracies and overheads per contestant.
 """
 
 from __future__ import annotations
@@ -82,6 +92,7 @@ from evohpo.strategies.base import Evaluation, Proposal
 from evohpo.tasks import Task
 
 CONTESTANTS = ("evohpo", "kerastuner", "optuna1", "optuna2", "bare")
+ENGINES = ("fused", "single")
 
 
 @dataclass
@@ -98,7 +109,7 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def steady_fit(self, epochs: int) -> float | None:
-        if epochs < 2:
+        if epochs < 2 or not any(self.epoch_seconds):  # not timed (the fused engine)
             return None
         total = 0.0
         for durations in self.epoch_seconds:
@@ -221,16 +232,18 @@ def shutdown_loky() -> None:
 
 
 def run_evohpo(configs: list[Config], task: Task, epochs: int, seed: int, n_jobs: int,
-               tmp: Path) -> Run:
+               tmp: Path, engine: str) -> Run:
+    """A campaign over the list on ``engine``; the per-model one with the epoch timer."""
     n = len(configs)
     start = time.perf_counter()
     result = run_campaign(
         ListStrategy(configs, seed), task, budget=n, epochs=epochs, n_jobs=n_jobs, out=tmp,
-        overwrite=True, save_best=False, progress=False, evaluator=timed_evaluate,
+        overwrite=True, save_best=False, progress=False, engine=engine,
+        evaluator=timed_evaluate if engine == "single" else evaluate,
     )
     wall = time.perf_counter() - start
     shutdown_loky()
-    run = Run("evohpo", wall, n_jobs, [None] * n, [0] * n, [[] for _ in range(n)])
+    run = Run(f"evohpo_{engine}", wall, n_jobs, [None] * n, [0] * n, [[] for _ in range(n)])
     for ev in result.evaluations:
         i = ev.eval_id
         assert ev.config == configs[i], "evohpo evaluated a config out of order"
@@ -358,7 +371,8 @@ def run_bare(keras: Any, configs: list[Config], task: Task, epochs: int, seed: i
 
 # -- report -------------------------------------------------------------------------------
 def label(name: str, evohpo_jobs: int) -> str:
-    return {"evohpo": f"evohpo (n_jobs={evohpo_jobs})", "kerastuner": "KerasTuner",
+    return {"evohpo_fused": f"evohpo fused (n_jobs={evohpo_jobs})",
+            "evohpo_single": f"evohpo single (n_jobs={evohpo_jobs})", "kerastuner": "KerasTuner",
             "optuna1": "Optuna (n_jobs=1)", "optuna2": "Optuna (n_jobs=2, threads)",
             "bare": "bare Keras loop"}[name]
 
@@ -416,9 +430,9 @@ def print_report(summary: dict[str, dict[str, Any]], configs: list[Config], args
               f"{_fmt(s['overhead_seconds_per_eval'], '.2f'):>17}")
     print("\nvalidation accuracy per config (last epoch; mean over rounds):")
     names = list(summary)
-    print(f"{'#':>3}  {'config':<72}" + "".join(f"{n:>11}" for n in names))
+    print(f"{'#':>3}  {'config':<72}" + "".join(f"{n:>14}" for n in names))
     for i, config in enumerate(configs):
-        cells = "".join(f"{_fmt(summary[n]['val_accuracy_per_config'][i], '.4f'):>11}"
+        cells = "".join(f"{_fmt(summary[n]['val_accuracy_per_config'][i], '.4f'):>14}"
                         for n in names)
         print(f"{i:>3}  {describe(config)[:72]:<72}{cells}")
     for line in notes:
@@ -452,6 +466,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="repeat the alternation R times")
     ap.add_argument("--seed", type=int, default=0, help="seed of the config list and training")
     ap.add_argument("--evohpo-jobs", type=int, default=2)
+    ap.add_argument("--engine", default="fused", choices=(*ENGINES, "both"),
+                    help="evohpo's engine: fused (the MLP preset's default), single, or both")
     ap.add_argument("--only", default=",".join(CONTESTANTS),
                     help=f"comma list of contestants, from: {','.join(CONTESTANTS)}")
     ap.add_argument("--json", action="store_true", help="end with one line of JSON")
@@ -463,6 +479,9 @@ def main() -> None:
     if min(args.configs, args.epochs, args.rounds, args.evohpo_jobs) < 1:
         ap.error("--configs, --epochs, --rounds and --evohpo-jobs must be >= 1")
     chosen = [c for c in CONTESTANTS if c in chosen]  # the fixed alternation order
+    engines = list(ENGINES) if args.engine == "both" else [args.engine]
+    chosen = [x for c in chosen for x in ([f"evohpo_{e}" for e in engines] if c == "evohpo"
+                                          else [c])]
 
     task, configs = tasks.digits(), sample_configs(args.configs, args.seed)
     start = time.perf_counter()
@@ -483,7 +502,9 @@ def main() -> None:
     intra = tf.config.threading.get_intra_op_parallelism_threads()
     notes = [
         f"evohpo: {args.evohpo_jobs} loky worker processes x 1 TensorFlow thread; its wall "
-        "includes starting them (TensorFlow import in each worker)",
+        "includes starting them (TensorFlow import in each worker); engine "
+        f"{' and '.join(engines)} (fused: members of a group share one minibatch order, so "
+        "accuracies differ slightly from one-by-one training)",
         f"peers: TensorFlow in this process, default threading (intra-op "
         f"{intra or 'default = all'} of {os.cpu_count()} cores); their walls exclude the one-off "
         f"TensorFlow/KerasTuner/Optuna import and warm-up here ({setup:.1f} s)",
@@ -492,7 +513,7 @@ def main() -> None:
         "accuracies: last epoch's validation accuracy; config i is seeded with eval_seed(seed, i) "
         "in every contestant",
     ]
-    if "evohpo" not in chosen:
+    if not any(c.startswith("evohpo") for c in chosen):
         notes.pop(0)
     if "optuna2" not in chosen:
         notes = [n for n in notes if not n.startswith("Optuna n_jobs=2")]
@@ -503,8 +524,9 @@ def main() -> None:
         for r in range(args.rounds):
             for name in chosen:
                 where = Path(tmp) / f"{name}-{r}"
-                if name == "evohpo":
-                    run = run_evohpo(configs, task, args.epochs, args.seed, args.evohpo_jobs, where)
+                if name.startswith("evohpo_"):
+                    run = run_evohpo(configs, task, args.epochs, args.seed, args.evohpo_jobs,
+                                     where, name.removeprefix("evohpo_"))
                 elif name == "kerastuner":
                     run = run_kerastuner(keras, configs, task, args.epochs, args.seed, where)
                 elif name.startswith("optuna"):
@@ -518,18 +540,28 @@ def main() -> None:
 
     summary = summarise(runs, configs, args.epochs, args.evohpo_jobs)
     print_report(summary, configs, args, notes)
+
+    def ratio(engine: str, peer: str) -> float | None:
+        evo = summary.get(f"evohpo_{engine}", {}).get("wall_seconds")
+        wall = summary.get(peer, {}).get("wall_seconds")
+        return round(evo / wall, 3) if evo and wall else None
+
+    peers = {"kerastuner": "kerastuner", "optuna": "optuna1", "optuna_2jobs": "optuna2",
+             "bare_loop": "bare"}
+    ratios: dict[str, Any] = {e: {f"ratio_vs_{k}": ratio(e, v) for k, v in peers.items()}
+                              for e in engines}
+    if len(engines) == 2:
+        ratios["fused_vs_single"] = ratio("fused", "evohpo_single")
+    for e in engines:
+        shown = ", ".join(f"{k.removeprefix('ratio_vs_')} {v}" for k, v in ratios[e].items()
+                          if v is not None)
+        if shown:
+            print(f"evohpo {e} wall / peer wall: {shown}")
+    if "fused_vs_single" in ratios:
+        print(f"evohpo fused wall / evohpo single wall: {ratios['fused_vs_single']}")
     if args.json:
-        evo = summary.get("evohpo", {}).get("wall_seconds")
-
-        def ratio(peer: str) -> float | None:
-            wall = summary.get(peer, {}).get("wall_seconds")
-            return round(evo / wall, 3) if evo and wall else None
-
         payload: dict[str, Any] = {
-            "ratio_vs_kerastuner": ratio("kerastuner"),
-            "ratio_vs_optuna": ratio("optuna1"),
-            "ratio_vs_optuna_2jobs": ratio("optuna2"),
-            "ratio_vs_bare_loop": ratio("bare"),
+            **ratios[engines[0]], "engine": args.engine, "ratios": ratios,
             "configs": args.configs, "epochs": args.epochs, "rounds": args.rounds,
             "seed": args.seed, "evohpo_jobs": args.evohpo_jobs, "cores": os.cpu_count(),
             "peer_setup_seconds_excluded": round(setup, 1),

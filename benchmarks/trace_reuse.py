@@ -6,10 +6,11 @@ Custom models cannot be fused, so they keep the per-model path (Keras ``fit``). 
 evaluations that share an architecture and an optimizer class (a GA child that only changed the
 learning rate, say) could share one traced ``train_function``: keep the model, load the second
 evaluation's seeded initial weights, reset the optimizer's state, set its learning rate, fit
-again. This measures, in one process, for ``--pairs`` such pairs (samples of the default space,
-the second with a new learning rate and seed), the seconds of the **second** evaluation:
+again. This measures, in one process, for ``--pairs`` such pairs (samples of the MLP preset's
+default ``mlp.space()``, the second with a new learning rate and seed), the seconds of the
+**second** evaluation:
 
-* ``fresh``: ``evohpo.fitness.evaluate`` as a worker runs it today (clear_session, one
+* ``fresh``: ``evohpo.engines.single.evaluate`` as a worker runs it today (clear_session, one
   ``gc.collect``, build, compile, fit (traces), score);
 * ``fresh_no_gc``: the same without the garbage collection, so the next line isolates tracing;
 * ``reuse``: the first evaluation's model and traced function, re-initialised as above.
@@ -17,9 +18,10 @@ the second with a new learning rate and seed), the seconds of the **second** eva
 It checks that ``reuse`` reproduces ``fresh``'s scores bit for bit (it must, to be usable).
 
 How often could a campaign reuse? ``--ga-budget`` evaluations of the default GA (population 12,
-seed 0, digits, ``--epochs``; trained with the fused engine, which is quick) are counted for
-evaluations whose (layers, optimizer) equals an earlier evaluation's: an upper bound, as the
-earlier one must also have run in the same worker.
+seed 0, digits, ``--epochs``; a ``run_campaign`` with ``engine="fused"`` and one worker, which
+is quick) are counted for trained (not cached) evaluations whose (layers, optimizer) equals an
+earlier evaluation's: an upper bound, as the earlier one must also have run in the same
+worker.
 """
 
 from __future__ import annotations
@@ -31,21 +33,21 @@ import math
 import os
 import statistics
 import sys
+import tempfile
 import time
 from typing import Any
 
-from fused_equivalence import load_average, preset, sample_configs, warm_up
+from fused_equivalence import load_average, one_by_one, sample_configs, warm_up
 
-from evohpo import GeneticSearch, SearchSpace, tasks
-from evohpo.builder import build_model
-from evohpo.engines.fused import split_groups, train_group
-from evohpo.fitness import eval_seed, evaluate, score
+from evohpo import GeneticSearch, run_campaign, tasks
+from evohpo.engines.base import eval_seed
+from evohpo.engines.scoring import score
+from evohpo.presets import mlp
 from evohpo.runtime import keras as get_keras
-from evohpo.strategies.base import WORST, Evaluation, Status
 
 
 def reinitialise(model: Any, keras: Any, seed: int) -> None:
-    """The weights ``build_model(config, task, seed=seed)`` starts from: hidden layer i with
+    """The weights ``mlp.build(config, task, seed=seed)`` starts from: hidden layer i with
     kernel seed ``seed + 7919*i``, the output layer with ``seed``; biases zero."""
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     for i, layer in enumerate(dense, 1):
@@ -55,18 +57,20 @@ def reinitialise(model: Any, keras: Any, seed: int) -> None:
         layer.bias.assign(keras.ops.zeros(layer.bias.shape))
 
 
-def pair(task: tasks.Task, first: dict, second: dict, s1: int, s2: int,
+def pair(task: tasks.Task, first: dict, second: dict, k: int, seed: int,
          epochs: int) -> dict[str, Any]:
+    """Pair ``k``: evaluations 2k and 2k+1 of a campaign seeded ``seed``."""
     keras = get_keras()
-    fresh = evaluate(first, task, eval_id=0, generation=0, seed=s1, epochs=epochs)
+    s1, s2 = eval_seed(seed, 2 * k), eval_seed(seed, 2 * k + 1)
+    fresh = one_by_one(first, task, 2 * k, seed, epochs)
     t0 = time.perf_counter()
-    fresh2 = evaluate(second, task, eval_id=1, generation=0, seed=s2, epochs=epochs)
+    fresh2 = one_by_one(second, task, 2 * k + 1, seed, epochs)
     t_fresh = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     keras.backend.clear_session(free_memory=False)
     keras.utils.set_random_seed(s2)
-    model = build_model(second, task, seed=s2)
+    model = mlp.build(second, task, seed=s2, epochs=epochs)
     model.fit(task.x_train, task.y_train, epochs=epochs, batch_size=int(second["batch_size"]),
               verbose=0, shuffle=True)
     no_gc = score(model, task, task.x_val, task.y_val)
@@ -76,7 +80,7 @@ def pair(task: tasks.Task, first: dict, second: dict, s1: int, s2: int,
     keras.backend.clear_session(free_memory=False)
     gc.collect()
     keras.utils.set_random_seed(s1)
-    model = build_model(first, task, seed=s1)
+    model = mlp.build(first, task, seed=s1, epochs=epochs)
     model.optimizer.build(model.trainable_variables)
     initial = [v.numpy() for v in model.optimizer.variables]
     model.fit(task.x_train, task.y_train, epochs=epochs, batch_size=int(first["batch_size"]),
@@ -104,37 +108,28 @@ def pair(task: tasks.Task, first: dict, second: dict, s1: int, s2: int,
 
 def ga_repeats(task: tasks.Task, budget: int, epochs: int) -> dict[str, Any]:
     """Run the default GA with the fused engine; count (layers, optimizer) repeats."""
-    ga = GeneticSearch(SearchSpace(), population=12, seed=0)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="evohpo-trace-reuse-") as tmp:
+        result = run_campaign(GeneticSearch(mlp.space(), population=12, seed=0), task,
+                              budget=budget, epochs=epochs, n_jobs=1, out=tmp, progress=False,
+                              save_best=False, engine="fused")
+    seconds = time.perf_counter() - t0
     seen_arch: set = set()
     seen_layers: set = set()
-    repeats = same_layers = n = 0
-    t0 = time.perf_counter()
-    while n < budget and not ga.done:
-        proposals = ga.ask(budget - n)
-        configs = [preset(p.config) for p in proposals]
-        results: dict[int, Any] = {}
-        for group in split_groups(configs, epochs, max_group=12, n_workers=1):
-            out = train_group([configs[i] for i in group],
-                              [eval_seed(0, n + i) for i in group], task, epochs)
-            results.update(zip(group, out))
-        evaluations = []
-        for i, prop in enumerate(proposals):
-            layers = tuple(zip(prop.config["units"], prop.config["activations"]))
-            arch = (layers, prop.config["optimizer"])
-            repeats += arch in seen_arch
-            same_layers += layers in seen_layers
-            seen_arch.add(arch)
-            seen_layers.add(layers)
-            r = results[i]
-            acc = r.metrics.get("accuracy")
-            evaluations.append(Evaluation(
-                n + i, prop.generation, prop.config, Status(r.status),
-                -acc if r.ok else WORST, acc, r.metrics.get("loss"), r.params, r.epochs,
-                r.seconds))
-        ga.tell(evaluations)
-        n += len(proposals)
-    return {"evaluations": n, "same_layers_and_optimizer": repeats, "same_layers": same_layers,
-            "seconds": round(time.perf_counter() - t0, 1)}
+    repeats = same_layers = trained = 0
+    for ev in sorted(result.evaluations, key=lambda e: e.eval_id):
+        if ev.cached:
+            continue
+        trained += 1
+        layers = tuple((layer["units"], layer["activation"]) for layer in ev.config["layers"])
+        arch = (layers, ev.config["optimizer"])
+        repeats += arch in seen_arch
+        same_layers += layers in seen_layers
+        seen_arch.add(arch)
+        seen_layers.add(layers)
+    return {"evaluations": len(result.evaluations), "trained": trained,
+            "same_layers_and_optimizer": repeats, "same_layers": same_layers,
+            "seconds": round(seconds, 1)}
 
 
 def main() -> None:
@@ -153,8 +148,7 @@ def main() -> None:
     for k, first in enumerate(configs):
         lr = 10 ** (math.log10(first["learning_rate"]) + (0.5 if k % 2 else -0.5))
         second = {**first, "learning_rate": min(max(lr, 1e-4), 1e-1)}
-        row = pair(task, first, second, eval_seed(args.seed, 2 * k),
-                   eval_seed(args.seed, 2 * k + 1), args.epochs)
+        row = pair(task, first, second, k, args.seed, args.epochs)
         rows.append(row)
         print(f"pair {k}: fresh {row['fresh_seconds']:.2f} s, fresh without gc "
               f"{row['fresh_no_gc_seconds']:.2f} s, reuse {row['reuse_seconds']:.2f} s, "
@@ -178,9 +172,9 @@ def main() -> None:
           f"; scores identical in {summary['identical_scores']}/{len(rows)}")
     if "ga" in summary:
         g = summary["ga"]
-        print(f"GA (population 12, seed 0): {g['same_layers_and_optimizer']}/{g['evaluations']} "
-              f"evaluations repeat an earlier (layers, optimizer), {g['same_layers']} an earlier "
-              "architecture")
+        print(f"GA (population 12, seed 0, fused engine, {g['seconds']} s): "
+              f"{g['same_layers_and_optimizer']}/{g['trained']} trained evaluations repeat an "
+              f"earlier (layers, optimizer), {g['same_layers']} an earlier architecture")
     if args.json:
         print(json.dumps(summary))
 

@@ -38,7 +38,10 @@ def test_dask_local_cluster_matches_loky(loky_frame, tmp_path):
     result = _run("dask", tmp_path / "dask")
     frame = read(result.csv)
     assert frame.drop(columns=list(VOLATILE)).equals(loky_frame)
-    assert frame["worker"].nunique() == 2  # two Dask worker processes shared the work
+    # trained in the cluster's worker processes, not here (how the scheduler spread the six
+    # evaluations over its two workers is its business, so it is not asserted)
+    pids = {int(w.rsplit(":", 1)[1]) for w in frame["worker"]}
+    assert 1 <= len(pids) <= 2 and os.getpid() not in pids
     assert result.best is not None and (tmp_path / "dask" / "best.keras").is_file()
 
 
@@ -72,7 +75,8 @@ def test_ray_local_instance_matches_loky(loky_frame, tmp_path):
     result = _run("ray", tmp_path / "ray")
     frame = read(result.csv)
     assert frame.drop(columns=list(VOLATILE)).equals(loky_frame)
-    assert frame["worker"].nunique() == 2  # two Ray worker processes shared the work
+    pids = {int(w.rsplit(":", 1)[1]) for w in frame["worker"]}  # Ray's workers, not this
+    assert 1 <= len(pids) <= 2 and os.getpid() not in pids  # process (spread: Ray's business)
     assert result.best is not None and (tmp_path / "ray" / "best.keras").is_file()
     assert not sys.modules["ray"].is_initialized()  # the instance evohpo started is shut down
 

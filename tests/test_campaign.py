@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -40,8 +41,10 @@ def test_same_seed_same_csv_whatever_n_jobs(two_runs):
     assert (a["status"] == "ok").all() and a["val_accuracy"].between(0, 1).all()
     assert set(a["method"]) == {"ga"}
     assert a["generation"].tolist() == [0] * 4 + [1] * 2 + [2] * 2 + [3] * 2
-    workers = set(read(two_runs[2].csv)["worker"])
-    assert len(workers) == 2  # two processes really shared the work, and were reused
+    # trained in worker processes (never this one), at most two of them, reused for 10 runs;
+    # whether both got work depends on scheduling, so that is not asserted
+    pids = {int(w.rsplit(":", 1)[1]) for w in read(two_runs[2].csv)["worker"]}
+    assert 1 <= len(pids) <= 2 and os.getpid() not in pids
 
 
 def test_best_model_is_saved_and_scored_on_test(two_runs, iris):

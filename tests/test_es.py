@@ -137,23 +137,29 @@ def test_max_restarts_zero_never_restarts() -> None:
 
 
 def test_restarts_find_the_good_basin_of_a_two_basin_function() -> None:
-    """Minimum 0 only near x=+3; a start near -3 gets stuck at 1 unless it restarts."""
+    """Minimum 0 only near x=+3; a start near -3 gets stuck at 1 unless it restarts. Which seeds
+    start in the wrong well is found here, not hard-coded: the test holds for any stream."""
 
     def two_wells(x: np.ndarray) -> float:
         return float(min(np.sum((x + 3) ** 2) + 1.0, np.sum((x - 3) ** 2)))
 
-    for seed in (2, 4, 5):  # seeds whose first start lands in the wrong well
-        runs = []
-        for max_restarts in (0, None):
-            es = OnePlusOneES(
-                2, seed=seed, scale=3.0, budget=4000, target=1e-6, max_restarts=max_restarts
-            )
-            while not es.done:
-                x = es.ask_vector()
-                es.tell_loss(two_wells(x))
-            runs.append(es)
-        stuck, restarted = runs
-        assert stuck.best_loss == pytest.approx(1.0, abs=1e-3) and stuck.evals == 4000
+    def run(seed: int, max_restarts: int | None) -> OnePlusOneES:
+        es = OnePlusOneES(2, seed=seed, scale=3.0, budget=4000, target=1e-6,
+                          max_restarts=max_restarts)
+        while not es.done:
+            x = es.ask_vector()
+            es.tell_loss(two_wells(x))
+        return es
+
+    stuck_seeds = []
+    for seed in range(16):
+        once = run(seed, 0)
+        if once.best_loss > 1e-6:  # the wrong well: it stays there for the whole budget
+            assert once.best_loss == pytest.approx(1.0, abs=1e-3) and once.evals == 4000
+            stuck_seeds.append(seed)
+    assert len(stuck_seeds) >= 2  # about half the starts fall in the wrong well
+    for seed in stuck_seeds:
+        restarted = run(seed, None)
         assert restarted.best_loss <= 1e-6 and restarted.restarts >= 1
 
 

@@ -26,13 +26,25 @@ BUDGET = 8
 FAKE = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=False,
             progress=False, campaign="c")
 CHILD = r'''
-import sys, time
+import os, sys, time
 sys.path.insert(0, sys.argv[2])
 from _fakes import SPACE, fake_evaluate
 from evohpo import GeneticSearch, run_campaign, tasks
 
+def rows():
+    try:
+        with open(os.path.join(sys.argv[1], "results.csv")) as f:
+            return sum(1 for _ in f) - 1
+    except OSError:
+        return 0
+
 def slow(job, setup):
-    time.sleep(0.25)
+    # once a row is on disk the campaign holds its folder until the test creates the release
+    # file: what the test checks meanwhile never races the campaign's end, however slow the
+    # machine (the deadline only stops a forgotten child)
+    deadline = time.monotonic() + 300
+    while rows() >= 1 and not os.path.exists(sys.argv[4]) and time.monotonic() < deadline:
+        time.sleep(0.02)
     return fake_evaluate(job, setup)
 
 run_campaign(GeneticSearch(SPACE, population=4, seed=3), tasks.iris(), out=sys.argv[1],
@@ -52,12 +64,17 @@ def _rows(path: Path) -> int:
         return 0
 
 
+def _release(tmp_path: Path) -> Path:
+    return tmp_path / "release"
+
+
 def _running_campaign(tmp_path: Path, out: Path) -> subprocess.Popen:
-    """A campaign in another process, returned once it has written its first row."""
+    """A campaign in another process, returned once it has written its first row; it then
+    waits, holding its folder, until ``_release(tmp_path)`` exists."""
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     proc = subprocess.Popen([sys.executable, str(script), str(out),
-                             str(Path(__file__).parent), str(BUDGET)])
+                             str(Path(__file__).parent), str(BUDGET), str(_release(tmp_path))])
     deadline = time.monotonic() + 60
     while _rows(out / "results.csv") < 1 and proc.poll() is None:
         assert time.monotonic() < deadline, "the child campaign did not start"
@@ -92,6 +109,7 @@ def test_a_folder_in_use_refuses_resume_overwrite_search_and_compare(tmp_path, t
                          backend="threading")
         with pytest.raises(EvohpoError, match=f"in use .*{who}"):
             compare(plan, resume=True, evaluator=fake_evaluate, save_best=False)
+        _release(tmp_path).touch()
         assert proc.wait(timeout=60) == 0
     finally:
         proc.kill()

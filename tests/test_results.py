@@ -96,7 +96,7 @@ def test_custom_space_and_objective_columns(tmp_path):
     frame = results.read(log.path)
     assert frame.loc[0, "val_auc"] == 0.9 and frame.loc[0, "conv_1_filters"] == 16
     assert pd.isna(frame.loc[0, "conv_2_filters"]) and pd.isna(frame.loc[0, "momentum"])
-    assert frame.loc[0, "bn"] is True or frame.loc[0, "bn"] == True  # noqa: E712
+    assert frame["bn"].dtype == bool and frame["bn"].tolist() == [True]  # not "true", not 1
 
 
 def test_a_gene_named_like_a_results_column_is_refused():

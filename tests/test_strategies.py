@@ -507,4 +507,5 @@ def test_failed_and_worst_records():
     assert ev.objective == WORST == math.inf and not ev.ok and ev.val_accuracy is None
     with pytest.raises(TypeError):
         Evaluation(0, 0, {}, Status.OK)  # keyword-only: a new field never shifts another
-    assert Fixed(1).width == 0  # a constant is not searched: it owns no genome slot
+    space = Space(x=Int(0, 3), k=Fixed(1))  # a constant is not searched: no genome slot,
+    assert space.length == 1 and space.decode([2]) == {"x": 2, "k": 1}  # yet in every config

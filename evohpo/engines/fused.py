@@ -349,9 +349,11 @@ def forget_custom_gradients() -> Iterator[None]:
         yield
     finally:
         if isinstance(registry, dict):
-            for name in [n for n in registry if n not in before]:
-                if name.startswith("CustomGradient-"):
-                    del registry[name]
+            # list() copies the keys in one step, so another thread registering meanwhile
+            # (the threading backend) cannot break the loop; pop() tolerates a name it took
+            for name in list(registry):
+                if name not in before and name.startswith("CustomGradient-"):
+                    registry.pop(name, None)
 
 
 def _error_text(exc: BaseException) -> str:

@@ -1,7 +1,10 @@
 """Train and score one config at a time: the function every worker runs for a Job.
 
 Keras hygiene lives here: a fresh session and explicit seeds before each build, thread limits
-set before TensorFlow starts (``runtime``), and a worker recycled once it has leaked too much.
+set before TensorFlow starts (``runtime``), TensorFlow's gradient-registry entries of each
+evaluation dropped after it (``fused.forget_custom_gradients``: without it every traced
+training step's graph stays in the process), and a worker recycled once it has leaked too
+much anyway.
 Bad networks and bad build functions never raise: they come back as an Evaluation with a
 status and the error, so the campaign goes on.
 """
@@ -24,6 +27,7 @@ from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from ..tasks import Task
 from .base import Job, Setup, resolve
+from .fused import forget_custom_gradients
 from .scoring import score
 
 GROWTH_ENV = "EVOHPO_WORKER_MAX_GROWTH_MB"
@@ -156,6 +160,12 @@ def evaluate(job: Job, setup: Setup) -> Evaluation:
     record = {"eval_id": job.eval_id, "generation": job.generation, "config": job.config,
               "worker": worker_name()}
     _fresh_session(keras, job.seed)
+    with forget_custom_gradients():  # else every traced step's graph stays (about 5 MB)
+        return _train_and_score(keras, job, setup, data, record)
+
+
+def _train_and_score(keras: Any, job: Job, setup: Setup, data: Task,
+                     record: dict[str, Any]) -> Evaluation:
     start = time.perf_counter()
     model = None
     try:
@@ -200,19 +210,20 @@ def train_final(job: Job, setup: Setup, save_to: str | None = None) -> dict[str,
     data = resolve(setup.task)
     _fresh_session(keras, job.seed)
     epochs = int(job.config.get("epochs", job.epochs))
-    model = setup.model.make(job.config, data, seed=job.seed, epochs=epochs)
-    _train(model, job, setup, data, [])
-    val = measure(model, data, setup, data.x_val, data.y_val, "val_")
-    test = measure(model, data, setup, data.x_test, data.y_test, "test_")
-    saved, error = None, ""
-    if save_to:
-        try:
-            Path(save_to).parent.mkdir(parents=True, exist_ok=True)
-            model.save(save_to)
-            saved = save_to
-        except Exception as exc:  # noqa: BLE001 - a custom layer Keras cannot serialise
-            error = f"model not saved: {_error_text(exc)}"
-    params = int(model.count_params())
-    del model
+    with forget_custom_gradients():
+        model = setup.model.make(job.config, data, seed=job.seed, epochs=epochs)
+        _train(model, job, setup, data, [])
+        val = measure(model, data, setup, data.x_val, data.y_val, "val_")
+        test = measure(model, data, setup, data.x_test, data.y_test, "test_")
+        saved, error = None, ""
+        if save_to:
+            try:
+                Path(save_to).parent.mkdir(parents=True, exist_ok=True)
+                model.save(save_to)
+                saved = save_to
+            except Exception as exc:  # noqa: BLE001 - a custom layer Keras cannot serialise
+                error = f"model not saved: {_error_text(exc)}"
+        params = int(model.count_params())
+        del model
     _fresh_session(keras, collect=False)
     return {"val": val, "test": test, "params": params, "saved_to": saved, "error": error}
