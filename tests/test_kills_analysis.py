@@ -1,0 +1,225 @@
+"""The comparison statistics and the Pareto helpers, as the mutation run found them unchecked.
+
+Per-run tables and best-so-far curves in the frame's own order, the Mann-Whitney test's labels
+and edge cases, the baseline choice, several objectives compared on hypervolume against one
+reference; reference points, knees, nan and ragged points. Part of the mutation-testing habit
+(``make mutation``, tests/MUTATION.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from _kills import error
+from scipy.stats import mannwhitneyu
+
+from evohpo import analysis
+from evohpo.pareto import hypervolume
+
+
+def _frame(runs: dict[str, tuple[str, int, list]], **facts) -> pd.DataFrame:
+    """A results frame built by hand: run -> (method, seed, scores; None = failed)."""
+    rows = []
+    for run, (method, seed, scores) in runs.items():
+        for i, score in enumerate(scores):
+            rows.append({"run": run, "method": method, "seed": seed, "eval_id": i,
+                         "status": "failed" if score is None else "ok",
+                         "objective": "val_accuracy:max", "val_accuracy": score,
+                         **{k: v[run] for k, v in facts.items()}})
+    return pd.DataFrame(rows)
+
+
+def test_best_so_far_keeps_the_runs_in_their_order_and_sorts_each_by_eval_id():
+    frame = _frame({"z-run": ("random", 1, [0.2, 0.5, None]), "a-run": ("ga", 0, [0.1, 0.3])})
+    shuffled = frame.iloc[[1, 4, 0, 3, 2]]  # rows in completion order; z-run is seen first
+    curve = analysis.best_so_far(shuffled)
+    assert list(curve.columns) == ["run", "method", "seed", "evaluations", "best"]
+    assert curve.index.tolist() == list(range(5))
+    assert curve.to_dict("list") == {
+        "run": ["z-run", "z-run", "z-run", "a-run", "a-run"],  # first seen first, not sorted
+        "method": ["random", "random", "random", "ga", "ga"], "seed": [1, 1, 1, 0, 0],
+        "evaluations": [1, 2, 3, 1, 2], "best": [0.2, 0.5, 0.5, 0.1, 0.3]}
+    assert analysis.runs(shuffled)["run"].tolist() == ["z-run", "a-run"]
+
+
+def test_the_per_run_table_needs_no_run_facts_and_no_target():
+    frame = _frame({"b": ("ga", 0, [0.5, None, 0.7]), "a": ("random", 0, [None, None])})
+    table = analysis.runs(frame)  # no metric, no target, no best.json or grid.json columns
+    assert table["run"].tolist() == ["b", "a"]
+    assert table["method"].tolist() == ["ga", "random"] and table["seed"].tolist() == [0, 0]
+    assert table["evaluations"].tolist() == [3, 2] and table["not_ok"].tolist() == [1, 2]
+    assert table["best"].iloc[0] == 0.7 and math.isnan(table["best"].iloc[1])
+    for column in ("test", "seconds", "coverage", "evals_to_target"):
+        assert table[column].isna().all() and table[column].dtype == float, column
+
+
+def test_grid_coverage_and_evaluations_to_target_per_run():
+    frame = _frame({"g": ("grid", 0, [0.5, 0.6]), "h": ("grid", 1, [0.9, 0.2]),
+                    "r": ("random", 0, [0.1, 0.4])},
+                   grid_size={"g": 1, "h": 8, "r": math.nan},
+                   run_seconds={"g": 3.0, "h": 4.0, "r": 5.0})
+    table = analysis.runs(frame, target=0.55).set_index("run")
+    assert table.loc["g", "coverage"] == 2.0 and table.loc["h", "coverage"] == 0.25
+    assert math.isnan(table.loc["r", "coverage"])
+    assert table.loc["g", "evals_to_target"] == 2 and table.loc["h", "evals_to_target"] == 1
+    assert math.isnan(table.loc["r", "evals_to_target"])
+    assert table["seconds"].tolist() == [3.0, 4.0, 5.0]
+    no_target = analysis.runs(frame, target=math.nan)
+    assert no_target["evals_to_target"].isna().all()
+
+
+def test_mann_whitney_says_who_was_compared_with_how_many_runs():
+    per_run = pd.DataFrame({"method": ["ga", "ga", "random", "grid"],
+                            "best": [0.9, 0.8, 0.5, math.nan]})
+    test = analysis.mann_whitney(per_run, "ga", "random")
+    assert (test.a, test.b, test.n_a, test.n_b, test.u) == ("ga", "random", 2, 1, 2.0)
+    assert test.p == pytest.approx(mannwhitneyu([0.9, 0.8], [0.5]).pvalue)
+    assert str(test) == (f"ga vs random: U=2, p={test.p:.3g} (n=2 vs 1, two-sided "
+                         "Mann-Whitney U)")
+    empty = analysis.mann_whitney(per_run, "ga", "grid")  # grid never finished a run
+    assert (empty.a, empty.b, empty.n_a, empty.n_b) == ("ga", "grid", 2, 0)
+    assert math.isnan(empty.u) and math.isnan(empty.p)
+    assert analysis.mann_whitney(per_run, "grid", "ga").n_a == 0
+    one = analysis.mann_whitney(per_run, "random", "ga")  # a single run is still tested
+    assert (one.n_a, one.n_b, one.u) == (1, 2, 0.0) and one.p == pytest.approx(test.p)
+
+
+def test_the_summary_tests_against_ga_else_nsga2_else_the_first_method():
+    two = {"r0": ("random", 0, [0.4]), "r1": ("random", 1, [0.5]),
+           "g0": ("grid", 0, [0.3]), "g1": ("grid", 1, [0.2])}
+    s = analysis.summarize(_frame(two))
+    assert s.baseline == "random" and [(t.a, t.b) for t in s.tests] == [("random", "grid")]
+    assert s.table.columns[-1] == "p_vs_random"
+    assert math.isnan(s.table.set_index("method").loc["random", "p_vs_random"])
+    nsga = analysis.summarize(_frame({**two, "n0": ("nsga2", 0, [0.6])}))
+    assert nsga.baseline == "nsga2" and "p_vs_nsga2" in nsga.table
+    alone = analysis.summarize(_frame({"x": ("ga", 0, [0.5, 0.6])}))
+    assert alone.tests == [] and alone.table["p_vs_ga"].dtype == float
+    assert alone.table["p_vs_ga"].isna().all()
+    chosen = analysis.summarize(_frame(two), baseline="grid")
+    assert [(t.a, t.b) for t in chosen.tests] == [("grid", "random")]
+
+
+def test_the_summary_names_its_task_kind_objective_and_target():
+    frame = _frame({"a": ("ga", 0, [0.5, 0.8]), "b": ("ga", 1, [0.6, None])},
+                   task={"a": "iris", "b": "iris"}, kind={"a": "multiclass", "b": "multiclass"})
+    s = analysis.summarize(frame)
+    assert (s.task, s.kind, s.objective) == ("iris", "multiclass", "val_accuracy:max")
+    assert s.reference is None and s.overall_best == 0.8
+    assert s.runs["run"].tolist() == ["a", "b"] and s.runs["best"].tolist() == [0.8, 0.6]
+    row = s.table.iloc[0]
+    assert row["target"] == pytest.approx(0.792) and row["objective"] == "val_accuracy:max"
+    assert row["best_val_accuracy_std"] == pytest.approx(np.std([0.8, 0.6], ddof=1))
+    mixed = frame.assign(kind=["binary", "binary", "multiclass", "multiclass"])
+    assert analysis.summarize(mixed).kind is None  # several kinds: none named
+    bare = frame.drop(columns=["task", "kind", "objective"])
+    s = analysis.summarize(bare)
+    assert (s.task, s.kind, s.objective) == (None, None, "val_accuracy:max")
+    many = frame.assign(task=["iris", "wine", "digits", "iris"])
+    assert error(lambda: analysis.summarize(many)) == (
+        "the results mix tasks (digits, iris, wine); report each task's results separately")
+    nothing = analysis.summarize(_frame({"a": ("ga", 0, [None])}))
+    assert math.isnan(nothing.overall_best) and math.isnan(nothing.target)
+
+
+def test_several_objectives_are_compared_on_hypervolume_against_one_reference():
+    two = "val_accuracy:max,params:min"
+    runs = {"n0": ("nsga2", 0, [(0.9, 100.0), (0.8, 50.0)]),
+            "n1": ("nsga2", 1, [(0.7, 100.0), None]),
+            "r0": ("random", 0, [(0.6, 10.0), (0.5, 200.0)])}
+    rows = [{"run": run, "method": m, "seed": seed, "eval_id": i, "objective": two,
+             "status": "failed" if v is None else "ok", "cached": False,
+             "val_accuracy": None if v is None else v[0], "params": None if v is None else v[1]}
+            for run, (m, seed, values) in runs.items() for i, v in enumerate(values)]
+    s = analysis.summarize(pd.DataFrame(rows))
+    reference = (-0.5 + 0.1 * 0.4, 200.0 + 0.1 * 190.0)  # worst + 10% of the range, minimised
+    assert s.reference == pytest.approx({"val_accuracy": 0.46, "params": 219.0})
+    assert s.objective == two and s.metric.column == "hypervolume" and s.baseline == "nsga2"
+    volume = {run: hypervolume([(-v[0], v[1]) for v in values if v], reference)
+              for run, (_, _, values) in runs.items()}
+    assert s.runs.set_index("run")["best"].to_dict() == pytest.approx(volume)
+    t = s.table.set_index("method")
+    assert t.loc["nsga2", "best_hypervolume_mean"] == pytest.approx(
+        (volume["n0"] + volume["n1"]) / 2)
+    assert t.loc["random", "best_hypervolume_mean"] == pytest.approx(volume["r0"])
+    assert "selected_test_accuracy_mean" in t and (t["objective"] == two).all()
+    # evaluations to reach 99% of the best hypervolume, on each run's hypervolume curve
+    best = max(volume.values())
+    curves = {run: [hypervolume([(-v[0], v[1]) for v in values[:k + 1] if v], reference)
+                    for k in range(len(values))] for run, (_, _, values) in runs.items()}
+    expected = {run: next((k + 1 for k, hv in enumerate(c) if hv >= 0.99 * best), math.nan)
+                for run, c in curves.items()}
+    got = s.runs.set_index("run")["evals_to_target"].to_dict()
+    assert got.keys() == expected.keys() and all(
+        (math.isnan(got[r]) and math.isnan(expected[r])) or got[r] == expected[r] for r in got)
+
+
+def test_several_objectives_with_nothing_finished_have_no_reference():
+    two = "val_accuracy:max,params:min"
+    frame = pd.DataFrame([{"run": "r", "method": "nsga2", "seed": 0, "eval_id": i,
+                           "objective": two, "status": "failed", "cached": False,
+                           "val_accuracy": None, "params": None} for i in range(2)])
+    s = analysis.summarize(frame)
+    assert s.reference is None and math.isnan(s.overall_best) and s.objective == two
+    assert math.isnan(s.runs["best"].iloc[0])  # no clean evaluation: no score at all
+
+
+def test_the_reference_point_sits_a_tenth_of_the_range_beyond_the_worst():
+    from evohpo.pareto import knee, reference_point
+
+    assert reference_point([(0.0, 10.0), (2.0, 0.0)]) == (2.2, 11.0)
+    assert reference_point([(1.0, -3.0), (1.0, -5.0)]) == (1.1, -2.8)  # one value: 10% of it
+    assert reference_point([(0.0, 4.0)]) == (0.1, 4.4)  # zero: 10% of 1
+    assert reference_point([(-2.0, 1.0)]) == (-1.8, 1.1)
+    assert reference_point([(0.0, 1.0), (math.inf, math.nan), (1.0, 3.0)]) == (1.1, 3.2)
+    assert reference_point([(0.0, 10.0), (2.0, 0.0)], margin=0.5) == (3.0, 15.0)
+    assert error(lambda: reference_point([])) == "a reference point needs at least one point"
+    assert error(lambda: reference_point([(0.0, math.inf)])) == (
+        "a reference point needs a finite value of every objective")
+    assert knee([(0.0, 10.0), (4.0, 4.0), (10.0, 0.0)]) == 1
+    assert knee([(0.0, 100.0), (0.2, 10.0), (1.0, 0.0)]) == 1  # scaled: units do not matter
+    assert knee([(5.0, 1.0), (5.0, 0.0)]) == 1  # a shared objective counts as 0
+    assert knee([(1.0, 0.0), (0.0, 1.0)]) == 0  # equally near: the first
+    assert knee([(3.0, 3.0)]) == 0
+    assert error(lambda: knee([])) == "the knee of an empty front is undefined"
+
+
+def test_the_knee_is_nearest_to_the_ideal_in_euclidean_distance_from_each_minimum():
+    from evohpo.pareto import knee
+
+    # scaled by range from each objective's own minimum, not from zero
+    assert knee([(10.0, 1000.0), (10.2, 100.0), (11.0, 0.0)]) == 1
+    # Euclidean: (0.65, 0.2) is nearer than (0.5, 0.5); Manhattan would agree, cubes would not
+    assert knee([(0.0, 1.0), (0.5, 0.5), (0.65, 0.2), (1.0, 0.0)]) == 2
+    # Euclidean: (0.5, 0.5) is nearer than (0.8, 0.1); Manhattan would pick the latter
+    assert knee([(0.0, 1.0), (0.5, 0.5), (0.8, 0.1), (1.0, 0.0)]) == 1
+
+
+def test_points_of_different_lengths_are_an_error_not_a_silent_truncation():
+    from evohpo.pareto import dominates, knee, reference_point
+
+    with pytest.raises(ValueError):
+        dominates((1.0, 2.0), (1.0, 2.0, 3.0))
+    with pytest.raises(ValueError):
+        dominates((0.0, 0.0, 0.0), (1.0, 1.0))
+    with pytest.raises(ValueError):
+        reference_point([(0.0, 1.0), (1.0,)])
+    with pytest.raises(ValueError):
+        knee([(0.0, 1.0), (1.0,)])
+
+
+def test_nan_never_hides_a_dominated_point():
+    from evohpo.pareto import non_dominated
+
+    assert non_dominated([(2.0, 2.0), (math.nan, 0.0), (1.0, 1.0)]) == [1, 2]
+    assert non_dominated([(math.nan, 5.0), (3.0, 3.0), (2.0, 2.0)]) == [0, 2]
+
+
+def test_hypervolume_in_one_dimension_and_of_an_unbounded_point():
+    assert hypervolume([(0.5,), (0.2,), (2.0,)], (1.0,)) == 0.8
+    assert hypervolume([(0.5, 0.0)], (2.0, 1.0)) == 1.5
+    assert error(lambda: hypervolume([(-math.inf, 0.0)], (1.0, 1.0))) == (
+        "point (-inf, 0.0) is unbounded below; its volume is infinite")
