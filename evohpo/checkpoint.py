@@ -33,7 +33,7 @@ def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, b
         "task_fingerprint": fingerprint, "epochs": epochs, "budget": budget,
         "n_evals": n_evals, "finished": finished, "strategy": strategy_state,
         "space": space.to_json(), "objective": spec(objective), "model": model,
-        "engine": engine,
+        "engine": engine, "columns": list(space.columns),  # gene order = genome layout
     }
     if pareto is not None:
         data["pareto"] = pareto
@@ -69,7 +69,8 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
                      space: Space, objective: Objectives, out: Path,
                      engine: str = "single") -> None:
     """Resuming with other settings would silently mix two campaigns: refuse, naming the fix."""
-    if ckpt["space"] != space.to_json():
+    if ckpt["space"] != space.to_json() or ckpt.get("columns", list(space.columns)) != list(
+            space.columns):  # the same genes in another order lay the genome out differently
         raise EvohpoError(
             f"cannot resume {out}: it was run with another search space; pass the same space "
             "(and the same space flags) or start a new campaign"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import user_model
 
-from evohpo import GeneticSearch, run_campaign, tasks
+from evohpo import GeneticSearch, RandomSearch, run_campaign, tasks
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
@@ -133,3 +133,24 @@ def test_resume_refuses_other_settings_and_corrupt_checkpoints(tmp_path):
         run_campaign(GeneticSearch(SPACE, 4), tasks.iris(), budget=2, out=tmp_path, resume=True,
                      overwrite=True)
 
+
+
+def test_resume_refuses_the_same_genes_in_another_order(tmp_path):
+    """Genes in another order lay the genome out differently: the checkpoint's genomes would
+    decode wrongly, so the resume is refused (JSON dicts alone compare equal)."""
+    from evohpo import Choice, Float, Space
+
+    def run(space, **kw):
+        return run_campaign(RandomSearch(space, seed=0, batch=2), tasks.iris(), budget=2,
+                            epochs=1, out=tmp_path / "o", backend="threading", progress=False,
+                            save_best=False, evaluator=fake_any, **kw)
+
+    run(Space(lr=Float(1e-3, 1e-1, log=True), opt=Choice(["adam", "sgd"])))
+    with pytest.raises(EvohpoError, match="another search space"):
+        run(Space(opt=Choice(["adam", "sgd"]), lr=Float(1e-3, 1e-1, log=True)), resume=True)
+
+
+def fake_any(job, setup):
+    return Evaluation(eval_id=job.eval_id, generation=job.generation, config=job.config,
+                      status=Status.OK, objective=-0.5,
+                      scores={"val_accuracy": 0.5, "val_loss": 1.0})
