@@ -6,7 +6,7 @@ that the final CSV equals an uninterrupted run's and that no worker outlives a k
 
 Both campaigns run through the CLI (``evohpo search``, GA, iris by default) in their own process
 group. A kill waits until the CSV holds a seeded-random number of rows (or the ``--at-rows``
-given), then a seeded-random delay of up to ``--max-delay`` seconds (so kills land in worker
+given) and at least one row more than when that launch started, then a seeded-random delay of up to ``--max-delay`` seconds (so kills land in worker
 start-up, mid-generation, in a checkpoint write or in the final model's training), and
 SIGKILLs the campaign process alone, as ``kill -9 PID`` does: its workers must then go by
 themselves. Every descendant seen just before the kill, and every process left in its group, is
@@ -126,7 +126,11 @@ def chaos(args: argparse.Namespace, out: Path, logs: Path) -> tuple[list[Kill], 
     for kill in plan:
         proc = _launch(_cli(args, out, resume), logs / f"launch{len(kills)}.log")
         resume = True
-        while _rows(out / "results.csv") < kill.target_rows and proc.poll() is None:
+        # Kill only once this launch has written a row itself: its workers then exist, and a
+        # kill that lands before they start would watch nothing (the CSV may already hold the
+        # target when a previous kill landed late, after a whole group's rows).
+        goal = max(kill.target_rows, _rows(out / "results.csv") + 1)
+        while _rows(out / "results.csv") < goal and proc.poll() is None:
             time.sleep(0.02)
         deadline = time.monotonic() + kill.delay
         while time.monotonic() < deadline and proc.poll() is None:

@@ -23,7 +23,7 @@ def test_three_kills_and_resumes_end_with_the_uninterrupted_csv_and_no_orphans(t
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert summary["kills_done"] == 3, proc.stderr[-3000:]
     assert [k["rows_at_kill"] >= k["target_rows"] for k in summary["kills"]] == [True] * 3
-    assert all(k["processes"] >= 2 for k in summary["kills"])  # the workers were watched
+    assert all(k["processes"] >= 2 for k in summary["kills"]), summary["kills"]  # workers watched
     assert summary["survivors"] == 0, summary["kills"]
     assert summary["identical_csv"] and summary["rows"] == 8
     assert summary["unexpected_files"] == []
