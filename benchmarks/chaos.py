@@ -6,12 +6,13 @@ that the final CSV equals an uninterrupted run's and that no worker outlives a k
 
 Both campaigns run through the CLI (``evohpo search``, GA, iris by default) in their own process
 group. A kill waits until the CSV holds a seeded-random number of rows (or the ``--at-rows``
-given) and at least one row more than when that launch started, then a seeded-random delay of up to ``--max-delay`` seconds (so kills land in worker
-start-up, mid-generation, in a checkpoint write or in the final model's training), and
-SIGKILLs the campaign process alone, as ``kill -9 PID`` does: its workers must then go by
-themselves. Every descendant seen just before the kill, and every process left in its group, is
-watched until it is gone; one alive after ``--orphan-limit`` seconds counts as a survivor (and
-is then killed). Timing and worker columns (results.VOLATILE) are ignored in the comparison.
+given) and at least one row more than when that launch started, then a seeded-random delay
+of up to ``--max-delay`` seconds (so kills land in worker start-up, mid-generation, in a
+checkpoint write or in the final model's training), and SIGKILLs the campaign process alone,
+as ``kill -9 PID`` does: its workers must then go by themselves. Every descendant seen just
+before the kill, and every process left in its group, is watched until it is gone; one alive
+after ``--orphan-limit`` seconds counts as a survivor (and is then killed). Timing and worker
+columns (results.VOLATILE) are ignored in the comparison.
 Exit code 1 if the CSVs differ, a kill did not happen, or any process survived.
 """
 

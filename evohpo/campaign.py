@@ -326,6 +326,8 @@ def run_campaign(
     ``engine`` is ``auto`` (default: the fused engine for the built-in MLP scored on its
     standard metrics, one model at a time otherwise), ``single`` or ``fused``; the two engines
     give close but not identical numbers, so a resume must use the engine that started.
+    ``save_best=False`` skips retraining the chosen network: no ``best.keras``, and
+    ``result.best`` carries its validation scores only (``test_scores`` empty).
     """
     if resume and overwrite:
         raise EvohpoError("resume and overwrite exclude each other; pass one of them")
@@ -355,7 +357,11 @@ def run_campaign(
         front = _finish_log(plan, state.log, loop.evaluations)
         plan.checkpoint(len(loop.evaluations), finished=True)
         chosen = _choose(plan, loop.full(), front)
-        best = _final_model(plan, workers, loop.full(), chosen) if save_best else None
+        if save_best:
+            best = _final_model(plan, workers, loop.full(), chosen)
+        else:  # still say which network won, on validation only (no retraining, no test)
+            best = None if chosen is None else Best(chosen.config, chosen.eval_id,
+                                                    plan.objective, dict(chosen.scores), {}, None)
     evaluations = loop.evaluations
     result = CampaignResult(
         plan.out, state.log.path, plan.method, plan.seed, evaluations, best,
@@ -368,7 +374,7 @@ def run_campaign(
     if plan.front is not None:
         summary.update(plan.front.summary(front, chosen))
     results_mod.write_json(plan.out / results_mod.BEST_NAME, summary)
-    if best is not None:  # a table's encoding beside best.keras, for evohpo predict
+    if best is not None and best.model_path:  # a table's encoding beside best.keras, for predict
         results_mod.write_preprocess(plan.out, plan.task.preprocess)
     return result
 
