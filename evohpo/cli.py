@@ -86,10 +86,11 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
     m.add_argument("--fit", default=None, metavar="FILE.py:NAME",
                    help="optional hook (config, task) -> dict of extra model.fit arguments")
     m.add_argument("--objective", "--objectives", dest="objective", default=None,
-                   metavar="METRIC[:max|min][,...]",
+                   metavar="METRIC[:max|min[:log]][,...]",
                    help="what to optimise, e.g. val_auc:max (default val_accuracy, "
                         "val_loss:min for regression); several, comma separated, for a Pareto "
-                        "search: val_accuracy:max,params:min (built in: params, latency)")
+                        "search: val_accuracy:max,params:min:log (built in: params, latency; "
+                        ":log compares sizes and times by ratio)")
 
 
 def space_from_args(args: argparse.Namespace) -> Space:

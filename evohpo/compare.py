@@ -4,7 +4,7 @@
                    --out results/compare-digits
 
 By default GA, random and grid search; with several objectives (``--objectives
-val_accuracy:max,params:min``) NSGA-II, random and grid search, ranked by final hypervolume.
+val_accuracy:max,params:min:log``) NSGA-II, random and grid search, ranked by final hypervolume.
 
 Each method runs once per seed 0..K-1 for exactly ``--budget`` evaluations (grid stops early
 only if its grid is smaller), each run into ``OUT/<method>-seed<k>/``. Then ``OUT`` gets

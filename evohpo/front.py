@@ -10,7 +10,8 @@ several objectives their non-dominated set is reported the same way.
   reference point fixed once per campaign: the worst value of each objective among the first
   generation's clean evaluations, widened by 10% of its range (:func:`evohpo.pareto.
   reference_point`). It is stored in the checkpoint, so a resumed campaign measures in the same
-  box. Volumes are in the objectives' own units (accuracy times parameters), minimised.
+  box. Volumes are on the objectives' scales (accuracy times parameters, or times decades
+  of parameters for ``params:min:log``), minimised.
 * **Knee:** the front's point nearest the ideal point once each objective is scaled to [0, 1]
   over the front (:func:`evohpo.pareto.knee`): the balanced trade-off, saved as best.keras.
 """

@@ -8,6 +8,12 @@ An objective is any metric the trained model reports on the validation split (``
 ``val_loss``, ``val_auc``, a custom metric: Keras' own names with ``val_`` in front), the
 built-in ``params`` (trainable parameters), or a function ``fn(model, task) -> float`` that the
 worker calls after training (define it at module level so workers can receive it).
+
+An objective may be compared on a log scale (``params:min:log``): then a network half the size
+is the same step at 1,000 parameters as at 100,000. That changes nothing for a single
+objective (the order is the same) but decides, with several, how NSGA-II spreads its front
+(crowding distance) and what the hypervolume measures: in raw parameters it is dominated by
+the wide stretch of large networks, in decades every factor of ten counts alike.
 """
 
 from __future__ import annotations
@@ -20,16 +26,21 @@ from typing import Any
 from .errors import EvohpoError
 
 DIRECTIONS = ("max", "min")
+SCALES = ("linear", "log")
+LOG_FLOOR = 1e-9  # a log-scaled value at or below 0 (a 0 ms latency) counts as this
 _MIN_HINTS = ("loss", "error", "mse", "mae", "rmse", "params", "latency", "time", "seconds")
 
 
 @dataclass(frozen=True)
 class Objective:
-    """A metric name, a direction (``max`` or ``min``) and, optionally, how to compute it."""
+    """A metric name, a direction (``max`` or ``min``), optionally how to compute it, and the
+    scale it is compared on (``linear``, or ``log`` for sizes and times; see the module
+    docstring)."""
 
     name: str
     direction: str = "max"
     fn: Callable[[Any, Any], float] | None = None
+    scale: str = "linear"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -38,6 +49,11 @@ class Objective:
             raise EvohpoError(
                 f"objective {self.name!r}: direction {self.direction!r} is neither max nor min; "
                 f"write {self.name}:max or {self.name}:min"
+            )
+        if self.scale not in SCALES:
+            raise EvohpoError(
+                f"objective {self.name!r}: scale {self.scale!r} is neither linear nor log; "
+                f"write {self.name}:{self.direction}:log or leave the scale out"
             )
         if self.fn is not None and not callable(self.fn):
             raise EvohpoError(f"objective {self.name!r}: fn must be a function (model, task)")
@@ -48,18 +64,25 @@ class Objective:
 
     @property
     def spec(self) -> str:
-        """``name:direction``, as the CSV's objective column and the command line write it."""
-        return f"{self.name}:{self.direction}"
+        """``name:direction`` (``:log`` added on a log scale), as the CSV's objective column and
+        the command line write it."""
+        return f"{self.name}:{self.direction}" + (":log" if self.scale == "log" else "")
+
+    def scaled(self, value: float) -> float:
+        """The value on the objective's scale: itself, or its log10 (floored at LOG_FLOOR)."""
+        return math.log10(max(value, LOG_FLOOR)) if self.scale == "log" else value
 
     def minimised(self, value: float | None) -> float:
         """The strategies' number: lower is better; no value or NaN is the worst (inf)."""
         if value is None or not math.isfinite(float(value)):
             return math.inf
-        return float(value) if self.lower_is_better else -float(value)
+        v = self.scaled(float(value))
+        return v if self.lower_is_better else -v
 
     def natural(self, minimised: float) -> float:
         """Inverse of :meth:`minimised` for finite values."""
-        return minimised if self.lower_is_better else -minimised
+        v = minimised if self.lower_is_better else -minimised
+        return 10.0 ** v if self.scale == "log" else v
 
 
 def guess_direction(name: str) -> str:
@@ -68,12 +91,15 @@ def guess_direction(name: str) -> str:
 
 
 def parse(text: str) -> Objective:
-    """``val_auc``, ``val_auc:max`` or ``val_loss:min`` -> Objective."""
-    name, sep, direction = text.strip().partition(":")
-    name = name.strip()
+    """``val_auc``, ``val_auc:max``, ``val_loss:min`` or ``params:min:log`` -> Objective."""
+    parts = [p.strip() for p in text.strip().split(":")]
+    name = parts[0]
     if not name:
         raise EvohpoError(f"objective {text!r} has no metric name; write e.g. val_accuracy:max")
-    return Objective(name, direction.strip() if sep else guess_direction(name))
+    if len(parts) > 3:
+        raise EvohpoError(f"objective {text!r} has too many parts; write name:max|min[:log]")
+    direction = parts[1] if len(parts) > 1 else guess_direction(name)
+    return Objective(name, direction, scale=parts[2] if len(parts) > 2 else "linear")
 
 
 def default(kind: str) -> Objective:

@@ -11,7 +11,7 @@ first), ``best.json`` (hypervolume per generation, its reference point, the fron
 ``best.keras`` (the knee: the front's most balanced network), draws ``pareto.png`` and prints
 the front. The same from the shell:
 
-    evohpo search --task digits --method nsga2 --objectives val_accuracy:max,params:min \\
+    evohpo search --task digits --method nsga2 --objectives val_accuracy:max,params:min:log \\
         --budget 96 --population 16 --n-jobs 2 --epochs 5 --out results/digits-pareto
 
 Objectives are any metric the model reports (``val_loss:min``, ``val_auc:max``) and the built-in
@@ -38,7 +38,7 @@ SPACE = mlp.space(
     optimizers=("adam", "rmsprop", "nadam"),
     learning_rate=(1e-4, 1e-1),
 )
-OBJECTIVES = "val_accuracy:max,params:min"  # first: what each network is best at; then costs
+OBJECTIVES = "val_accuracy:max,params:min:log"  # first: what each network is best at; then costs
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -157,6 +157,21 @@ def test_several_objectives_are_compared_on_hypervolume_against_one_reference():
         (math.isnan(got[r]) and math.isnan(expected[r])) or got[r] == expected[r] for r in got)
 
 
+def test_a_log_scaled_size_is_measured_in_decades_in_the_hypervolume():
+    two = "val_accuracy:max,params:min:log"
+    runs = {"n0": ("nsga2", 0, [(0.9, 10_000.0), (0.8, 100.0)]),
+            "r0": ("random", 0, [(0.6, 10.0), (0.5, 100_000.0)])}
+    rows = [{"run": run, "method": m, "seed": seed, "eval_id": i, "objective": two,
+             "status": "ok", "cached": False, "val_accuracy": v[0], "params": v[1]}
+            for run, (m, seed, values) in runs.items() for i, v in enumerate(values)]
+    s = analysis.summarize(pd.DataFrame(rows))
+    reference = (-0.5 + 0.1 * 0.4, 5.0 + 0.1 * 4.0)  # log10 params: worst 5, range 4
+    assert s.reference == pytest.approx({"val_accuracy": 0.46, "params": 10 ** 5.4})
+    volume = {run: hypervolume([(-a, math.log10(p)) for a, p in values], reference)
+              for run, (_, _, values) in runs.items()}
+    assert s.runs.set_index("run")["best"].to_dict() == pytest.approx(volume)
+
+
 def test_several_objectives_with_nothing_finished_have_no_reference():
     two = "val_accuracy:max,params:min"
     frame = pd.DataFrame([{"run": "r", "method": "nsga2", "seed": 0, "eval_id": i,

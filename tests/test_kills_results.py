@@ -88,6 +88,25 @@ def test_minimised_is_what_strategies_compare_and_natural_reads_it_back():
     assert acc.natural(-0.5) == 0.5 and loss.natural(-0.5) == -0.5
 
 
+def test_a_log_scaled_objective_compares_by_ratio_and_reads_back():
+    size = objectives.parse("params:min:log")
+    assert (size.name, size.direction, size.scale) == ("params", "min", "log")
+    assert size.spec == "params:min:log" and objectives.parse(size.spec) == size
+    assert objectives.parse("params:min").scale == "linear"  # log only when asked
+    assert objectives.parse("params:min:linear") == objectives.parse("params:min")
+    assert size.minimised(1000) == pytest.approx(3.0)
+    assert size.minimised(100) - size.minimised(1000) == pytest.approx(
+        size.minimised(10_000) - size.minimised(100_000))  # a factor of ten is one step
+    assert size.natural(size.minimised(2345.0)) == pytest.approx(2345.0)
+    gain = objectives.parse("speedup:max:log")
+    assert gain.minimised(100) == pytest.approx(-2.0) and gain.natural(-2.0) == pytest.approx(100)
+    assert size.minimised(0) == pytest.approx(math.log10(objectives.LOG_FLOOR))
+    assert size.minimised(None) == math.inf and size.minimised(math.nan) == math.inf
+    assert "scale 'ln' is neither linear nor log; write params:min:log" in error(
+        lambda: objectives.parse("params:min:ln"))
+    assert "too many parts" in error(lambda: objectives.parse("params:min:log:x"))
+
+
 def test_the_default_objective_follows_the_task_kind():
     assert objectives.default("regression") == Objective("val_loss", "min")
     for kind in ("binary", "multiclass"):

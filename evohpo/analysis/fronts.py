@@ -33,8 +33,9 @@ def hypervolume_metric(frame: pd.DataFrame) -> Metric:
 
 def vectors(rows: pd.DataFrame, objs: Sequence[Objective]) -> np.ndarray:
     """The minimised objective vectors of ``rows`` (one row each; NaN where a value is missing)."""
-    columns = [pd.to_numeric(rows[o.name], errors="coerce").to_numpy(float)
-               * (1.0 if o.lower_is_better else -1.0) for o in objs]
+    columns = [np.array([np.nan if np.isnan(v) else o.minimised(v) for v in
+                         pd.to_numeric(rows[o.name], errors="coerce").to_numpy(float)])
+               for o in objs]
     return np.column_stack(columns) if columns else np.empty((len(rows), 0))
 
 
