@@ -80,6 +80,8 @@ def test_immigrants_are_fresh_samples_not_children():
     ({"immigrants": 7, "population": 8}, "immigrants must be in .0, population - elites., got 7"),
     ({"fidelity": 0}, "fidelity must be a whole number of epochs >= 1, got 0"),
     ({"fidelity": 1, "screen": 1}, "screen must be a whole number >= 2, got 1"),
+    ({"initial": 4, "population": 8}, r"initial must be a whole number >= population \(8\), got 4"),
+    ({"initial": 8.5}, "initial must be a whole number"),
 ])
 def test_new_settings_are_checked(kwargs, expected):
     with pytest.raises(EvohpoError, match=expected):
@@ -89,6 +91,17 @@ def test_new_settings_are_checked(kwargs, expected):
 def test_make_passes_the_new_options():
     ga = make("ga", SMOOTH, selection="comma", fidelity=1, screen=4, immigrants=1)
     assert (ga.selection, ga.fidelity, ga.screen, ga.immigrants) == ("comma", 1, 4, 1)
+
+
+def test_a_larger_initial_sample_keeps_its_best_as_the_first_population():
+    ga = GeneticSearch(SMOOTH, population=6, seed=3, initial=15)
+    first = _tell(ga)
+    assert len(first) == 15 and {e.generation for e in first} == {0}
+    best6 = sorted(e.objective for e in first)[:6]
+    assert sorted(ind.fitness.values[0] for ind in ga.population) == best6
+    assert len(ga.ask(100)) == 6 - ga.elites  # then generations of the usual size
+    plain = GeneticSearch(SMOOTH, population=6, seed=3)
+    assert len(_tell(plain)) == 6  # by default the initial sample is one population
 
 
 # -- multi-fidelity -------------------------------------------------------------------------

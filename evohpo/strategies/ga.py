@@ -18,6 +18,9 @@ Who survives (``selection``):
   (the classic generational GA, this module's behaviour before issue 14).
 
 ``immigrants`` children per generation are fresh samples from the prior instead (diversity).
+``initial`` (default ``population``) samples more networks in generation 0 and keeps the best
+``population`` of them as the first parents: the random start most HPO methods use, so a GA
+does not have to breed from a handful of poor samples.
 
 Multi-fidelity (``fidelity=E``, off by default): each generation first screens ``screen`` times
 as many candidates as it will keep, each trained for only ``E`` epochs
@@ -65,6 +68,7 @@ class GeneticSearch:
         immigrants: int = 0,
         fidelity: int | None = None,
         screen: int = 3,
+        initial: int | None = None,
     ) -> None:
         if population < 2:
             raise EvohpoError(f"population must be >= 2, got {population}")
@@ -89,6 +93,12 @@ class GeneticSearch:
             raise EvohpoError(f"fidelity must be a whole number of epochs >= 1, got {fidelity!r}")
         if isinstance(screen, bool) or not isinstance(screen, int) or screen < 2:
             raise EvohpoError(f"screen must be a whole number >= 2, got {screen!r}")
+        if initial is None:
+            initial = population
+        if isinstance(initial, bool) or not isinstance(initial, int) or initial < population:
+            raise EvohpoError(f"initial must be a whole number >= population ({population}), "
+                              f"got {initial!r}")
+        self.initial = initial
         self.space = space
         self.population_size = population
         self.seed = seed
@@ -130,7 +140,7 @@ class GeneticSearch:
             batch, self._promote = self._promote[:max_n], []
             self._screening = False
         else:
-            n = self.population_size
+            n = self.population_size if self.generation > 0 else self.initial
             if self.generation > 0:
                 n -= min(self.elites, len(self.population))
             self._screening = self.fidelity is not None
@@ -193,8 +203,9 @@ class GeneticSearch:
             self._promote_best(evaluated)
             return
         self.hall_of_fame.update(evaluated)
-        if self.generation == 0:
-            self.population = evaluated
+        if self.generation == 0:  # the initial sample, or its best when it is larger
+            self.population = (evaluated if len(evaluated) <= self.population_size
+                               else tools.selBest(evaluated, self.population_size))
         elif self.selection == "plus":
             self.population = tools.selBest(self.population + evaluated, self.population_size)
         else:
