@@ -178,24 +178,25 @@ def _append(path: Path, text: str) -> None:
         os.fsync(f.fileno())
 
 
-def _fill(f: IO[str], text: str) -> None:
+def _fill(f: IO, data: str | bytes) -> None:
     """Write and fsync the temporary file of an atomic write (a hook for the disk-full tests)."""
-    f.write(text)
+    f.write(data)
     f.flush()
     os.fsync(f.fileno())
 
 
-_TEMPORARY = re.compile(r"^\.[^/]+\.(csv|json|md)\.[a-z0-9_]+\.tmp$")  # from _atomic_write
+_TEMPORARY = re.compile(r"^\.[^/]+\.(csv|json|md|joblib)\.[a-z0-9_]+\.tmp$")  # _atomic_write's
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write(path: Path, data: str | bytes) -> None:
     """Write to a temporary file, fsync, rename: readers see the old or the new file, never half."""
     with _writing(path):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", newline="") as f:
-                _fill(f, text)
+            with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w", newline=None if
+                           isinstance(data, bytes) else "") as f:
+                _fill(f, data)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -215,20 +216,7 @@ def write_preprocess(out: Path, preprocess: Any) -> None:
 
     buf = io.BytesIO()
     joblib.dump(preprocess, buf)
-    _atomic_write_bytes(Path(out) / PREPROCESS_NAME, buf.getvalue())
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _atomic_write(Path(out) / PREPROCESS_NAME, buf.getvalue())
 
 
 def write_table(path: Path, frame) -> None:

@@ -18,6 +18,7 @@ import pytest
 from _kills import error
 
 from evohpo import checkpoint, objectives, results
+from evohpo.errors import EvohpoError
 from evohpo.objectives import Objective
 from evohpo.space import (
     Choice,
@@ -537,6 +538,23 @@ def test_a_full_disk_keeps_the_old_file_and_names_the_folder(tmp_path, monkeypat
         "run the same command with --resume")
 
 
+def test_a_table_encoding_is_written_atomically_like_every_other_file(tmp_path, monkeypatch):
+    import errno
+
+    results.write_preprocess(tmp_path, {"columns": ["a"]})
+    saved = (tmp_path / results.PREPROCESS_NAME).read_bytes()
+
+    def full(f, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(results, "_fill", full)
+    assert error(lambda: results.write_preprocess(tmp_path, {"columns": ["b"]})).startswith(
+        f"cannot write {results.PREPROCESS_NAME} in {tmp_path}: No space left on device")
+    assert (tmp_path / results.PREPROCESS_NAME).read_bytes() == saved
+    assert [p.name for p in tmp_path.iterdir()] == [results.PREPROCESS_NAME]
+    assert results._TEMPORARY.match(f".{results.PREPROCESS_NAME}.k3x_9a.tmp")  # a kill's leftover
+
+
 def test_appending_to_a_full_disk_is_one_error_naming_the_log(tmp_path, monkeypatch):
     import errno
 
@@ -588,7 +606,7 @@ def test_a_table_task_s_preprocessing_is_saved_whole_beside_the_model(tmp_path, 
         raise OSError("the disk went away")
 
     monkeypatch.setattr(results.os, "replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(EvohpoError, match="cannot write preprocess.joblib in .*the disk went"):
         results.write_preprocess(tmp_path, {"columns": []})
     assert [p.name for p in tmp_path.iterdir()] == [results.PREPROCESS_NAME]  # no temporary
     assert joblib.load(target)["scale"] == [1.0, 2.5]  # the old file is kept
