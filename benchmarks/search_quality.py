@@ -55,7 +55,7 @@ def _curve(run: Path, metric: str, full_epochs: int) -> tuple[np.ndarray, np.nda
     ok = (frame["status"] == "ok") & (frame["epochs"] >= full_epochs)
     score = frame[metric].where(ok).astype(float)
     sign = -1.0 if metric == "val_loss" else 1.0
-    best = (score * sign).cummax().to_numpy() * sign
+    best = (score * sign).cummax().ffill().to_numpy() * sign  # cummax leaves NaN rows NaN
     seconds = frame["train_seconds"].fillna(0).cumsum().to_numpy()
     return best, seconds, json.loads((run / "best.json").read_text())
 
