@@ -2,7 +2,7 @@
 that the final CSV equals an uninterrupted run's and that no worker outlives a kill.
 
     .venv/bin/python benchmarks/chaos.py --kills 20 --budget 60 --json
-    .venv/bin/python benchmarks/chaos.py --kills 3 --at-rows 2,4,6 --budget 8 ...   # the test
+    .venv/bin/python benchmarks/chaos.py --kills 3 --at-rows 2,5,8 --budget 12 ...   # the test
 
 Both campaigns run through the CLI (``evohpo search``, GA, iris by default) in their own process
 group. A kill waits until the CSV holds a seeded-random number of rows (or the ``--at-rows``
