@@ -209,3 +209,17 @@ def test_train_final_reports_test_scores_and_saves(tmp_path):
     out = train_final(Job(CFG, 0, 0, 5, 2), setup, str(tmp_path / "m.keras"))
     assert set(out["test"]) == {"test_accuracy", "test_loss"}
     assert out["saved_to"] and (tmp_path / "m.keras").is_file()
+
+
+def test_a_model_keras_cannot_save_is_reported_and_nothing_is_written(tmp_path):
+    from evohpo.engines.base import save_model
+
+    class Unsaveable:
+        def save(self, path):
+            raise TypeError("cannot serialise layer 'mine'\nsecond line")
+
+    assert save_model(Unsaveable(), None) == (None, "")
+    path = tmp_path / "sub" / "best.keras"
+    assert save_model(Unsaveable(), str(path)) == (
+        None, "model not saved: TypeError: cannot serialise layer 'mine'")
+    assert not path.exists()

@@ -9,6 +9,7 @@ of completion, so any n_jobs and any backend give the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,3 +74,22 @@ def resolve(task: Any) -> Task:
 def eval_seed(campaign_seed: int, eval_id: int) -> int:
     """The seed of one evaluation, a pure function of (campaign seed, evaluation id)."""
     return int(np.random.SeedSequence([campaign_seed, eval_id]).generate_state(1)[0] % 2**31)
+
+
+def error_text(exc: BaseException) -> str:
+    """An exception as one short line for a CSV row or best.json: type and first line."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}"[:300]
+
+
+def save_model(model: Any, path: str | None) -> tuple[str | None, str]:
+    """Save the final model as ``.keras`` if asked: (where it went, or None; the error, or "").
+    A model Keras cannot serialise (a custom layer) is reported, and the campaign goes on."""
+    if not path:
+        return None, ""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+    except Exception as exc:  # noqa: BLE001 - reported in best.json
+        return None, f"model not saved: {error_text(exc)}"
+    return path, ""

@@ -51,6 +51,7 @@ import numpy as np
 from ..model import output_spec
 from ..runtime import keras as _keras
 from ..tasks import Task
+from .base import error_text
 from .scoring import metrics_from_outputs, outputs
 
 OK, DIVERGED, FAILED, TIMEOUT = "ok", "diverged", "failed", "timeout"
@@ -356,11 +357,6 @@ def forget_custom_gradients() -> Iterator[None]:
                     registry.pop(name, None)
 
 
-def _error_text(exc: BaseException) -> str:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {first}"[:300]
-
-
 def _loss_fn(keras: Any, kind: str) -> Callable[[Any, Any], Any]:
     """Per-sample training loss for the task's kind (the losses model.output_spec names)."""
     if kind == "multiclass":
@@ -490,7 +486,7 @@ def train_group(
         try:
             members.append(run.member(slot, config, int(seed)))
         except Exception as exc:  # a bad network is data, not a crash of the group
-            results[slot] = MemberResult(FAILED, {}, None, 0, 0.0, _error_text(exc))
+            results[slot] = MemberResult(FAILED, {}, None, 0, 0.0, error_text(exc))
     stepping = 0.0
     with _grappler_off(tf), forget_custom_gradients():
         if members:
@@ -510,7 +506,7 @@ def _train_isolating(run: _Run, members: list[_Member],
     try:
         return members, _train(run, members)
     except Exception as exc:
-        group_error = _error_text(exc)
+        group_error = error_text(exc)
     survivors: list[_Member] = []
     for m in members:
         try:
@@ -519,12 +515,12 @@ def _train_isolating(run: _Run, members: list[_Member],
             _trainer(run, [fresh])(idx, w, 0, 0)  # trace only: weights stay as built
             survivors.append(fresh)
         except Exception as exc:
-            results[m.slot] = MemberResult(FAILED, {}, m.params, 0, 0.0, _error_text(exc))
+            results[m.slot] = MemberResult(FAILED, {}, m.params, 0, 0.0, error_text(exc))
     if len(survivors) < len(members):
         try:
             return survivors, _train(run, survivors)
         except Exception as exc:
-            group_error = _error_text(exc)
+            group_error = error_text(exc)
     for m in survivors:
         m.status, m.error = FAILED, group_error
     return survivors, 0.0
@@ -607,7 +603,7 @@ def _finish(m: _Member, task: Task, keep_weights: bool, time_limit: float | None
             m.model.set_weights(m.best_weights)
         metrics = metrics_from_outputs(outputs(m.model, task.x_val), task.y_val, task.kind)
     except Exception as exc:
-        return MemberResult(FAILED, {}, m.params, m.epochs, 0.0, _error_text(exc))
+        return MemberResult(FAILED, {}, m.params, m.epochs, 0.0, error_text(exc))
     status, error = OK, ""
     if m.status == DIVERGED:
         status, error = DIVERGED, m.error

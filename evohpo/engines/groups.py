@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from ..strategies.base import Evaluation, Status
-from .base import Job, Setup, resolve
+from .base import Job, Setup, resolve, save_model
 
 ENGINES = ("auto", "single", "fused")
 MAX_GROUP = 12  # members per group: 12-24 is the measured sweet spot (benchmarks/README.md)
@@ -103,14 +102,7 @@ def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
            metrics_from_outputs(outputs(model, task.x_val), task.y_val, task.kind).items()}
     test = {f"test_{k}": v for k, v in
             metrics_from_outputs(outputs(model, task.x_test), task.y_test, task.kind).items()}
-    saved, error = None, ""
-    if save_to:
-        try:
-            Path(save_to).parent.mkdir(parents=True, exist_ok=True)
-            model.save(save_to)
-            saved = save_to
-        except Exception as exc:  # noqa: BLE001 - reported in best.json, the run goes on
-            error = f"model not saved: {type(exc).__name__}: {exc}"[:300]
+    saved, error = save_model(model, save_to)
     return {"val": val, "test": test, "params": result.params, "saved_to": saved,
             "error": error}
 

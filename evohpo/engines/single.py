@@ -17,7 +17,6 @@ import os
 import socket
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,7 @@ from ..model import DEFAULT_BATCH_SIZE
 from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from ..tasks import Task
-from .base import Job, Setup, resolve
+from .base import Job, Setup, error_text, resolve, save_model
 from .fused import forget_custom_gradients
 from .scoring import score
 
@@ -104,11 +103,6 @@ def latency(model: Any, x: np.ndarray, repeats: int = 5) -> float:
         model(rows, training=False)
         times.append(time.perf_counter() - start)
     return float(np.median(times) / len(rows) * 1e6)
-
-
-def _error_text(exc: BaseException) -> str:
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {first}"[:300]
 
 
 class _Deadline:
@@ -197,7 +191,7 @@ def _train_and_score(keras: Any, job: Job, setup: Setup, data: Task,
                           objectives=vector if setup.others else ())
     except Exception as exc:  # a bad network is data, not a crash of the campaign
         return Evaluation(**record, status=Status.FAILED,
-                          train_seconds=time.perf_counter() - start, error=_error_text(exc))
+                          train_seconds=time.perf_counter() - start, error=error_text(exc))
     finally:
         del model
         _fresh_session(keras, collect=False)  # the next evaluation collects
@@ -215,14 +209,7 @@ def train_final(job: Job, setup: Setup, save_to: str | None = None) -> dict[str,
         _train(model, job, setup, data, [])
         val = measure(model, data, setup, data.x_val, data.y_val, "val_")
         test = measure(model, data, setup, data.x_test, data.y_test, "test_")
-        saved, error = None, ""
-        if save_to:
-            try:
-                Path(save_to).parent.mkdir(parents=True, exist_ok=True)
-                model.save(save_to)
-                saved = save_to
-            except Exception as exc:  # noqa: BLE001 - a custom layer Keras cannot serialise
-                error = f"model not saved: {_error_text(exc)}"
+        saved, error = save_model(model, save_to)
         params = int(model.count_params())
         del model
     _fresh_session(keras, collect=False)
