@@ -387,17 +387,23 @@ def test_small_files_are_written_whole(tmp_path):
     assert [p.name for p in (tmp_path / "sub").iterdir()] == ["c.json"]  # no temporary left
 
 
-def test_an_atomic_write_goes_through_a_temporary_beside_its_file(tmp_path, monkeypatch):
+@pytest.fixture
+def moved(monkeypatch) -> list[tuple[Path, Path]]:
+    """Every (temporary, target) pair results renames, as the renames happen."""
     import os
 
-    moved = []
+    renames: list[tuple[Path, Path]] = []
     replace = os.replace
 
     def spy(src, dst):
-        moved.append((Path(src), Path(dst)))
+        renames.append((Path(src), Path(dst)))
         return replace(src, dst)
 
     monkeypatch.setattr(results.os, "replace", spy)
+    return renames
+
+
+def test_an_atomic_write_goes_through_a_temporary_beside_its_file(tmp_path, moved):
     target = tmp_path / "a" / "b" / "best.json"  # folders made as needed
     results.write_json(target, {"model": tmp_path / "m.keras", "n": np.int64(3)})
     (src, dst), = moved
@@ -580,21 +586,11 @@ def test_a_csv_that_is_not_an_evohpo_log_names_what_it_lacks(tmp_path):
         f"{empty} is empty; it is not an evohpo results file")
 
 
-def test_a_table_task_s_preprocessing_is_saved_whole_beside_the_model(tmp_path, monkeypatch):
-    import os
-
+def test_a_table_task_s_preprocessing_is_saved_whole_beside_the_model(tmp_path, moved, monkeypatch):
     import joblib
 
     results.write_preprocess(tmp_path, None)  # a task without preprocessing: nothing written
     assert list(tmp_path.iterdir()) == []
-    moved = []
-    replace = os.replace
-
-    def spy(src, dst):
-        moved.append((Path(src), Path(dst)))
-        return replace(src, dst)
-
-    monkeypatch.setattr(results.os, "replace", spy)
     results.write_preprocess(tmp_path, {"columns": ["a", "b"], "scale": [1.0, 2.5]})
     target = tmp_path / results.PREPROCESS_NAME
     assert joblib.load(target) == {"columns": ["a", "b"], "scale": [1.0, 2.5]}
