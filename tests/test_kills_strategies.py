@@ -16,6 +16,7 @@ from collections import Counter
 
 import pytest
 from _kills import binomial_near, error
+from test_strategies import CountingSpace
 
 from evohpo.space import (
     Bool,
@@ -258,20 +259,6 @@ def test_nsga2_keeps_a_dominating_network_whatever_its_children_score():
                     for i, p in enumerate(proposals)])
             assert champion in [list(ind) for ind in s.population]  # parents compete too
             assert len(s.population) == 4
-
-
-class CountingSpace(Space):
-    def __init__(self, **genes):
-        super().__init__(**genes)
-        self.crossovers = self.mutations = 0
-
-    def crossover(self, a, b, rng):
-        self.crossovers += 1
-        return super().crossover(a, b, rng)
-
-    def mutate(self, ind, rng, indpb):
-        self.mutations += 1
-        return super().mutate(ind, rng, indpb)
 
 
 def _zdt(config: dict) -> tuple[float, float]:
