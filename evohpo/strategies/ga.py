@@ -140,9 +140,10 @@ class GeneticSearch:
             batch, self._promote = self._promote[:max_n], []
             self._screening = False
         else:
-            n = self.population_size if self.generation > 0 else self.initial
-            if self.generation > 0:
-                n -= min(self.elites, len(self.population))
+            if self.generation == 0:
+                n = self.initial
+            else:
+                n = self.population_size - min(self.elites, len(self.population))
             self._screening = self.fidelity is not None
             if self._screening:
                 n *= self.screen
