@@ -75,62 +75,8 @@ def test_immigrants_are_fresh_samples_not_children():
     assert not any(g in parents for g in genomes[4:])  # the last two come from the prior
 
 
-def test_hypermutation_doubles_the_rates_per_stalled_generation_and_resets_on_progress():
-    ga = GeneticSearch(SMOOTH, population=6, seed=2, hypermutation=True, mutpb=0.2, indpb=0.1)
-    _tell(ga)
-    assert ga._mutation_rates() == (0.2, 0.1)
-    flat = lambda config: 99.0  # noqa: E731 - never better than the first generation
-    for stalled, rates in ((1, (0.4, 0.2)), (2, (0.8, 0.4)), (3, (1.0, 0.8)), (4, (1.0, 1.0))):
-        _tell(ga, flat)
-        assert ga.stalled == stalled and ga._mutation_rates() == rates
-    _tell(ga, lambda config: -99.0)  # a new best
-    assert ga.stalled == 0 and ga._mutation_rates() == (0.2, 0.1)
-
-
-def test_without_hypermutation_the_rates_stay_put():
-    ga = GeneticSearch(SMOOTH, population=6, seed=2, mutpb=0.2, indpb=0.1)
-    _tell(ga)
-    for _ in range(3):
-        _tell(ga, lambda config: 99.0)
-    assert ga.stalled == 3 and ga._mutation_rates() == (0.2, 0.1)
-
-
-def test_hypermutated_children_move_further_from_their_parents():
-    def moved(hyper: bool) -> float:
-        ga = GeneticSearch(SMOOTH, population=8, seed=4, hypermutation=hyper, cxpb=0.0)
-        _tell(ga)
-        for _ in range(3):
-            _tell(ga, lambda config: 99.0)
-        parents = [np.array(ind) for ind in ga.population]
-        ga.ask(100)
-        return np.mean([min(np.abs(np.array(c) - p).sum() for p in parents)
-                        for c in ga._pending])
-
-    assert moved(True) > 2 * moved(False)
-
-
-def test_aging_keeps_the_newest_whatever_their_score():
-    ga = GeneticSearch(SMOOTH, population=6, seed=1, selection="aging", elites=2)
-    _tell(ga)
-    old = [tuple(ind) for ind in ga.population]
-    children = _tell(ga, lambda config: 99.0)  # worse than every parent
-    assert len(children) == 4
-    survivors = [tuple(ind) for ind in ga.population]
-    assert survivors[:2] == old[-2:]  # the two youngest parents
-    assert [ind.fitness.values[0] for ind in ga.population[2:]] == [99.0] * 4
-
-
-def test_stalled_survives_a_checkpoint():
-    ga = GeneticSearch(SMOOTH, population=6, seed=2, hypermutation=True)
-    _tell(ga)
-    _tell(ga, lambda config: 99.0)
-    again = GeneticSearch(SMOOTH, population=6, seed=2, hypermutation=True)
-    again.load_state_dict(json.loads(json.dumps(ga.state_dict())))
-    assert again.stalled == 1 and again._mutation_rates() == ga._mutation_rates()
-
-
 @pytest.mark.parametrize(("kwargs", "expected"), [
-    ({"selection": "best"}, "selection must be one of plus, comma, aging, got 'best'"),
+    ({"selection": "best"}, "selection must be one of plus, comma, got 'best'"),
     ({"immigrants": 7, "population": 8}, "immigrants must be in .0, population - elites., got 7"),
     ({"fidelity": 0}, "fidelity must be a whole number of epochs >= 1, got 0"),
     ({"fidelity": 1, "screen": 1}, "screen must be a whole number >= 2, got 1"),

@@ -41,7 +41,7 @@ from ..errors import EvohpoError
 from ..space import Individual, Space, config_key, seeded_global_random
 from .base import Evaluation, Proposal, json_float, rng_state, set_rng_state
 
-SELECTIONS = ("plus", "comma", "aging")
+SELECTIONS = ("plus", "comma")
 
 
 class GeneticSearch:
@@ -69,7 +69,6 @@ class GeneticSearch:
         fidelity: int | None = None,
         screen: int = 3,
         initial: int | None = None,
-        hypermutation: bool = False,
     ) -> None:
         if population < 2:
             raise EvohpoError(f"population must be >= 2, got {population}")
@@ -100,8 +99,6 @@ class GeneticSearch:
             raise EvohpoError(f"initial must be a whole number >= population ({population}), "
                               f"got {initial!r}")
         self.initial = initial
-        self.hypermutation = hypermutation
-        self.stalled = 0  # generations since the best network last improved
         self.space = space
         self.population_size = population
         self.seed = seed
@@ -172,7 +169,6 @@ class GeneticSearch:
         with seeded_global_random(self.rng):
             parents = tools.selTournament(self.population, n + n % 2, tournsize=self.tournament)
         children = [Individual(p) for p in parents]
-        mutpb, indpb = self._mutation_rates()
         for a, b in zip(children[::2], children[1::2], strict=True):
             if self.rng.random() < self.cxpb:
                 self.space.crossover(a, b, self.rng)
@@ -180,8 +176,8 @@ class GeneticSearch:
         for i, child in enumerate(children[:n]):
             if i >= n - self.immigrants:  # a fresh sample from the prior instead
                 child = Individual(self.space.sample(self.rng))
-            elif self.rng.random() < mutpb:
-                self.space.mutate(child, self.rng, indpb)
+            elif self.rng.random() < self.mutpb:
+                self.space.mutate(child, self.rng, self.indpb)
             for _ in range(self.max_retries):
                 if config_key(self.space.decode(child)) not in self._seen:
                     break
@@ -190,14 +186,6 @@ class GeneticSearch:
             self._remember(child)
             batch.append(child)
         return batch
-
-    def _mutation_rates(self) -> tuple[float, float]:
-        """``(mutpb, indpb)`` for this generation's children: the configured rates, doubled for
-        every generation the best has not improved when ``hypermutation`` is on."""
-        if not self.hypermutation:
-            return self.mutpb, self.indpb
-        boost = 2.0 ** self.stalled
-        return min(1.0, self.mutpb * boost), min(1.0, self.indpb * boost)
 
     def _same_network(self, a: Individual, b: Individual) -> bool:
         return config_key(self.space.decode(a)) == config_key(self.space.decode(b))
@@ -215,15 +203,10 @@ class GeneticSearch:
         if self._screening:
             self._promote_best(evaluated)
             return
-        before = self.best.fitness.wvalues if self.best is not None else None
         self.hall_of_fame.update(evaluated)
-        improved = before is None or self.best.fitness.wvalues > before  # wvalues: higher wins
-        self.stalled = 0 if improved else self.stalled + 1
         if self.generation == 0:  # the initial sample, or its best when it is larger
             self.population = (evaluated if len(evaluated) <= self.population_size
                                else tools.selBest(evaluated, self.population_size))
-        elif self.selection == "aging":  # the newest survive, whatever their score
-            self.population = (self.population + evaluated)[-self.population_size:]
         elif self.selection == "plus":
             self.population = tools.selBest(self.population + evaluated, self.population_size)
         else:
@@ -262,7 +245,6 @@ class GeneticSearch:
             "duplicates_avoided": self.duplicates_avoided,
             "promote": [list(ind) for ind in self._promote],
             "screened": self.screened,
-            "stalled": self.stalled,
             "logbook": [
                 {k: v if isinstance(v, int) else json_float(float(v)) for k, v in rec.items()}
                 for rec in self.logbook
@@ -280,7 +262,6 @@ class GeneticSearch:
         self.duplicates_avoided = int(state.get("duplicates_avoided", 0))
         self._promote = [Individual(g) for g in state.get("promote", [])]
         self.screened = int(state.get("screened", 0))
-        self.stalled = int(state.get("stalled", 0))
         self.logbook = tools.Logbook()
         self.logbook.header = ["gen", "nevals", "min", "mean", "max"]
         for rec in state["logbook"]:
