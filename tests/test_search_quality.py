@@ -29,3 +29,44 @@ def test_best_so_far_skips_rows_that_do_not_count(tmp_path, metric, values, expe
     best, seconds, _ = _curve(tmp_path, metric, full_epochs=5)
     assert best.tolist() == expected
     assert seconds.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+# -- benchmarks/ga_tuning.py ----------------------------------------------------------------
+def _runs(bests: dict[int, list[float]]) -> dict[int, dict]:
+    return {seed: {"seed": seed, "best": max(curve), "curve": curve}
+            for seed, curve in bests.items()}
+
+
+def test_tuning_table_counts_evaluations_to_random_medians_best():
+    from ga_tuning import BUDGET, table
+
+    randoms = _runs({100: [0.4, 0.5], 101: [0.5, 0.6], 102: [0.3, 0.7]})  # median best 0.6
+    ga = _runs({100: [0.6, 0.6], 101: [0.1, 0.2], 102: [0.5, 0.65]})
+    frame = table({"random": randoms, "defaults": ga})
+    assert frame.attrs["target"] == pytest.approx(0.6)
+    # reached at evaluation 1, never (budget + 1), at evaluation 2: median 2
+    assert frame.loc["defaults", "evals_to_random_median"] == 2
+    assert frame.loc["random", "evals_to_random_median"] == 2  # 2, 2, 2
+    assert BUDGET + 1 == 61
+    assert frame.loc["defaults", "median"] == pytest.approx(0.6)
+
+
+def test_tuning_table_pairs_variants_with_the_defaults_on_common_seeds():
+    from ga_tuning import table
+
+    seeds = range(100, 110)
+    randoms = _runs({s: [0.5] for s in seeds})
+    defaults = _runs({s: [0.55 + 0.001 * s] for s in seeds})
+    better = _runs({s: [0.60 + 0.002 * s] for s in seeds})
+    frame = table({"random": randoms, "defaults": defaults, "better": better})
+    assert frame.loc["better", "paired_p_vs_defaults"] < 0.01  # better on all ten seeds
+    assert frame.loc["defaults", "p_vs_random"] < 0.001
+
+
+def test_tuning_refuses_the_study_seeds_and_needs_random(tmp_path):
+    from ga_tuning import main, table
+
+    with pytest.raises(SystemExit, match="seeds >= 100"):
+        main(["--variant", "defaults", "--first-seed", "0", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="add --variant random"):
+        table({"defaults": _runs({100: [0.5]})})
