@@ -112,7 +112,8 @@ def test_ga_selection_pressure_beats_random_selection():
     same population, same elitism, same operators, same budget, twelve seeds."""
     def run(tournament: int, seed: int) -> float:
         ga = GeneticSearch(SMOOTH, population=12, seed=seed, tournament=tournament, elites=2,
-                           selection="comma")  # plus selection is pressure even without one
+                           selection="comma",  # plus selection is pressure even without one,
+                           preselect=1)  # ... and so is the surrogate's choice of children
         return best(drive(ga, 144))
 
     selected = np.array([run(3, s) for s in SEEDS])
@@ -161,7 +162,8 @@ def test_failed_evaluations_rank_last():
 @pytest.mark.parametrize("seed", range(3))
 def test_no_crossover_no_mutation_copies_parents_exactly(seed):
     space = counting()
-    ga = GeneticSearch(space, population=10, seed=seed, cxpb=0.0, mutpb=0.0, max_retries=0)
+    ga = GeneticSearch(space, population=10, seed=seed, cxpb=0.0, mutpb=0.0, max_retries=0,
+                       preselect=1)
     drive(ga, 10)
     for _ in range(5):
         parents = {tuple(ind) for ind in ga.population}
@@ -174,7 +176,8 @@ def test_no_crossover_no_mutation_copies_parents_exactly(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_cxpb_zero_means_no_crossover_at_all(seed):
     space = counting()
-    ga = GeneticSearch(space, population=10, seed=seed, cxpb=0.0, mutpb=1.0, max_retries=0)
+    ga = GeneticSearch(space, population=10, seed=seed, cxpb=0.0, mutpb=1.0, max_retries=0,
+                       preselect=1)  # operators counted one call per child
     drive(ga, 10 + 5 * 8)
     assert space.crossovers == 0
     assert space.mutations == 40  # mutpb=1: every child (8 a generation), once, no retries
@@ -184,7 +187,8 @@ def test_cxpb_one_mixes_every_pair_slot_by_slot():
     space = counting()
     children = mixed_children = 0
     for seed in range(10):
-        ga = GeneticSearch(space, population=10, seed=seed, cxpb=1.0, mutpb=0.0, max_retries=0)
+        ga = GeneticSearch(space, population=10, seed=seed, cxpb=1.0, mutpb=0.0, max_retries=0,
+                           preselect=1)
         drive(ga, 10)
         parents = [list(ind) for ind in ga.population]
         ga.ask(100)
@@ -205,7 +209,7 @@ def test_cxpb_and_mutpb_are_honoured_in_frequency():
     pairs = children = 0
     for seed in range(5):
         ga = GeneticSearch(space, population=12, seed=seed, cxpb=cxpb, mutpb=mutpb,
-                           max_retries=0, elites=2)
+                           max_retries=0, elites=2, preselect=1)
         drive(ga, 12 + 10 * generations)
         pairs += 5 * generations
         children += 10 * generations

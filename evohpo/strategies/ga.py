@@ -22,6 +22,12 @@ Who survives (``selection``):
 ``population`` of them as the first parents: the random start most HPO methods use, so a GA
 does not have to breed from a handful of poor samples.
 
+Surrogate pre-selection (``preselect=k``, 1 = off): once 8 networks are evaluated, every later
+generation breeds ``k`` candidate children per place, and a random forest fitted on all
+evaluated networks (:mod:`~evohpo.strategies.surrogate`) chooses which of them are trained: the
+lowest optimistic prediction first. Breeding is cheap and training is not, so the budget goes
+to children that look promising rather than to every child the operators happen to make.
+
 Multi-fidelity (``fidelity=E``, off by default): each generation first screens ``screen`` times
 as many candidates as it will keep, each trained for only ``E`` epochs
 (:class:`~evohpo.strategies.base.Proposal` ``epochs``), then promotes the best ``1/screen``
@@ -39,6 +45,7 @@ from deap import tools
 
 from ..errors import EvohpoError
 from ..space import Individual, Space, config_key, seeded_global_random
+from . import surrogate
 from .base import Evaluation, Proposal, json_float, rng_state, set_rng_state
 
 SELECTIONS = ("plus", "comma")
@@ -69,6 +76,7 @@ class GeneticSearch:
         fidelity: int | None = None,
         screen: int = 3,
         initial: int | None = None,
+        preselect: int = 4,
     ) -> None:
         if population < 2:
             raise EvohpoError(f"population must be >= 2, got {population}")
@@ -98,7 +106,10 @@ class GeneticSearch:
         if isinstance(initial, bool) or not isinstance(initial, int) or initial < population:
             raise EvohpoError(f"initial must be a whole number >= population ({population}), "
                               f"got {initial!r}")
-        self.initial = initial
+        if isinstance(preselect, bool) or not isinstance(preselect, int) or preselect < 1:
+            raise EvohpoError(f"preselect must be a whole number >= 1 (1: off), got {preselect!r}")
+        self.initial, self.preselect = initial, preselect
+        self._archive: list[tuple[list[float], float]] = []  # (features, objective), full runs
         self.space = space
         self.population_size = population
         self.seed = seed
@@ -166,26 +177,47 @@ class GeneticSearch:
         return batch
 
     def _offspring(self, n: int) -> list[Individual]:
+        bred = max(0, n - self.immigrants)  # the last places go to fresh prior samples
+        fresh = [self._distinct(Individual(self.space.sample(self.rng))) for _ in range(n - bred)]
+        return self._children(bred) + fresh
+
+    def _children(self, n: int) -> list[Individual]:
+        """``n`` new children: bred blind, or the surrogate's best of ``preselect * n``."""
+        if self.preselect == 1 or len(self._archive) < surrogate.MIN_POINTS or n == 0:
+            return self._breed(n)
+        seen = set(self._seen)
+        candidates = self._breed(n * self.preselect)  # remembered while bred: all distinct
+        order = surrogate.rank(self._archive, candidates, self.space,
+                               seed=self.rng.randrange(2**31))
+        self._seen = seen  # the candidates not trained stay breedable
+        chosen = [candidates[i] for i in order[:n]]
+        for child in chosen:
+            self._remember(child)
+        return chosen
+
+    def _breed(self, n: int) -> list[Individual]:
+        """Tournament selection, two-point crossover, mutation; each child a new network."""
         with seeded_global_random(self.rng):
             parents = tools.selTournament(self.population, n + n % 2, tournsize=self.tournament)
         children = [Individual(p) for p in parents]
         for a, b in zip(children[::2], children[1::2], strict=True):
             if self.rng.random() < self.cxpb:
                 self.space.crossover(a, b, self.rng)
-        batch: list[Individual] = []
-        for i, child in enumerate(children[:n]):
-            if i >= n - self.immigrants:  # a fresh sample from the prior instead
-                child = Individual(self.space.sample(self.rng))
-            elif self.rng.random() < self.mutpb:
+        for child in children[:n]:
+            if self.rng.random() < self.mutpb:
                 self.space.mutate(child, self.rng, self.indpb)
-            for _ in range(self.max_retries):
-                if config_key(self.space.decode(child)) not in self._seen:
-                    break
-                self.duplicates_avoided += 1
-                self.space.mutate(child, self.rng, self.indpb)
-            self._remember(child)
-            batch.append(child)
-        return batch
+        return [self._distinct(child) for child in children[:n]]
+
+    def _distinct(self, child: Individual) -> Individual:
+        """Re-mutate a child whose network was already tried (up to ``max_retries`` times),
+        so the budget buys new networks; remember it."""
+        for _ in range(self.max_retries):
+            if config_key(self.space.decode(child)) not in self._seen:
+                break
+            self.duplicates_avoided += 1
+            self.space.mutate(child, self.rng, self.indpb)
+        self._remember(child)
+        return child
 
     def _same_network(self, a: Individual, b: Individual) -> bool:
         return config_key(self.space.decode(a)) == config_key(self.space.decode(b))
@@ -204,6 +236,8 @@ class GeneticSearch:
             self._promote_best(evaluated)
             return
         self.hall_of_fame.update(evaluated)
+        self._archive += [(surrogate.features(self.space, ind), ind.fitness.values[0])
+                          for ind in evaluated]
         if self.generation == 0:  # the initial sample, or its best when it is larger
             self.population = (evaluated if len(evaluated) <= self.population_size
                                else tools.selBest(evaluated, self.population_size))
@@ -245,6 +279,7 @@ class GeneticSearch:
             "duplicates_avoided": self.duplicates_avoided,
             "promote": [list(ind) for ind in self._promote],
             "screened": self.screened,
+            "archive": [[f, json_float(y)] for f, y in self._archive],
             "logbook": [
                 {k: v if isinstance(v, int) else json_float(float(v)) for k, v in rec.items()}
                 for rec in self.logbook
@@ -262,6 +297,7 @@ class GeneticSearch:
         self.duplicates_avoided = int(state.get("duplicates_avoided", 0))
         self._promote = [Individual(g) for g in state.get("promote", [])]
         self.screened = int(state.get("screened", 0))
+        self._archive = [([float(v) for v in f], float(y)) for f, y in state.get("archive", [])]
         self.logbook = tools.Logbook()
         self.logbook.header = ["gen", "nevals", "min", "mean", "max"]
         for rec in state["logbook"]:
