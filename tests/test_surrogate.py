@@ -19,7 +19,7 @@ from test_strategies import (
 )
 
 from evohpo.errors import EvohpoError
-from evohpo.space import config_key
+from evohpo.space import Fixed, Space, config_key
 from evohpo.strategies import GeneticSearch
 from evohpo.strategies import surrogate as sg
 
@@ -133,3 +133,12 @@ def test_preselection_is_on_by_default_and_one_turns_it_off(monkeypatch):
     assert len(proposals_of(GeneticSearch(SMOOTH, population=8, seed=5, preselect=1), 5)) == 5
     with pytest.raises(AssertionError, match="must breed without"):
         proposals_of(GeneticSearch(SMOOTH, population=8, seed=5), 3)
+
+
+def test_a_space_of_fixed_values_breeds_without_the_forest():
+    """No slots, nothing to learn from: the GA still runs (a forest on 0 features would raise)."""
+    fixed = Space(width=Fixed(8))
+    assert sg.rank([([], 1.0)] * 10, [fixed.sample(random.Random(0))] * 3, fixed, seed=0) == [
+        0, 1, 2]
+    evals = drive(GeneticSearch(fixed, population=4, seed=0), 20, objective=lambda c: 1.0)
+    assert len(evals) == 20

@@ -41,10 +41,11 @@ def rank(points: Sequence[tuple[Sequence[float], float]], candidates: Sequence[I
 
     ``points`` are (features, objective) of evaluated networks; a failed one (``inf``) counts
     as the worst finite objective seen, so the forest learns to avoid its region. With fewer
-    than ``MIN_POINTS`` points, or no finite objective yet, the order is left as bred.
+    than ``MIN_POINTS`` points, no finite objective yet, or a genome without slots (a space of
+    fixed values only), the order is left as bred.
     """
     finite = [y for _, y in points if math.isfinite(y)]
-    if len(points) < MIN_POINTS or not finite:
+    if len(points) < MIN_POINTS or not finite or not points[0][0]:  # no data, or no genes
         return list(range(len(candidates)))
     from sklearn.ensemble import RandomForestRegressor  # noqa: PLC0415 (only when used)
 
