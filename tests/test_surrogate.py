@@ -19,7 +19,7 @@ from test_strategies import (
 )
 
 from evohpo.errors import EvohpoError
-from evohpo.space import Fixed, Space, config_key
+from evohpo.space import Choice, Fixed, Space, config_key
 from evohpo.strategies import GeneticSearch
 from evohpo.strategies import surrogate as sg
 
@@ -142,3 +142,13 @@ def test_a_space_of_fixed_values_breeds_without_the_forest():
         0, 1, 2]
     evals = drive(GeneticSearch(fixed, population=4, seed=0), 20, objective=lambda c: 1.0)
     assert len(evals) == 20
+
+
+def test_only_the_trained_children_count_as_re_mutated():
+    """``duplicates_avoided`` (printed after a campaign) counts the re-mutations of children
+    that are trained, not of the candidates the forest left out."""
+    tiny = Space(a=Choice(["p", "q", "r"]), b=Choice(["x", "y", "z"]))  # nine networks
+    ga = GeneticSearch(tiny, population=4, seed=0, preselect=4, max_retries=5)
+    evals = drive(ga, 9 + 8, objective=lambda c: float(c["a"] == "p"))  # 8 after all are seen
+    trained_children = len(evals) - 4
+    assert 8 * 5 <= ga.duplicates_avoided <= trained_children * 5

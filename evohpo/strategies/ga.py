@@ -179,23 +179,29 @@ class GeneticSearch:
     def _offspring(self, n: int) -> list[Individual]:
         bred = max(0, n - self.immigrants)  # the last places go to fresh prior samples
         fresh = [self._distinct(Individual(self.space.sample(self.rng))) for _ in range(n - bred)]
-        return self._children(bred) + fresh
+        return self._children(bred) + self._count(fresh)
 
     def _children(self, n: int) -> list[Individual]:
         """``n`` new children: bred blind, or the surrogate's best of ``preselect * n``."""
         if self.preselect == 1 or len(self._archive) < surrogate.MIN_POINTS or n == 0:
-            return self._breed(n)
+            return self._count(self._breed(n))
         seen = set(self._seen)
         candidates = self._breed(n * self.preselect)  # remembered while bred: all distinct
-        order = surrogate.rank(self._archive, candidates, self.space,
+        order = surrogate.rank(self._archive, [c for c, _ in candidates], self.space,
                                seed=self.rng.randrange(2**31))
         self._seen = seen  # the candidates not trained stay breedable
         chosen = [candidates[i] for i in order[:n]]
-        for child in chosen:
+        for child, _ in chosen:
             self._remember(child)
-        return chosen
+        return self._count(chosen)
 
-    def _breed(self, n: int) -> list[Individual]:
+    def _count(self, bred: list[tuple[Individual, int]]) -> list[Individual]:
+        """The children to train; their re-mutations (not those of candidates left out) go to
+        ``duplicates_avoided``."""
+        self.duplicates_avoided += sum(retries for _, retries in bred)
+        return [child for child, _ in bred]
+
+    def _breed(self, n: int) -> list[tuple[Individual, int]]:
         """Tournament selection, two-point crossover, mutation; each child a new network."""
         with seeded_global_random(self.rng):
             parents = tools.selTournament(self.population, n + n % 2, tournsize=self.tournament)
@@ -208,16 +214,17 @@ class GeneticSearch:
                 self.space.mutate(child, self.rng, self.indpb)
         return [self._distinct(child) for child in children[:n]]
 
-    def _distinct(self, child: Individual) -> Individual:
+    def _distinct(self, child: Individual) -> tuple[Individual, int]:
         """Re-mutate a child whose network was already tried (up to ``max_retries`` times),
-        so the budget buys new networks; remember it."""
+        so the budget buys new networks; remember it. Returns it and its re-mutations."""
+        retries = 0
         for _ in range(self.max_retries):
             if config_key(self.space.decode(child)) not in self._seen:
                 break
-            self.duplicates_avoided += 1
+            retries += 1
             self.space.mutate(child, self.rng, self.indpb)
         self._remember(child)
-        return child
+        return child, retries
 
     def _same_network(self, a: Individual, b: Individual) -> bool:
         return config_key(self.space.decode(a)) == config_key(self.space.decode(b))
