@@ -33,6 +33,7 @@ from evohpo.benchmark_tasks import synthetic  # noqa: E402
 from evohpo.presets import mlp  # noqa: E402
 
 BUDGET, EPOCHS, POPULATION = 60, 5, 8
+DIGITS = 4  # the stored curves are rounded to this many decimals
 
 
 def _parse(variant: str) -> tuple[str, dict]:
@@ -49,7 +50,7 @@ def _run(name: str, options: dict, seed: int, task, n_jobs: int) -> dict:
         result = run_campaign(strategy, task, budget=BUDGET, epochs=EPOCHS, n_jobs=n_jobs,
                               out=tmp, progress=False, save_best=False, seed=seed)
         rows = pd.read_csv(Path(tmp) / "results.csv").sort_values("eval_id")
-    curve = rows["val_accuracy"].cummax().ffill().fillna(0.0).round(4).tolist()
+    curve = rows["val_accuracy"].cummax().ffill().fillna(0.0).round(DIGITS).tolist()
     return {"seed": seed, "options": options, "best": result.best.val_accuracy, "curve": curve}
 
 
@@ -67,10 +68,11 @@ def table(runs: dict[str, dict[int, dict]]) -> pd.DataFrame:
         raise SystemExit("add --variant random: the figures are relative to random search")
     randoms = [d["best"] for d in runs["random"].values()]
     target = float(np.median(randoms))
+    reached = round(target, DIGITS)  # the curves' precision: a run at the target reaches it
     rows = []
     for name, by_seed in runs.items():
         best = np.array([d["best"] for d in by_seed.values()])
-        reach = [next((i + 1 for i, v in enumerate(d["curve"]) if v >= target - 1e-9),
+        reach = [next((i + 1 for i, v in enumerate(d["curve"]) if v >= reached),
                       BUDGET + 1) for d in by_seed.values()]
         row = {"variant": name, "seeds": len(best), "median": np.median(best),
                "mean": best.mean(), "below_0.53": int((best < 0.53).sum()),

@@ -70,3 +70,16 @@ def test_tuning_refuses_the_study_seeds_and_needs_random(tmp_path):
         main(["--variant", "defaults", "--first-seed", "0", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="add --variant random"):
         table({"defaults": _runs({100: [0.5]})})
+
+
+def test_tuning_table_a_run_at_random_s_median_reaches_it_despite_rounding():
+    """Curves are stored to 4 decimals: a run whose best is the target (0.553333 = 332/600,
+    stored as 0.5533) has reached it, at the evaluation where it got there."""
+    from ga_tuning import table
+
+    exact = 332 / 600
+    randoms = {s: {"seed": s, "best": b, "curve": [round(b, 4)]}
+               for s, b in zip(range(100, 103), (0.5, exact, 0.6), strict=True)}
+    frame = table({"random": randoms})
+    assert frame.attrs["target"] == pytest.approx(exact)
+    assert frame.loc["random", "evals_to_random_median"] == 1  # 61, 1, 1
