@@ -23,6 +23,7 @@ column, ``pareto.csv``), the hypervolume per generation, and the knee as the sav
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -35,8 +36,9 @@ from . import objectives
 from . import results as results_mod
 from . import tasks as tasks_mod
 from .backends import BACKENDS, Backend, open_backend
+from .engines import choice
 from .engines.base import Job, Setup, eval_seed
-from .engines.groups import ENGINES, fusable, train_final_fused
+from .engines.groups import probe, train_final_fused
 from .engines.single import evaluate, train_final
 from .errors import EvohpoError, check_n_jobs, check_whole
 from .lock import holds_folder
@@ -68,9 +70,10 @@ class _Plan:
     epochs: int
     time_limit: float | None
     front: front_mod.Tracker | None = None  # with several objectives: hypervolume per batch
-    engine: str = "single"  # "single" (one model per worker call) or "fused" (groups of MLPs)
+    engine: str = "single"  # "single" (one model per worker call) or "fused" (groups)
     engine_asked: str = "single"  # "auto" lets a resume keep the engine the campaign began with
-    n_workers: int = 1
+    n_workers: int = 1  # the backend's real worker count (a cluster's size), once it is open
+    custom_evaluator: bool = False  # evaluator= replaced the per-model evaluate
 
     def checkpoint(self, n_evals: int, finished: bool = False) -> None:
         results_mod.write_json(self.out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
@@ -137,11 +140,13 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     check_strategy(strategy)
     space = strategy.space
     spec = as_model_spec(model, fit)
-    mlp_genes = {"layers", "optimizer", "learning_rate"}
-    if spec is MLP and evaluator is evaluate and not mlp_genes <= set(space.genes):
+    custom_evaluator = evaluator is not evaluate
+    missing = sorted(spec.needs - set(space.genes))
+    if missing and not custom_evaluator:
         raise EvohpoError(
-            f"the built-in MLP needs an MLP space (evohpo.presets.mlp.space(...)), and this one "
-            f"has genes {', '.join(space.genes)}; pass model=your build function for it"
+            f"model {spec.name} needs the genes {', '.join(sorted(spec.needs))}, and this space "
+            f"lacks {', '.join(missing)} (it has {', '.join(space.genes)}); for the built-in "
+            "MLP use evohpo.presets.mlp.space(...), or pass model=your build function"
         )
     objs = objectives.resolve_many(objective, task.kind)
     _check_objective_count(strategy, objs)
@@ -149,21 +154,30 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     return _Plan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
                  int(strategy.seed if seed is None else seed), budget, epochs, time_limit,
                  front_mod.Tracker(objs) if len(objs) > 1 else None,
-                 engine=_engine(engine, setup, evaluator), engine_asked=engine,
-                 n_workers=n_jobs if n_jobs > 0 else os.cpu_count() or 1)
+                 engine=choice.check(engine), engine_asked=engine,
+                 custom_evaluator=custom_evaluator)
 
 
-def _engine(engine: str, setup: Setup, evaluator: Callable) -> str:
-    """``auto``: fused for the built-in MLP scored on its standard metrics (it is ~5x faster
-    and agrees with one-by-one training; benchmarks/README.md), else one model at a time."""
-    if engine not in ENGINES:
-        raise EvohpoError(f"unknown engine {engine!r}; choose from: {', '.join(ENGINES)}")
-    why_not = fusable(setup)
-    if engine == "fused" and why_not:
-        raise EvohpoError(why_not)
-    if engine == "auto":
-        return "fused" if not why_not and evaluator is evaluate else "single"
-    return engine
+def _with_workers(plan: _Plan, workers: Backend, resume: bool) -> _Plan:
+    """The plan's last two settings, which need the open backend: its real worker count, and
+    for a new campaign the engine, chosen by what the model can do (a worker builds one
+    member from a sample config, :mod:`evohpo.engines.choice`). A resume keeps the engine
+    the campaign began with. The reason a campaign is not fused is printed in one line."""
+    plan = replace(plan, n_workers=workers.workers)
+    if resume:
+        return plan
+
+    def ask_a_worker() -> str:
+        config = choice.sample_config(plan.space, plan.seed)
+        setup = replace(plan.setup, task=workers.task_arg)
+        (reason,) = list(workers.run([workers.delayed(probe)(setup, config, plan.epochs)]))
+        return reason
+
+    chosen = choice.choose(plan.engine_asked, custom_evaluator=plan.custom_evaluator,
+                           probe=ask_a_worker)
+    if chosen.note:
+        print(f"note: {chosen.note}", file=sys.stderr, flush=True)
+    return replace(plan, engine=chosen.engine)
 
 
 def _check_objective_count(strategy: Strategy, objs: tuple[Objective, ...]) -> None:
@@ -205,9 +219,7 @@ def _engine_of_checkpoint(plan: _Plan) -> _Plan:
     if plan.engine_asked != "auto":
         return plan
     stored = ckpt_mod.load(plan.out).get("engine", "single")
-    if stored == "fused" and fusable(plan.setup):
-        return plan
-    return replace(plan, engine=stored if stored in ENGINES else plan.engine)
+    return replace(plan, engine=stored if stored in choice.ENGINES else "single")
 
 
 def _resume(plan: _Plan) -> _Resumed:
@@ -323,9 +335,10 @@ def run_campaign(
     ``backend`` is loky (default), threading, dask or ray (see :mod:`evohpo.backends`);
     ``scheduler`` is the address of an existing Dask scheduler or Ray cluster.
     ``evaluator`` replaces :func:`evohpo.engines.single.evaluate` (same signature).
-    ``engine`` is ``auto`` (default: the fused engine for the built-in MLP scored on its
-    standard metrics, one model at a time otherwise), ``single`` or ``fused``; the two engines
-    give close but not identical numbers, so a resume must use the engine that started.
+    ``engine`` is ``auto`` (default: the fused engine for any model that can be fused, one
+    model at a time otherwise, with the reason in one line), ``single`` or ``fused`` (refuses
+    a model it cannot fuse); the two engines give close but not identical numbers, so a
+    resume must use the engine that started (:mod:`evohpo.engines.choice`).
     ``save_best=False`` skips retraining the chosen network: no ``best.keras``, and
     ``result.best`` carries its validation scores only (``test_scores`` empty).
     """
@@ -346,6 +359,7 @@ def run_campaign(
     bar.done_at_start = len(state.prior)
     with open_backend(backend, n_jobs, plan.task, scheduler=scheduler,
                       threads_per_worker=threads_per_worker) as workers:
+        plan = _with_workers(plan, workers, resume)
         loop = Loop(plan, workers, evaluator, state.log, row_kw, evaluations=state.prior,
                      replay=state.replay)
         for ev in state.prior:

@@ -146,8 +146,9 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing Dask scheduler (tcp://HOST:8786) or Ray cluster address")
     p.add_argument("--engine", default="auto", choices=("auto", "single", "fused"),
-                   help="auto (default): train the built-in MLP's networks in fused groups, "
-                        "other models one at a time; single: always one at a time")
+                   help="auto (default): train any model that can be fused in fused groups, "
+                        "else one at a time, saying why; fused: refuse what cannot be fused; "
+                        "single: always one at a time")
     p.add_argument("--overwrite", action="store_true", help="replace results already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     add_table_args(p)  # hook (issue 13): --kind, --impute

@@ -82,6 +82,7 @@ class Loop:
     cache: dict[str, Evaluation] = field(default_factory=dict)
     replay: dict[int, Evaluation] = field(default_factory=dict)  # rows done after the checkpoint
     low: dict[int, int] = field(default_factory=dict)  # eval_id -> epochs of a screening run
+    notes: set[str] = field(default_factory=set)  # reasons already printed
 
     def write(self, ev: Evaluation) -> None:
         self.log.append(results_mod.row(ev, **self.row_kw))
@@ -137,6 +138,7 @@ class Loop:
         if cost is not None:  # longest first: less idle time at the batch's barrier
             todo.sort(key=lambda j: -cost(j.config, self.plan.task))
         for ev in self._train(todo):
+            self._note(ev)
             done[ev.eval_id] = ev
             self.write(ev)
             self.remember(ev)
@@ -146,6 +148,14 @@ class Loop:
                 done[eval_id] = from_cache(original, eval_id, prop.generation)
                 self.write(done[eval_id])
         return [done[first_id + i] for i in range(len(proposals))]
+
+    def _note(self, ev: Evaluation) -> None:
+        """A fused campaign's member that trained one by one: say why, once per reason."""
+        reason = ev.extra.get("alone")
+        if reason and reason not in self.notes:
+            self.notes.add(reason)
+            print(f"note: evaluation {ev.eval_id} trained one model at a time: {reason}",
+                  file=sys.stderr, flush=True)
 
     def _replayed(self, eval_id: int, key: str) -> Evaluation:
         ev = self.replay.pop(eval_id)

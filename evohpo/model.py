@@ -47,7 +47,9 @@ class ModelSpec:
     """A build function, an optional fit hook, and whether evohpo may score it the fast way.
 
     ``cost`` (optional) estimates a config's training cost, only to start the longest
-    evaluations of a batch first, which leaves workers less idle at the batch's end.
+    evaluations of a batch first and to balance fused groups.
+    ``needs`` (optional) names the genes a space must have for this build function, so a
+    mismatched space is refused before anything trains.
 
     ``fast_score`` is for presets whose output layer and loss are exactly :func:`output_spec`'s:
     their validation loss and accuracy are computed with one forward pass instead of
@@ -59,6 +61,7 @@ class ModelSpec:
     name: str = "custom"
     fast_score: bool = False
     cost: Callable[[dict, Any], float] | None = None  # rough training cost: longest jobs first
+    needs: frozenset[str] = frozenset()  # genes the build function cannot do without
 
     def __post_init__(self) -> None:
         if not callable(self.build):

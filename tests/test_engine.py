@@ -9,7 +9,8 @@ import pytest
 
 from evohpo import ModelSpec, Objective, tasks
 from evohpo.engines import Job, Setup, TaskRef, eval_seed, resolve
-from evohpo.engines.single import evaluate, score, train_final
+from evohpo.engines.scoring import score
+from evohpo.engines.single import evaluate, train_final
 from evohpo.objectives import default
 from evohpo.presets import MLP
 from evohpo.presets.mlp import build as build_model

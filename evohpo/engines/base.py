@@ -8,6 +8,7 @@ of completion, so any n_jobs and any backend give the same numbers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from .. import tasks as tasks_mod
 from ..model import ModelSpec
 from ..objectives import Objective
 from ..space import Config
+from ..strategies.base import Evaluation, Status
 from ..tasks import Task
 
 
@@ -93,3 +95,30 @@ def save_model(model: Any, path: str | None) -> tuple[str | None, str]:
     except Exception as exc:  # noqa: BLE001 - reported in best.json
         return None, f"model not saved: {error_text(exc)}"
     return path, ""
+
+
+def _missing_objective(name: str, scores: dict[str, float]) -> str:
+    there = ", ".join(sorted(scores))
+    return (f"objective {name!r} is not among the model's metrics ({there}); "
+            "compile the model with that metric or choose one of these")
+
+
+def finished(job: Job, setup: Setup, *, scores: dict[str, float], params: int | None,
+             epochs: int, seconds: float, worker: str, diverged: str = "",
+             extra: dict[str, Any] | None = None) -> Evaluation:
+    """The record of a model that trained to the end, the same from either engine: diverged
+    when training said so (``diverged`` is why) or a score is NaN/inf; failed when an
+    objective is not among its scores; else ok, with the objectives minimised."""
+    record = {"eval_id": job.eval_id, "generation": job.generation, "config": job.config,
+              "params": params, "epochs": epochs, "train_seconds": seconds, "worker": worker,
+              "scores": scores, "extra": extra or {}}
+    if diverged or not all(math.isfinite(v) for v in scores.values()):
+        return Evaluation(**record, status=Status.DIVERGED,
+                          error=diverged or "loss or a metric is NaN or infinite (diverged)")
+    missing = [o.name for o in setup.objectives if o.name not in scores]
+    if missing:
+        return Evaluation(**record, status=Status.FAILED,
+                          error=_missing_objective(missing[0], scores))
+    vector = tuple(o.minimised(scores[o.name]) for o in setup.objectives)
+    return Evaluation(**record, status=Status.OK, objective=vector[0],
+                      objectives=vector if setup.others else ())

@@ -1,10 +1,12 @@
-"""Where a batch of jobs goes: one worker call per job, or one per fused group of MLPs.
+"""Where a batch of jobs goes: one worker call per job, or one per fused group.
 
 The campaign hands every batch to :func:`dispatch`. With the per-model engine each job is one
-worker call (``evaluate``); with the fused engine the fusable jobs are split into groups
-(:func:`evohpo.engines.fused.split_groups`, a pure function of the batch), each group is one
-worker call that trains all its members in one traced function, and the rest go one by one.
-Either way results come back as Evaluations as they finish, and the same failure rules hold:
+worker call (``evaluate``); with the fused engine the jobs are split into groups
+(:func:`split_groups`, a pure function of the batch), each group one worker call that trains
+all its members in one traced function (:mod:`evohpo.engines.fused`). A member the fused step
+cannot train is trained one by one in the same worker, and its record says why
+(``extra["alone"]``; the campaign prints each reason once). Either way results come back as
+Evaluations as they finish, and the same failure rules hold:
 
 * a worker that dies takes its call with it: the jobs that did not come back are retried one
   at a time, so the network that kills its worker is found and recorded as ``crashed``;
@@ -17,30 +19,66 @@ only, never on the group it shares, so the CSV is the same for any n_jobs and af
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ..strategies.base import Evaluation, Status
-from .base import Job, Setup, resolve, save_model
+from . import hygiene
+from .base import Job, Setup, finished, resolve
+from .single import batch_size_of, epochs_of, evaluate, final_scores
 
-ENGINES = ("auto", "single", "fused")
 MAX_GROUP = 12  # members per group: 12-24 is the measured sweet spot (benchmarks/README.md)
-FUSABLE_OBJECTIVES = frozenset({"val_accuracy", "val_loss", "params"})
+MEMBER_COST = 1.0  # a member's fixed cost (build, trace share, scoring) in ModelSpec.cost units
 _STATUS = {"ok": Status.OK, "diverged": Status.DIVERGED, "failed": Status.FAILED,
            "timeout": Status.TIMEOUT}
 
 
-def fusable(setup: Setup) -> str:
-    """Why this campaign cannot use the fused engine, or "" if it can."""
-    if setup.model.name != "mlp":
-        return "the fused engine trains the built-in MLP only; your model trains one by one"
-    other = [o.name for o in setup.objectives
-             if o.fn is not None or o.name not in FUSABLE_OBJECTIVES]
-    if other:
-        return (f"the fused engine measures {', '.join(sorted(FUSABLE_OBJECTIVES))}, not "
-                f"{other[0]}; use --engine single")
-    return ""
+def group_key(job: Job) -> tuple[int, int]:
+    """Members of one group must share this: they step through the same minibatches (batch
+    size) for the same number of epochs. Everything else may differ."""
+    return batch_size_of(job.config), epochs_of(job)
+
+
+def split_groups(jobs: Sequence[Job], cost: Callable[[Job], float], max_group: int,
+                 n_workers: int) -> list[list[int]]:
+    """Indices of ``jobs`` in groups: a pure function of the batch (never of worker timing),
+    so the same batch always trains in the same groups.
+
+    Jobs are grouped by :func:`group_key` (in order of first appearance), each class cut into
+    the fewest groups of at most ``max_group``, then classes are cut further (the heaviest per
+    group first) until there are ``n_workers`` groups if the batch allows, so no worker idles.
+    Inside a class members go to groups by longest-processing-time-first on ``cost`` (equal
+    group sizes, balanced cost). Groups come heaviest first; indices inside a group ascend.
+    """
+    if max_group < 1 or n_workers < 1:
+        raise ValueError(f"max_group and n_workers must be >= 1, got {max_group}, {n_workers}")
+    classes: dict[tuple, list[int]] = {}
+    for i, job in enumerate(jobs):
+        classes.setdefault(group_key(job), []).append(i)
+    weight = {i: cost(jobs[i]) for members in classes.values() for i in members}
+    keys = list(classes)
+    n_groups = {k: math.ceil(len(classes[k]) / max_group) for k in keys}
+    while sum(n_groups.values()) < n_workers:
+        splittable = [k for k in keys if n_groups[k] < len(classes[k])]
+        if not splittable:
+            break
+        heaviest = max(splittable,
+                       key=lambda k: sum(weight[i] for i in classes[k]) / n_groups[k])
+        n_groups[heaviest] += 1
+    groups: list[list[int]] = []
+    for k in keys:
+        members, g = classes[k], n_groups[k]
+        cap = math.ceil(len(members) / g)
+        bins: list[list[int]] = [[] for _ in range(g)]
+        loads = [0.0] * g
+        for i in sorted(members, key=lambda i: (-weight[i], i)):
+            b = min((b for b in range(g) if len(bins[b]) < cap), key=lambda b: (loads[b], b))
+            bins[b].append(i)
+            loads[b] += weight[i]
+        groups += [sorted(b) for b in bins if b]
+    return sorted(groups, key=lambda grp: (-sum(weight[i] for i in grp), grp[0]))
 
 
 def crashed(job: Job, exc: BaseException) -> Evaluation:
@@ -53,84 +91,84 @@ def crashed(job: Job, exc: BaseException) -> Evaluation:
 
 def to_evaluation(job: Job, result: Any, setup: Setup, worker: str) -> Evaluation:
     """A fused member's result as the same record the per-model engine returns."""
-    scores = {f"val_{k}": float(v) for k, v in result.metrics.items()}
-    if result.params is not None:
-        scores["params"] = float(result.params)
-    status = _STATUS[result.status]
-    record = {"eval_id": job.eval_id, "generation": job.generation, "config": job.config,
-              "params": result.params, "epochs": result.epochs,
-              "train_seconds": result.seconds, "worker": worker, "error": result.error}
-    if status != Status.OK:
-        return Evaluation(**record, status=status, scores=scores)
-    vector = tuple(o.minimised(scores.get(o.name)) for o in setup.objectives)
-    return Evaluation(**record, status=status, scores=scores, objective=vector[0],
-                      objectives=vector if setup.others else ())
+    if result.status in ("ok", "diverged"):
+        return finished(job, setup, scores=dict(result.scores), params=result.params,
+                        epochs=result.epochs, seconds=result.seconds, worker=worker,
+                        diverged=result.error if result.status == "diverged" else "")
+    return Evaluation(eval_id=job.eval_id, generation=job.generation, config=job.config,
+                      status=_STATUS[result.status], scores=dict(result.scores),
+                      params=result.params, epochs=result.epochs,
+                      train_seconds=result.seconds, worker=worker, error=result.error)
 
 
 def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Evaluation]:
-    """Worker side: train ``jobs`` (one group: same batch size and epochs) as one fused group."""
+    """Worker side: train ``jobs`` (one group: one :func:`group_key`) as one fused group;
+    a member the fused step cannot train is trained one by one here, its reason recorded."""
     from . import fused
-    from .single import _limit_worker_growth, worker_name
 
-    _limit_worker_growth()
+    hygiene.limit_worker_growth()
     task = resolve(setup.task)
     limit = jobs[0].time_limit
+    batch_size, epochs = group_key(jobs[0])
     results = fused.train_group(
-        [j.config for j in jobs], [j.seed for j in jobs], task, jobs[0].epochs,
+        setup.model, [j.config for j in jobs], [j.seed for j in jobs], task, epochs,
+        batch_size, objectives=setup.objectives,
         time_limit=None if limit is None else limit * len(jobs), shuffle_seed=shuffle_seed,
     )
-    worker = worker_name()
-    return [to_evaluation(j, r, setup, worker) for j, r in zip(jobs, results, strict=True)]
+    worker = hygiene.worker_name()
+    out = []
+    for job, result in zip(jobs, results, strict=True):
+        if result.status == fused.ALONE:
+            ev = evaluate(job, setup)
+            out.append(replace(ev, extra={**ev.extra, "alone": result.error}))
+        else:
+            out.append(to_evaluation(job, result, setup, worker))
+    return out
+
+
+def probe(setup: Setup, config: dict, epochs: int) -> str:
+    """Worker side: why this campaign's model cannot train in a fused group, or ""
+    (:func:`evohpo.engines.fused.fusable` on one sample config)."""
+    from . import fused
+
+    return fused.fusable(setup.model, config, resolve(setup.task), epochs)
 
 
 def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
                       save_to: str | None = None) -> dict[str, Any]:
-    """Retrain the chosen member alone (its numbers do not depend on its group), keep its
-    weights, and report validation and test scores of exactly the model that was scored."""
-    from ..model import output_spec
+    """Retrain the chosen member alone (its numbers do not depend on its group) and report
+    validation and test scores of exactly that trained model, saved if asked."""
     from . import fused
-    from .scoring import metrics_from_outputs, outputs
+    from .single import train_final
 
     task = resolve(setup.task)
-    (result,) = fused.train_group([job.config], [job.seed], task, job.epochs,
-                                  shuffle_seed=shuffle_seed, keep_weights=True)
-    model = fused.member_model(job.config, task, job.seed)
-    model.set_weights(result.weights)
-    _, _, loss, metrics = output_spec(task.kind, task.n_classes)
-    model.compile(optimizer=fused.make_optimizer(job.config, 1), loss=loss, metrics=metrics)
-    val = {f"val_{k}": v for k, v in
-           metrics_from_outputs(outputs(model, task.x_val), task.y_val, task.kind).items()}
-    test = {f"test_{k}": v for k, v in
-            metrics_from_outputs(outputs(model, task.x_test), task.y_test, task.kind).items()}
-    saved, error = save_model(model, save_to)
-    return {"val": val, "test": test, "params": result.params, "saved_to": saved,
-            "error": error}
+    batch_size, epochs = group_key(job)
+    (result,) = fused.train_group(setup.model, [job.config], [job.seed], task, epochs,
+                                  batch_size, objectives=setup.objectives,
+                                  shuffle_seed=shuffle_seed, keep_models=True)
+    if result.model is None:  # it trained one by one in the search, so it does so here
+        return train_final(job, setup, save_to)
+    return final_scores(result.model, task, setup, save_to)
+
+
+def _cost(setup: Setup, task: Any) -> Callable[[Job], float]:
+    """A job's cost for balancing groups: the model's own estimate, if it has one, plus a
+    fixed cost per member (build, its share of the trace, scoring)."""
+    estimate = setup.model.cost
+    if estimate is None:
+        return lambda job: MEMBER_COST
+    return lambda job: MEMBER_COST + float(estimate(job.config, task))
 
 
 def _calls(backend: Any, jobs: list[Job], setup: Setup, evaluator: Callable, fused: bool,
            shuffle_seed: int, n_workers: int, task: Any) -> list[tuple[list[Job], Any]]:
-    """(jobs, worker call) pairs: fused groups first (heaviest first), then single jobs."""
+    """(jobs, worker call) pairs: fused groups heaviest first, or one call per job."""
     if not fused:
         return [([j], backend.delayed(evaluator)(j, setup)) for j in jobs]
-    from . import fused as fused_mod
-
-    calls: list[tuple[list[Job], Any]] = []
-    grouped: set[int] = set()
-    by_epochs: dict[int, list[Job]] = {}
-    for j in jobs:
-        by_epochs.setdefault(j.epochs, []).append(j)
-    n_outputs = task.n_classes if task.kind == "multiclass" else 1
-    for epochs, same in by_epochs.items():
-        groups = fused_mod.split_groups([j.config for j in same], epochs, MAX_GROUP, n_workers,
-                                        n_inputs=task.n_features, n_outputs=n_outputs)
-        for group in groups:
-            members = [same[i] for i in group]
-            grouped.update(j.eval_id for j in members)
-            calls.append((members, backend.delayed(train_members)(members, setup,
-                                                                   shuffle_seed)))
-    calls += [([j], backend.delayed(evaluator)(j, setup)) for j in jobs
-              if j.eval_id not in grouped]
-    return calls
+    groups = split_groups(jobs, _cost(setup, task), MAX_GROUP, n_workers)
+    return [([jobs[i] for i in group],
+             backend.delayed(train_members)([jobs[i] for i in group], setup, shuffle_seed))
+            for group in groups]
 
 
 def dispatch(backend: Any, jobs: list[Job], setup: Setup, *, evaluator: Callable, fused: bool,
@@ -138,21 +176,21 @@ def dispatch(backend: Any, jobs: list[Job], setup: Setup, *, evaluator: Callable
     """Yield the evaluations of ``jobs`` as they finish (see the module docstring)."""
     setup = replace(setup, task=backend.task_arg)
     calls = _calls(backend, jobs, setup, evaluator, fused, shuffle_seed, n_workers, task)
-    finished: set[int] = set()
+    finished_ids: set[int] = set()
     retry_alone: list[Job] = []
     by_id = {j.eval_id: j for j in jobs}
+    grouped = {j.eval_id for members, _ in calls if len(members) > 1 for j in members}
     try:
         for out in backend.run(call for _, call in calls):
             for ev in out if isinstance(out, list) else [out]:
-                if fused and ev.status == Status.TIMEOUT and _in_group(calls, ev):
+                finished_ids.add(ev.eval_id)
+                if ev.status == Status.TIMEOUT and ev.eval_id in grouped:
                     retry_alone.append(by_id[ev.eval_id])  # the group's limit was shared
-                    finished.add(ev.eval_id)
                     continue
-                finished.add(ev.eval_id)
                 yield ev
     except backend.worker_died:
         pass
-    retry_alone += [j for j in jobs if j.eval_id not in finished]
+    retry_alone += [j for j in jobs if j.eval_id not in finished_ids]
     for job in sorted(retry_alone, key=lambda j: j.eval_id):
         solo = _calls(backend, [job], setup, evaluator, fused, shuffle_seed, 1, task)
         try:
@@ -161,8 +199,3 @@ def dispatch(backend: Any, jobs: list[Job], setup: Setup, *, evaluator: Callable
         except backend.worker_died as exc:
             ev = crashed(job, exc)
         yield ev
-
-
-def _in_group(calls: list[tuple[list[Job], Any]], ev: Evaluation) -> bool:
-    return any(len(members) > 1 and any(j.eval_id == ev.eval_id for j in members)
-               for members, _ in calls)

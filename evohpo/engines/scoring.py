@@ -1,17 +1,30 @@
-"""Validation and test scores computed from a model's outputs, the way Keras' evaluate() does.
+"""How a trained model is scored: the one definition both engines use.
 
-One forward pass outside ``model.evaluate``: evaluate() traces a test graph for every new model
-(about half a second each here), a plain call does not. Both engines score with these two
-functions, so a network scored by the per-model path and by the fused path is measured alike.
+A model is scored the way Keras' ``evaluate()`` would score it, without ``evaluate()`` itself:
+evaluate() traces a test function for every new model (about half a second each here), and a
+campaign builds hundreds of models. Two ways, both measured alike by either engine:
+
+* :func:`score` for presets whose head and loss are exactly :func:`evohpo.model.output_spec`'s
+  (``ModelSpec.fast_score``): one forward pass, loss and accuracy in numpy;
+* :func:`compiled_metrics` for any other compiled model: the model's own ``test_step`` run
+  eagerly over the data (its compiled loss, regularisation losses and every compiled metric,
+  a ``test_step`` override included), so the numbers are evaluate()'s.
+
+:func:`measure` adds what the campaign's objectives ask beyond the compiled metrics: a custom
+``Objective(fn=...)`` or the built-in ``latency``.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 EPS = 1e-7  # Keras' epsilon: probabilities are clipped to [eps, 1 - eps] in cross-entropy
+CHUNK = 1024  # rows per eager test_step: evaluate()'s batches as the per-model engine set them
+LATENCY = "latency"  # built-in objective: milliseconds to predict 1,000 validation rows
 
 
 def outputs(model: Any, x: np.ndarray) -> np.ndarray:
@@ -38,3 +51,66 @@ def metrics_from_outputs(out: np.ndarray, y: np.ndarray, kind: str) -> dict[str,
 def score(model: Any, task: Any, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """Loss and accuracy of ``model`` on (x, y), as Keras' evaluate() defines them."""
     return metrics_from_outputs(outputs(model, x), y, task.kind)
+
+
+def _rows(data: Any, lo: int, hi: int) -> Any:
+    """Rows lo..hi-1 of an array, or of every array in a list/dict of inputs."""
+    if isinstance(data, dict):
+        return {k: v[lo:hi] for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [v[lo:hi] for v in data]
+    return data[lo:hi]
+
+
+def compiled_metrics(model: Any, x: Any, y: np.ndarray,
+                     sample_weight: np.ndarray | None = None) -> dict[str, float]:
+    """evaluate()'s numbers for a compiled model: its ``test_step`` run eagerly, chunk by
+    chunk, after its metrics are reset (the loss is the batch-size weighted mean, as in
+    evaluate()). Scalar results only: a metric that returns an array is left out."""
+    model.reset_metrics()
+    logs: Any = {}
+    for lo in range(0, len(y), CHUNK):
+        hi = min(lo + CHUNK, len(y))
+        data = (_rows(x, lo, hi), y[lo:hi])
+        if sample_weight is not None:
+            data = (*data, sample_weight[lo:hi])
+        logs = model.test_step(data)
+    out = {}
+    for name, value in dict(logs).items():
+        array = np.asarray(value)
+        if array.size == 1:
+            out[name] = float(array.reshape(()))
+    return out
+
+
+def latency(model: Any, x: np.ndarray, repeats: int = 5) -> float:
+    """Median wall time, in ms per 1,000 rows, of a forward pass over the validation split
+    (one warm-up call first). Measured the same way in every worker; noisy all the same,
+    since workers share the machine."""
+    rows = x[:1000] if len(x) >= 1000 else x
+    model(rows[:1], training=False)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model(rows, training=False)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) / len(rows) * 1e6)
+
+
+def measure(model: Any, task: Any, spec: Any, objectives: Sequence[Any], x: np.ndarray,
+            y: np.ndarray, prefix: str) -> dict[str, float]:
+    """The model's metrics on (x, y), named ``prefix + name`` (``val_accuracy``, ``test_loss``);
+    on validation also every objective that is not a compiled metric (a custom ``fn``, or
+    ``latency``). ``spec`` is the campaign's :class:`evohpo.model.ModelSpec`."""
+    if spec.fast_score:
+        metrics = score(model, task, x, y)
+    else:
+        metrics = compiled_metrics(model, x, y)
+    out = {prefix + k: float(v) for k, v in metrics.items()}
+    if prefix == "val_":
+        for obj in objectives:
+            if obj.fn is not None:
+                out[obj.name] = float(obj.fn(model, task))
+            elif obj.name == LATENCY:
+                out[LATENCY] = latency(model, x)
+    return out

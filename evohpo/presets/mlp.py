@@ -258,4 +258,5 @@ def cost(config: dict, task: Any) -> float:
     return steps * (1.0 + weights / 20_000)
 
 
-MLP = ModelSpec(build=build, fit=fit, name="mlp", fast_score=True, cost=cost)
+MLP = ModelSpec(build=build, fit=fit, name="mlp", fast_score=True, cost=cost,
+                needs=frozenset({"layers", "optimizer", "learning_rate"}))

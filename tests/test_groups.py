@@ -1,0 +1,48 @@
+"""Splitting a batch into fused groups: pure, balanced, sized for the workers (no TensorFlow)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evohpo.engines.base import Job
+from evohpo.engines.groups import group_key, split_groups
+
+
+def _jobs(n: int, seed: int) -> list[Job]:
+    rng = np.random.default_rng(seed)
+    return [Job({"width": int(rng.integers(4, 512)), "batch_size": 32}, i, 0, i, 5)
+            for i in range(n)]
+
+
+def _cost(job: Job) -> float:
+    return float(job.config["width"])
+
+
+def test_split_groups_is_a_pure_balanced_partition():
+    jobs = _jobs(24, 0)
+    jobs[5] = Job({**jobs[5].config, "batch_size": 64}, 5, 0, 5, 5)
+    jobs[9] = Job({**jobs[9].config, "epochs": 2}, 9, 0, 9, 5)  # its own epochs gene
+    groups = split_groups(jobs, _cost, max_group=12, n_workers=2)
+    assert groups == split_groups(list(jobs), _cost, max_group=12, n_workers=2)
+    assert sorted(i for g in groups for i in g) == list(range(24))
+    assert all(len({group_key(jobs[i]) for i in g}) == 1 for g in groups)
+    assert [5] in groups and [9] in groups and all(len(g) <= 12 for g in groups)
+    big = [g for g in groups if g not in ([5], [9])]
+    assert sorted(len(g) for g in big) == [11, 11]  # 22 members cut in two for two workers
+    loads = [sum(_cost(jobs[i]) for i in g) for g in big]
+    heaviest = max(_cost(jobs[i]) for g in big for i in g)
+    assert max(loads) - min(loads) <= heaviest  # longest-processing-time-first balance
+
+
+def test_split_groups_uses_every_worker_and_respects_max_group():
+    jobs = _jobs(12, 1)
+    assert [len(g) for g in split_groups(jobs, _cost, 12, n_workers=2)] == [6, 6]
+    assert [len(g) for g in split_groups(jobs, _cost, 12, n_workers=1)] == [12]
+    assert sorted(len(g) for g in split_groups(jobs, _cost, 5, n_workers=2)) == [4, 4, 4]
+    assert len(split_groups(jobs[:3], _cost, 12, n_workers=8)) == 3
+    assert [len(g) for g in split_groups(jobs, _cost, 12, n_workers=16)] == [1] * 12
+
+
+def test_group_key_reads_the_reserved_genes():
+    assert group_key(Job({}, 0, 0, 0, 5)) == (32, 5)
+    assert group_key(Job({"batch_size": 8, "epochs": 3}, 0, 0, 0, 5)) == (8, 3)
