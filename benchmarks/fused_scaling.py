@@ -6,16 +6,20 @@ All in this one process, one TensorFlow thread (``EVOHPO_TF_THREADS``, default 1
 
 * **scaling**: the first N of one list of samples of the MLP preset's default ``mlp.space()``
   (drawn as ``peers.py`` draws them, batch size 32) trained as one group on ``tasks.digits()``
-  for ``--epochs`` epochs, N in ``--sizes``; seconds per member = group wall / N, median over
-  ``--rounds``. The first 12 also go one by one through ``evohpo.engines.single.evaluate``
-  (Keras ``fit``) in every round: the "12 members fused vs one by one" figure; and the first
-  12 fused twice more with one design choice undone (one Python call per batch instead of per
-  epoch; Grappler left on), to show what each choice is worth.
+  for ``--epochs`` epochs, N in ``--sizes``: :func:`evohpo.engines.fused.train_group` with the
+  preset's spec (``evohpo.presets.MLP``), which builds each member with the preset's build
+  function, as a campaign's worker does. Seconds per member = group wall / N, median over
+  ``--rounds``; mean parameters are the built members' ``count_params()``. The first 12 also
+  go one by one through ``evohpo.engines.single.evaluate`` (Keras ``fit``) in every round: the
+  "12 members fused vs one by one" figure; and the first 12 fused twice more with one design
+  choice undone (one Python call per batch instead of per epoch, ``chunk_steps=1``; Grappler
+  left on, ``hygiene.grappler_off`` switched off), to show what each choice is worth.
 * **memory**: ``--rss-groups`` groups of ``--rss-size`` fresh samples (300 evaluations by
   default), ``--rss-epochs`` epoch each; the process's resident set size (RSS) after every
   group. Growth is counted from the RSS after the first group (TensorFlow's one-off start-up
-  is not growth). Then ``--leak-groups`` more groups with the engine's clean-up of TensorFlow's
-  gradient registry switched off, to show what it prevents (MB per group).
+  is not growth). Then ``--leak-groups`` more groups with the clean-up of TensorFlow's
+  gradient registry (``evohpo.engines.hygiene.forget_custom_gradients``, around every group)
+  switched off, to show what it prevents (MB per group).
 * **per-model path** (``--per-model-evals``, 0 to skip): that many ``single.evaluate`` calls
   (1 epoch) as shipped (it wraps its training in the same clean-up), then as many with the
   clean-up switched off: what it saves on the per-model path.
@@ -38,8 +42,12 @@ from typing import Any
 from fused_equivalence import load_average, one_by_one, sample_configs, warm_up
 
 from evohpo import tasks
-from evohpo.engines import fused, single
-from evohpo.engines.base import eval_seed
+from evohpo.engines import hygiene
+from evohpo.engines.base import Job, eval_seed
+from evohpo.engines.fused import MemberResult, train_group
+from evohpo.engines.groups import group_key
+from evohpo.objectives import default
+from evohpo.presets import MLP
 
 VARIANTS = ("one_call_per_batch", "grappler_on")
 
@@ -47,14 +55,25 @@ VARIANTS = ("one_call_per_batch", "grappler_on")
 @contextlib.contextmanager
 def variant(name: str) -> Iterator[None]:
     """The engine with one design choice undone: Python calls the traced function once per
-    batch instead of once per epoch, or Grappler stays on."""
-    saved = fused._grappler_off
+    batch instead of once per epoch (``chunk_steps=1``, passed by the caller), or Grappler
+    stays on (``hygiene.grappler_off`` made a no-op; only the fused engine uses it)."""
+    saved = hygiene.grappler_off
     if name == "grappler_on":
-        fused._grappler_off = lambda tf: contextlib.nullcontext()
+        hygiene.grappler_off = lambda tf: contextlib.nullcontext()
     try:
         yield
     finally:
-        fused._grappler_off = saved
+        hygiene.grappler_off = saved
+
+
+def fused_group(configs: list[dict[str, Any]], seeds: list[int], task: tasks.Task, epochs: int,
+                shuffle_seed: int, chunk_steps: int | None = None) -> list[MemberResult]:
+    """One group of MLP configs (one batch size) through the fused engine, as a campaign's
+    worker trains it (``fused_equivalence.fused_run``, plus ``chunk_steps``)."""
+    batch, _ = group_key(Job(configs[0], 0, 0, 0, epochs))
+    return train_group(MLP, configs, seeds, task, epochs, batch,
+                       objectives=[default(task.kind)], shuffle_seed=shuffle_seed,
+                       chunk_steps=chunk_steps)
 
 
 def rss_mb() -> float:
@@ -68,15 +87,18 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
     configs = sample_configs(max(*sizes, 12), seed)
     seeds = [eval_seed(seed, i) for i in range(len(configs))]
     per_member: dict[int, list[float]] = {n: [] for n in sizes}
-    single: list[float] = []
+    params: dict[int, list[int]] = {}
+    one_by_one_12: list[float] = []
     fused12: list[float] = []
     variants: dict[str, list[float]] = {name: [] for name in VARIANTS}
     for r in range(rounds):
         for n in sizes:
             t0 = time.perf_counter()
-            results = fused.train_group(configs[:n], seeds[:n], task, epochs, shuffle_seed=seed)
+            results = fused_group(configs[:n], seeds[:n], task, epochs, seed)
             wall = time.perf_counter() - t0
-            assert all(x.status in ("ok", "diverged") for x in results)
+            assert all(x.status in ("ok", "diverged") for x in results), \
+                [(x.status, x.error) for x in results if x.status not in ("ok", "diverged")]
+            params[n] = [x.params for x in results if x.params is not None]
             per_member[n].append(wall / n)
             if n == 12:
                 fused12.append(wall)
@@ -85,27 +107,27 @@ def scaling(task: tasks.Task, sizes: list[int], epochs: int, rounds: int,
         for name in VARIANTS:
             t0 = time.perf_counter()
             with variant(name):
-                fused.train_group(configs[:12], seeds[:12], task, epochs, shuffle_seed=seed,
-                                  chunk_steps=1 if name == "one_call_per_batch" else None)
+                fused_group(configs[:12], seeds[:12], task, epochs, seed,
+                            chunk_steps=1 if name == "one_call_per_batch" else None)
             variants[name].append(time.perf_counter() - t0)
             print(f"round {r + 1}:  12 members fused, {name.replace('_', ' ')} "
                   f"{variants[name][-1]:6.2f} s", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         for i in range(12):
             one_by_one(configs[i], task, i, seed, epochs)
-        single.append(time.perf_counter() - t0)
-        print(f"round {r + 1}:  12 members one by one {single[-1]:6.2f} s", file=sys.stderr,
+        one_by_one_12.append(time.perf_counter() - t0)
+        print(f"round {r + 1}:  12 members one by one {one_by_one_12[-1]:6.2f} s", file=sys.stderr,
               flush=True)
     out: dict[str, Any] = {
         "seconds_per_member": {n: round(statistics.median(v), 3) for n, v in per_member.items()},
-        "params_mean": {n: round(statistics.mean(
-            fused.estimated_params(c) for c in configs[:n])) for n in sizes},
-        "one_by_one_12_seconds": round(statistics.median(single), 2),
+        "params_mean": {n: round(statistics.mean(params[n])) for n in sizes},
+        "one_by_one_12_seconds": round(statistics.median(one_by_one_12), 2),
         "variants_12_seconds": {k: round(statistics.median(v), 2) for k, v in variants.items()},
     }
     if fused12:
         out["fused_12_seconds"] = round(statistics.median(fused12), 2)
-        out["speedup_12"] = round(statistics.median(single) / statistics.median(fused12), 2)
+        out["speedup_12"] = round(statistics.median(one_by_one_12) / statistics.median(fused12),
+                                  2)
     return out
 
 
@@ -117,8 +139,8 @@ def memory(task: tasks.Task, groups: int, size: int, epochs: int, leak_groups: i
 
     def one_group(g: int) -> None:
         batch = [next(configs) for _ in range(size)]
-        fused.train_group(batch, [eval_seed(seed + 1, g * size + i) for i in range(size)],
-                          task, epochs, shuffle_seed=seed)
+        fused_group(batch, [eval_seed(seed + 1, g * size + i) for i in range(size)],
+                    task, epochs, seed)
 
     for g in range(groups):
         one_group(g)
@@ -134,15 +156,15 @@ def memory(task: tasks.Task, groups: int, size: int, epochs: int, leak_groups: i
         "growth_per_group_mb": growth, "seconds": round(seconds, 1),
     }
     if leak_groups:
-        saved = fused.forget_custom_gradients
-        fused.forget_custom_gradients = contextlib.nullcontext
+        saved = hygiene.forget_custom_gradients
+        hygiene.forget_custom_gradients = contextlib.nullcontext
         try:
             start = rss_mb()
             for g in range(leak_groups):
                 one_group(groups + g)
             leaked = rss_mb() - start
         finally:
-            fused.forget_custom_gradients = saved
+            hygiene.forget_custom_gradients = saved
         out["without_cleanup_mb_per_group"] = round(leaked / leak_groups, 1)
         print(f"memory without the gradient-registry clean-up: {leaked / leak_groups:.1f} MB "
               f"per group of {size}", file=sys.stderr, flush=True)
@@ -151,14 +173,15 @@ def memory(task: tasks.Task, groups: int, size: int, epochs: int, leak_groups: i
 
 @contextlib.contextmanager
 def single_cleanup(on: bool) -> Iterator[None]:
-    """``single.evaluate`` with its gradient-registry clean-up on (as shipped) or off."""
-    saved = single.forget_custom_gradients
+    """``single.evaluate`` with its gradient-registry clean-up
+    (``hygiene.forget_custom_gradients``) on (as shipped) or off."""
+    saved = hygiene.forget_custom_gradients
     if not on:
-        single.forget_custom_gradients = contextlib.nullcontext
+        hygiene.forget_custom_gradients = contextlib.nullcontext
     try:
         yield
     finally:
-        single.forget_custom_gradients = saved
+        hygiene.forget_custom_gradients = saved
 
 
 def per_model(task: tasks.Task, n: int, seed: int) -> dict[str, Any]:
@@ -196,7 +219,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     skip = set(args.skip.split(","))
     task = tasks.digits()
-    warm_up(task, sample_configs(1, args.seed))
+    warm_up(MLP, task, sample_configs(1, args.seed))
     summary: dict[str, Any] = {"epochs": args.epochs, "rounds": args.rounds,
                                "cores": os.cpu_count(), "load_average_start": load_average(),
                                "tf_threads": int(os.environ.get("EVOHPO_TF_THREADS", "1"))}

@@ -11,8 +11,8 @@ in between). TensorFlow leaks a few MB per trained model (keras-team/keras#17458
 lets loky recycle a worker once it grew by ``--growth-mb`` (EVOHPO_WORKER_MAX_GROWTH_MB); pass
 a huge value (e.g. 100000) to see the leak without recycling. ``--no-cleanup`` switches off the
 per-model engine's clean-up of TensorFlow's gradient registry
-(``evohpo.engines.fused.forget_custom_gradients`` around every evaluation) in the worker, to
-show what it saves.
+(``evohpo.engines.hygiene.forget_custom_gradients``, which ``single.evaluate`` wraps around
+every evaluation) in the worker, to show what it saves.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import time
 from dataclasses import replace
 
 from evohpo import RandomSearch, run_campaign, tasks
-from evohpo.engines import single
-from evohpo.engines.single import GROWTH_ENV
+from evohpo.engines import hygiene, single
+from evohpo.engines.hygiene import GROWTH_ENV
 from evohpo.presets import mlp
 
 NO_CLEANUP_ENV = "EVOHPO_BENCH_NO_CLEANUP"  # read in the worker, inherited from this process
@@ -37,8 +37,8 @@ def evaluate_and_measure(job, setup):
     """evohpo's evaluate, plus the worker's pid and RSS afterwards (runs in the worker)."""
     import psutil
 
-    if os.environ.get(NO_CLEANUP_ENV) and hasattr(single, "forget_custom_gradients"):
-        single.forget_custom_gradients = contextlib.nullcontext
+    if os.environ.get(NO_CLEANUP_ENV):  # single.evaluate calls hygiene.forget_custom_gradients
+        hygiene.forget_custom_gradients = contextlib.nullcontext
     ev = single.evaluate(job, setup)
     rss = psutil.Process().memory_info().rss / 2**20
     return replace(ev, extra={"pid": os.getpid(), "rss_mb": rss})

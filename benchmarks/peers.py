@@ -1,19 +1,33 @@
 """Issue 7 figures: evohpo's campaign loop against KerasTuner, Optuna and a bare Keras loop.
 
     .venv/bin/python benchmarks/peers.py [--configs 20] [--epochs 5] [--rounds 1]
-        [--engine fused|single|both] [--json]
+        [--engine fused|single|both] [--model FILE.py:NAME] [--json]
     .venv/bin/python benchmarks/peers.py --configs 3 --epochs 2 --only evohpo,bare   # smoke
+    .venv/bin/python benchmarks/peers.py --model experiments/digits_cnn.py:build    # your model
 
 Needs the benchmark-only extras ``pip install keras-tuner tensorboard optuna`` (never runtime
 dependencies; KerasTuner imports tensorboard in every trial on the TensorFlow backend, and
 tensorflow-cpu no longer installs it).
 
-Every contestant trains the **same list of networks**: ``--configs`` samples of the default
-``mlp.space()`` drawn with ``random.Random(--seed)`` (batch size 32, fixed by the default
-space), ``--epochs`` epochs each on ``evohpo.tasks.digits()`` (the same splits for all), and
-scores validation accuracy after the last epoch. Config ``i`` is trained from the same seed
-everywhere, ``eval_seed(seed, i)``, the seed evohpo's campaign gives evaluation ``i``: same
-initial weights, same shuffling, so accuracies agree up to thread scheduling noise.
+Every contestant trains the **same list of networks**: ``--configs`` samples of a space drawn
+with ``random.Random(--seed)``, ``--epochs`` epochs each (or the config's ``epochs`` gene, as
+evohpo does) with each config's own ``batch_size`` (default 32), on ``evohpo.tasks.digits()``
+(the same splits for all), and scores validation accuracy after the last epoch. Config ``i``
+is trained from the same seed everywhere, ``eval_seed(seed, i)``, the seed evohpo's campaign
+gives evaluation ``i``: same initial weights, same shuffling, so accuracies agree up to thread
+scheduling noise.
+
+Which networks (``--model``):
+
+* default, the **MLP preset**: samples of the default ``mlp.space()`` (batch size 32, fixed by
+  that space), built by ``evohpo.presets.mlp.build``; evohpo runs with its preset (``model=``
+  left out), which it scores with one forward pass instead of ``model.evaluate``.
+* ``--model FILE.py:NAME`` (or ``MODULE:NAME``), a **user model**: samples of ``SPACE`` in
+  the same file (e.g. ``experiments/digits_cnn.py``: a CNN on 8x8x1 images, batch sizes
+  16/32/64), built by that file's build function ``NAME(config, task, seed=None)``; evohpo runs
+  with ``model=`` that function and scores it with the model's own compiled metrics (its
+  ``test_step`` run eagerly: ``model.evaluate``'s numbers without tracing a test function),
+  and its fused engine groups configs by batch size (one group per batch size at least).
 
 Contestants, run in this order in one invocation, ``--rounds`` times over (medians reported):
 
@@ -21,13 +35,14 @@ Contestants, run in this order in one invocation, ``--rounds`` times over (media
   proposes exactly the list, in one batch. Two loky worker processes, one TensorFlow thread
   each (evohpo's design). Its wall includes starting the workers (each imports TensorFlow), as
   a user waits for it; the reusable loky executor is shut down after each run so every run
-  starts cold. ``--engine`` picks how the workers train: ``fused`` (the default for the MLP
-  preset: the list split into one group per worker, each group's members trained side by side
-  in one traced function; every member starts from the same initial weights as elsewhere, but
-  all members of a group share one minibatch order drawn from ``--seed``, so accuracies differ
-  slightly from the peers'), ``single`` (one Keras ``fit`` per config, the peers' numbers up
-  to thread scheduling) or ``both`` (two contestants, ``evohpo_fused`` then
-  ``evohpo_single``).
+  starts cold. ``--engine`` picks how the workers train: ``fused`` (the default, for either
+  model: the list split into groups of one batch size, at least one per worker, each group's
+  members trained side by side in one traced function; every member starts from the same
+  initial weights as elsewhere, but all members of a group share one minibatch order drawn
+  from ``--seed``, so accuracies differ slightly from the peers'; a model it cannot fuse is
+  refused, and a config it cannot fuse is trained one by one and named in a note), ``single``
+  (one Keras ``fit`` per config, the peers' numbers up to thread scheduling) or ``both`` (two
+  contestants, ``evohpo_fused`` then ``evohpo_single``).
 * ``kerastuner``: KerasTuner's ``Tuner`` + ``RandomSearchOracle`` (what ``kt.RandomSearch`` is)
   with the oracle's ``populate_space`` proposing index 0, 1, ..., n-1 and a HyperModel whose
   ``hp.Choice("i", ...)`` picks the config; ``executions_per_trial=1``, objective
@@ -44,8 +59,10 @@ Contestants, run in this order in one invocation, ``--rounds`` times over (media
 Peers run TensorFlow in this process with its default threading (all cores), as users run them.
 The one-off TensorFlow import and a warm-up fit in this process happen before any clock starts,
 so peers' walls exclude them (which favours the peers: evohpo's wall includes its workers'
-start-up). Every contestant builds its networks with ``evohpo.presets.mlp.build``, so the
-architectures, initialisers and optimisers are identical.
+start-up; the warm-up fit uses the chosen model, so a CNN's convolution kernels are warm too).
+Every contestant builds its networks with the same build function, called as evohpo's workers
+call it (``ModelSpec.make``: ``seed=`` and ``epochs=`` if it takes them), so the
+architectures, initial weights and optimisers are identical.
 
 Columns:
 
@@ -66,7 +83,8 @@ Columns:
 With ``--json`` the last line is a JSON object: ``ratio_vs_kerastuner``, ``ratio_vs_optuna``
 (n_jobs=1), ``ratio_vs_optuna_2jobs``, ``ratio_vs_bare_loop`` (evohpo wall / peer wall, for the
 first engine run: fused with ``both``; null for a contestant not run), ``ratios`` (the same per
-engine), then walls, accuracies and overheads per contestant.
+engine), ``model`` (``mlp`` or the ``--model`` argument), then walls, accuracies and overheads
+per contestant.
 """
 
 from __future__ import annotations
@@ -85,9 +103,11 @@ from typing import Any
 
 from evohpo import run_campaign, tasks
 from evohpo.engines import eval_seed
-from evohpo.engines.single import evaluate
+from evohpo.engines.single import batch_size_of, evaluate
+from evohpo.errors import EvohpoError
+from evohpo.model import ModelSpec, load_object
 from evohpo.presets import mlp
-from evohpo.space import Config, describe
+from evohpo.space import Config, Space, describe
 from evohpo.strategies.base import Evaluation, Proposal
 from evohpo.tasks import Task
 
@@ -112,9 +132,9 @@ class Run:
         if epochs < 2 or not any(self.epoch_seconds):  # not timed (the fused engine)
             return None
         total = 0.0
-        for durations in self.epoch_seconds:
+        for durations in self.epoch_seconds:  # epochs trained: --epochs or an epochs gene
             if len(durations) >= 2:
-                total += epochs * statistics.median(durations[1:])
+                total += len(durations) * statistics.median(durations[1:])
         return total
 
     def overhead(self, epochs: int) -> float | None:
@@ -125,10 +145,43 @@ class Run:
 
 
 # -- shared pieces --------------------------------------------------------------------------
-def sample_configs(n: int, seed: int) -> list[Config]:
-    """The one list every contestant trains: n samples of the default space."""
-    rng, space = random.Random(seed), mlp.space()
+@dataclass(frozen=True)
+class Networks:
+    """What every contestant trains: the space the list is drawn from and the build function
+    (as a ModelSpec, so peers call it exactly as evohpo's workers do)."""
+
+    name: str  # "mlp", or the --model argument
+    space: Space
+    spec: ModelSpec
+    model: Any  # run_campaign's model=: None (the MLP preset) or the build function
+
+    def build(self, config: Config, task: Task, seed: int, epochs: int) -> Any:
+        return self.spec.make(config, task, seed=seed, epochs=epochs_of(config, epochs))
+
+
+def networks(model: str | None) -> Networks:
+    """The MLP preset (``None``), or ``FILE.py:NAME`` with ``SPACE`` from the same file."""
+    if model is None:
+        return Networks("mlp", mlp.space(), mlp.MLP, None)
+    build = load_object(model, "model")
+    module = sys.modules.get(getattr(build, "__module__", ""))
+    space = getattr(module, "SPACE", None)
+    if not isinstance(space, Space):
+        raise EvohpoError(f"--model {model}: its module defines no evohpo Space named SPACE "
+                          "to draw the configs from")
+    return Networks(model, space, ModelSpec(build=build, name=getattr(build, "__name__", model)),
+                    build)
+
+
+def sample_configs(n: int, seed: int, space: Space) -> list[Config]:
+    """The one list every contestant trains: n samples of the space."""
+    rng = random.Random(seed)
     return [space.decode(space.sample(rng)) for _ in range(n)]
+
+
+def epochs_of(config: Config, epochs: int) -> int:
+    """What evohpo trains a config for: its ``epochs`` gene if it has one, else --epochs."""
+    return int(config.get("epochs", epochs))
 
 
 def epoch_timer(keras: Any, sink: list[float]) -> Any:
@@ -161,12 +214,11 @@ def main_process_keras() -> Any:
     return keras()  # keeps the settings above (TensorFlow is already running)
 
 
-def warm_up(keras: Any, configs: list[Config], task: Task) -> None:
+def warm_up(keras: Any, nets: Networks, configs: list[Config], task: Task) -> None:
     """A first fit in this process, so no peer pays TensorFlow's first-use costs."""
-    from evohpo.presets.mlp import build as build_model
-
-    model = build_model(configs[0], task, seed=0)
-    model.fit(task.x_train[:256], task.y_train[:256], epochs=2, batch_size=32, verbose=0,
+    model = nets.build(configs[0], task, seed=0, epochs=2)
+    model.fit(task.x_train[:256], task.y_train[:256], epochs=2,
+              batch_size=batch_size_of(configs[0]), verbose=0,
               validation_data=(task.x_val[:64], task.y_val[:64]))
     model.evaluate(task.x_val[:64], task.y_val[:64], verbose=0)
     del model
@@ -179,8 +231,8 @@ class ListStrategy:
 
     name = "list"
 
-    def __init__(self, configs: list[Config], seed: int) -> None:
-        self.configs, self.seed, self.space, self.next = configs, seed, mlp.space(), 0
+    def __init__(self, configs: list[Config], seed: int, space: Space) -> None:
+        self.configs, self.seed, self.space, self.next = configs, seed, space, 0
 
     @property
     def done(self) -> bool:
@@ -231,13 +283,14 @@ def shutdown_loky() -> None:
         executor.shutdown(wait=True)
 
 
-def run_evohpo(configs: list[Config], task: Task, epochs: int, seed: int, n_jobs: int,
-               tmp: Path, engine: str) -> Run:
+def run_evohpo(nets: Networks, configs: list[Config], task: Task, epochs: int, seed: int,
+               n_jobs: int, tmp: Path, engine: str) -> Run:
     """A campaign over the list on ``engine``; the per-model one with the epoch timer."""
     n = len(configs)
     start = time.perf_counter()
     result = run_campaign(
-        ListStrategy(configs, seed), task, budget=n, epochs=epochs, n_jobs=n_jobs, out=tmp,
+        ListStrategy(configs, seed, nets.space), task, model=nets.model, budget=n,
+        epochs=epochs, n_jobs=n_jobs, out=tmp,
         overwrite=True, save_best=False, progress=False, engine=engine,
         evaluator=timed_evaluate if engine == "single" else evaluate,
     )
@@ -251,15 +304,14 @@ def run_evohpo(configs: list[Config], task: Task, epochs: int, seed: int, n_jobs
         run.acc[i] = ev.val_accuracy if ev.ok else None
         run.epoch_seconds[i] = list(ev.extra.get("epoch_seconds", []))
     run.extra["statuses"] = sorted({str(e.status) for e in result.evaluations})
+    run.extra["alone"] = sorted(e.eval_id for e in result.evaluations if e.extra.get("alone"))
     return run
 
 
 # -- (b) KerasTuner -----------------------------------------------------------------------
-def run_kerastuner(keras: Any, configs: list[Config], task: Task, epochs: int, seed: int,
-                   tmp: Path) -> Run:
+def run_kerastuner(keras: Any, nets: Networks, configs: list[Config], task: Task, epochs: int,
+                   seed: int, tmp: Path) -> Run:
     import keras_tuner as kt
-
-    from evohpo.presets.mlp import build as build_model
 
     n = len(configs)
     run = Run("kerastuner", 0.0, 1, [None] * n, [0] * n, [[] for _ in range(n)])
@@ -282,13 +334,14 @@ def run_kerastuner(keras: Any, configs: list[Config], task: Task, epochs: int, s
             i = hp.Choice("i", list(range(n)))
             builds[0] += 1
             keras.utils.set_random_seed(eval_seed(seed, i))  # KerasTuner cleared the session
-            return build_model(configs[i], task, seed=eval_seed(seed, i))
+            return nets.build(configs[i], task, eval_seed(seed, i), epochs)
 
         def fit(self, hp: Any, model: Any, *args: Any, **kwargs: Any) -> Any:
             i = hp.get("i")
             sink: list[float] = []
             kwargs["callbacks"] = [*kwargs.get("callbacks", []), epoch_timer(keras, sink)]
-            history = model.fit(*args, batch_size=int(configs[i]["batch_size"]), **kwargs)
+            kwargs["epochs"] = epochs_of(configs[i], epochs)
+            history = model.fit(*args, batch_size=batch_size_of(configs[i]), **kwargs)
             run.fits[i] += 1
             run.acc[i] = float(history.history["val_accuracy"][-1])
             run.epoch_seconds[i] = sink
@@ -312,11 +365,9 @@ def run_kerastuner(keras: Any, configs: list[Config], task: Task, epochs: int, s
 
 
 # -- (c) Optuna ---------------------------------------------------------------------------
-def run_optuna(keras: Any, configs: list[Config], task: Task, epochs: int, seed: int,
-               n_jobs: int) -> Run:
+def run_optuna(keras: Any, nets: Networks, configs: list[Config], task: Task, epochs: int,
+               seed: int, n_jobs: int) -> Run:
     import optuna
-
-    from evohpo.presets.mlp import build as build_model
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     n = len(configs)
@@ -326,10 +377,10 @@ def run_optuna(keras: Any, configs: list[Config], task: Task, epochs: int, seed:
         i = trial.suggest_categorical("i", list(range(n)))
         keras.backend.clear_session()
         keras.utils.set_random_seed(eval_seed(seed, i))
-        model = build_model(configs[i], task, seed=eval_seed(seed, i))
+        model = nets.build(configs[i], task, eval_seed(seed, i), epochs)
         sink: list[float] = []
-        model.fit(task.x_train, task.y_train, epochs=epochs,
-                  batch_size=int(configs[i]["batch_size"]), shuffle=True, verbose=0,
+        model.fit(task.x_train, task.y_train, epochs=epochs_of(configs[i], epochs),
+                  batch_size=batch_size_of(configs[i]), shuffle=True, verbose=0,
                   callbacks=[epoch_timer(keras, sink)])
         acc = float(model.evaluate(task.x_val, task.y_val, verbose=0, return_dict=True)
                     ["accuracy"])
@@ -350,18 +401,18 @@ def run_optuna(keras: Any, configs: list[Config], task: Task, epochs: int, seed:
 
 
 # -- (d) bare loop ------------------------------------------------------------------------
-def run_bare(keras: Any, configs: list[Config], task: Task, epochs: int, seed: int) -> Run:
-    from evohpo.presets.mlp import build as build_model
-
+def run_bare(keras: Any, nets: Networks, configs: list[Config], task: Task, epochs: int,
+             seed: int) -> Run:
     n = len(configs)
     run = Run("bare", 0.0, 1, [None] * n, [0] * n, [[] for _ in range(n)])
     start = time.perf_counter()
     for i, config in enumerate(configs):
         keras.backend.clear_session()
         keras.utils.set_random_seed(eval_seed(seed, i))
-        model = build_model(config, task, seed=eval_seed(seed, i))
-        model.fit(task.x_train, task.y_train, epochs=epochs, batch_size=int(config["batch_size"]),
-                  shuffle=True, verbose=0, callbacks=[epoch_timer(keras, run.epoch_seconds[i])])
+        model = nets.build(config, task, eval_seed(seed, i), epochs)
+        model.fit(task.x_train, task.y_train, epochs=epochs_of(config, epochs),
+                  batch_size=batch_size_of(config), shuffle=True, verbose=0,
+                  callbacks=[epoch_timer(keras, run.epoch_seconds[i])])
         scores = model.evaluate(task.x_val, task.y_val, verbose=0, return_dict=True)
         run.acc[i], run.fits[i] = float(scores["accuracy"]), 1
     run.wall = time.perf_counter() - start
@@ -405,6 +456,7 @@ def summarise(runs: dict[str, list[Run]], configs: list[Config], epochs: int,
             "overhead_seconds_per_eval": (round(statistics.median(overheads), 3)
                                           if overheads else None),
             "statuses": sorted({s for r in rs for s in r.extra.get("statuses", [])}),
+            "trained_alone": sorted({i for r in rs for i in r.extra.get("alone", [])}),
             "val_accuracy_per_config": [None if a is None else round(a, 4) for a in acc],
         }
         if name == "kerastuner":
@@ -416,8 +468,8 @@ def summarise(runs: dict[str, list[Run]], configs: list[Config], epochs: int,
 
 def print_report(summary: dict[str, dict[str, Any]], configs: list[Config], args: Any,
                  notes: list[str]) -> None:
-    print(f"\n{len(configs)} configs x {args.epochs} epochs on digits, seed {args.seed}, "
-          f"{args.rounds} round(s); wall = median over rounds")
+    print(f"\n{len(configs)} configs of {args.model or 'the MLP preset'} x {args.epochs} epochs "
+          f"on digits, seed {args.seed}, {args.rounds} round(s); wall = median over rounds")
     head = (f"{'contestant':<28}{'wall s':>9}{'trained':>9}{'once':>6}{'mean acc':>10}"
             f"{'best acc':>10}{'steady fit s':>14}{'overhead s/eval':>17}")
     print(head)
@@ -440,6 +492,9 @@ def print_report(summary: dict[str, dict[str, Any]], configs: list[Config], args
     for s in summary.values():
         if s["statuses"] and s["statuses"] not in (["ok"], ["COMPLETE"], ["COMPLETED"]):
             print(f"note: {s['label']} statuses: {', '.join(s['statuses'])}")
+        if s["trained_alone"]:
+            print(f"note: {s['label']} trained configs {s['trained_alone']} one by one (the fused "
+                  "step could not train them)")
         if "kerastuner_score_mean" in s:
             print(f"note: KerasTuner's own score (best epoch's val_accuracy), mean over configs: "
                   f"{_fmt(s['kerastuner_score_mean'], '.4f')}; it built "
@@ -467,7 +522,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed of the config list and training")
     ap.add_argument("--evohpo-jobs", type=int, default=2)
     ap.add_argument("--engine", default="fused", choices=(*ENGINES, "both"),
-                    help="evohpo's engine: fused (the MLP preset's default), single, or both")
+                    help="evohpo's engine: fused (the default), single, or both")
+    ap.add_argument("--model", default=None, metavar="FILE.py:NAME",
+                    help="train this build function's networks, sampled from SPACE in the same "
+                         "file (default: the MLP preset and mlp.space())")
     ap.add_argument("--only", default=",".join(CONTESTANTS),
                     help=f"comma list of contestants, from: {','.join(CONTESTANTS)}")
     ap.add_argument("--json", action="store_true", help="end with one line of JSON")
@@ -483,9 +541,13 @@ def main() -> None:
     chosen = [x for c in chosen for x in ([f"evohpo_{e}" for e in engines] if c == "evohpo"
                                           else [c])]
 
-    task, configs = tasks.digits(), sample_configs(args.configs, args.seed)
     start = time.perf_counter()
-    keras = main_process_keras()
+    keras = main_process_keras()  # before the model file runs: it might import keras itself
+    try:
+        nets = networks(args.model)
+    except EvohpoError as exc:
+        ap.error(str(exc))
+    task, configs = tasks.digits(), sample_configs(args.configs, args.seed, nets.space)
     if "kerastuner" in chosen:
         import importlib.util
 
@@ -495,7 +557,7 @@ def main() -> None:
         import keras_tuner  # noqa: F401  (imported before the clocks start, like TensorFlow)
     if any(c.startswith("optuna") for c in chosen):
         import optuna  # noqa: F401
-    warm_up(keras, configs, task)
+    warm_up(keras, nets, configs, task)
     import tensorflow as tf
 
     setup = time.perf_counter() - start
@@ -503,8 +565,9 @@ def main() -> None:
     notes = [
         f"evohpo: {args.evohpo_jobs} loky worker processes x 1 TensorFlow thread; its wall "
         "includes starting them (TensorFlow import in each worker); engine "
-        f"{' and '.join(engines)} (fused: members of a group share one minibatch order, so "
-        "accuracies differ slightly from one-by-one training)",
+        f"{' and '.join(engines)}"
+        + (" (fused: members of a group share one minibatch order, so accuracies differ "
+           "slightly from one-by-one training)" if "fused" in engines else ""),
         f"peers: TensorFlow in this process, default threading (intra-op "
         f"{intra or 'default = all'} of {os.cpu_count()} cores); their walls exclude the one-off "
         f"TensorFlow/KerasTuner/Optuna import and warm-up here ({setup:.1f} s)",
@@ -525,14 +588,16 @@ def main() -> None:
             for name in chosen:
                 where = Path(tmp) / f"{name}-{r}"
                 if name.startswith("evohpo_"):
-                    run = run_evohpo(configs, task, args.epochs, args.seed, args.evohpo_jobs,
-                                     where, name.removeprefix("evohpo_"))
+                    run = run_evohpo(nets, configs, task, args.epochs, args.seed,
+                                     args.evohpo_jobs, where, name.removeprefix("evohpo_"))
                 elif name == "kerastuner":
-                    run = run_kerastuner(keras, configs, task, args.epochs, args.seed, where)
+                    run = run_kerastuner(keras, nets, configs, task, args.epochs, args.seed,
+                                         where)
                 elif name.startswith("optuna"):
-                    run = run_optuna(keras, configs, task, args.epochs, args.seed, int(name[-1]))
+                    run = run_optuna(keras, nets, configs, task, args.epochs, args.seed,
+                                     int(name[-1]))
                 else:
-                    run = run_bare(keras, configs, task, args.epochs, args.seed)
+                    run = run_bare(keras, nets, configs, task, args.epochs, args.seed)
                 runs[name].append(run)
                 print(f"round {r + 1}/{args.rounds} {label(name, args.evohpo_jobs)}: "
                       f"{run.wall:.1f} s, mean val_accuracy {_fmt(_mean(run.acc), '.4f')}",
@@ -561,7 +626,7 @@ def main() -> None:
         print(f"evohpo fused wall / evohpo single wall: {ratios['fused_vs_single']}")
     if args.json:
         payload: dict[str, Any] = {
-            **ratios[engines[0]], "engine": args.engine, "ratios": ratios,
+            **ratios[engines[0]], "engine": args.engine, "ratios": ratios, "model": nets.name,
             "configs": args.configs, "epochs": args.epochs, "rounds": args.rounds,
             "seed": args.seed, "evohpo_jobs": args.evohpo_jobs, "cores": os.cpu_count(),
             "peer_setup_seconds_excluded": round(setup, 1),

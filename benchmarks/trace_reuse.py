@@ -2,13 +2,15 @@
 
     .venv/bin/python benchmarks/trace_reuse.py [--pairs 10] [--epochs 5] [--ga-budget 72] [--json]
 
-Custom models cannot be fused, so they keep the per-model path (Keras ``fit``). Two of its
-evaluations that share an architecture and an optimizer class (a GA child that only changed the
-learning rate, say) could share one traced ``train_function``: keep the model, load the second
-evaluation's seeded initial weights, reset the optimizer's state, set its learning rate, fit
-again. This measures, in one process, for ``--pairs`` such pairs (samples of the MLP preset's
-default ``mlp.space()``, the second with a new learning rate and seed), the seconds of the
-**second** evaluation:
+The fused engine trains any compiled Keras model, but some evaluations still take the
+per-model path (Keras ``fit``): a model with its own ``train_step`` or a fit argument only
+``fit`` honours, and every campaign run with ``engine="single"`` or its own evaluator. Two of
+that path's evaluations that share an architecture and an optimizer class (a GA child that
+only changed the learning rate, say) could share one traced ``train_function``: keep the
+model, load the second evaluation's seeded initial weights, reset the optimizer's state, set
+its learning rate, fit again. This measures, in one process, for ``--pairs`` such pairs
+(samples of the MLP preset's default ``mlp.space()``, the second with a new learning rate and
+seed), the seconds of the **second** evaluation:
 
 * ``fresh``: ``evohpo.engines.single.evaluate`` as a worker runs it today (clear_session, one
   ``gc.collect``, build, compile, fit (traces), score);
@@ -42,7 +44,7 @@ from fused_equivalence import load_average, one_by_one, sample_configs, warm_up
 from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.engines.base import eval_seed
 from evohpo.engines.scoring import score
-from evohpo.presets import mlp
+from evohpo.presets import MLP, mlp
 from evohpo.runtime import keras as get_keras
 
 
@@ -142,7 +144,7 @@ def main() -> None:
     args = ap.parse_args()
     task = tasks.digits()
     configs = sample_configs(args.pairs, args.seed)
-    warm_up(task, configs)
+    warm_up(MLP, task, configs)
     load_start = load_average()
     rows = []
     for k, first in enumerate(configs):
