@@ -138,9 +138,9 @@ class _Run:
             raise NotTrainable(f"{type(model).__name__} overrides train_step")
         model.stop_training = False
         model.optimizer.build(model.trainable_variables)  # before tracing: else twice
-        head = _rows(self.task.x_train, 2)
-        model._compute_loss(x=head, y=self.task.y_train[:2], y_pred=model(head),
-                            training=False)  # builds the compiled loss eagerly
+        head = _rows(self.task.x_train, 2)  # builds the compiled loss eagerly
+        model._compute_loss(x=head, y=self.task.y_train[:2],
+                            y_pred=_stand_in_outputs(model, head, keras), training=False)
         weights = None if args.sample_weight is None else self.tf.constant(args.sample_weight)
         return _Member(slot, config, seed, model, int(model.count_params()), args, weights)
 
@@ -156,6 +156,18 @@ def _keeps_train_step(model: Any, keras: Any) -> bool:
     """True when ``train_step`` is Keras' own: the fused step replaces exactly that."""
     owner = next(c for c in type(model).__mro__ if "train_step" in vars(c))
     return not issubclass(owner, keras.Model) or owner.__module__.startswith("keras.")
+
+
+def _stand_in_outputs(model: Any, head: Any, keras: Any) -> Any:
+    """Zeros shaped like the model's outputs for ``head`` (what building its loss needs):
+    read off a functional model's symbolic outputs (10 ms cheaper per member than a forward
+    pass), or from a forward pass for a model that has none (a subclassed one)."""
+    struct = getattr(model, "_outputs_struct", None)
+    if struct is None:
+        return model(head)
+    rows = len(keras.tree.flatten(head)[0])
+    return keras.tree.map_structure(
+        lambda o: keras.ops.zeros((rows, *o.shape[1:]), dtype=o.dtype), struct)
 
 
 def _rows(x: Any, n: int) -> Any:
