@@ -72,4 +72,20 @@ def keras() -> ModuleType:
             _k.ops.add(_k.ops.ones((1,)), 1.0)  # the first op prints the oneDNN notice again
 
         _keras = _k
+        _freeze_in_workers()
     return _keras
+
+
+def _freeze_in_workers() -> None:
+    """In a worker process, move every object alive after importing TensorFlow (its modules:
+    hundreds of thousands of objects) out of the garbage collector's reach with
+    ``gc.freeze()``. A full collection, which each evaluation (or fused group) runs to free
+    the previous one's models, then looks only at what came after: 0.03 s instead of 0.2 s
+    here. Not in the user's own process (the threading backend, a notebook): there it would
+    keep objects of theirs that later become cyclic garbage."""
+    import gc
+    import multiprocessing
+
+    if multiprocessing.current_process().name != "MainProcess":
+        gc.collect()
+        gc.freeze()

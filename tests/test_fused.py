@@ -164,6 +164,15 @@ def test_a_users_cnn_trains_as_fit_does_to_the_last_bit(images):
         assert result.scores["val_accuracy"] == said["accuracy"]
 
 
+def test_a_poisoned_user_model_leaves_the_others_bit_identical(images):
+    poison = {**CNN_CONFIGS[1], "learning_rate": 1e30}
+    clean = train_group(CNN, CNN_CONFIGS, [5, 6, 7], images, 2, 32, keep_models=True)
+    mixed = train_group(CNN, [CNN_CONFIGS[0], poison, *CNN_CONFIGS[1:]], [5, 9, 6, 7], images,
+                        2, 32, keep_models=True)
+    assert mixed[1].status == "diverged"
+    assert all(_same(a, b) for a, b in zip(clean, mixed[:1] + mixed[2:], strict=True))
+
+
 def test_early_stopping_class_weight_and_lr_callbacks_are_honoured_as_fit_does(task):
     """The fit hook's EarlyStopping (best weights restored), class_weight and learning-rate
     callbacks run per member: the epochs, learning rates and weights of fit with that hook

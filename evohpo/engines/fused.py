@@ -134,7 +134,7 @@ class _Run:
         model = self.spec.make(config, self.task, seed=seed, epochs=self.epochs)
         args = fit_args.read(self.spec.fit_kwargs(config, self.task), self.n,
                              self.task.y_train, keras)
-        if not _keeps_train_step(model, keras):
+        if _own(model, "train_step", keras):
             raise NotTrainable(f"{type(model).__name__} overrides train_step")
         model.stop_training = False
         model.optimizer.build(model.trainable_variables)  # before tracing: else twice
@@ -152,10 +152,10 @@ class _Run:
         return self.tf.constant(perm.astype(np.int32))
 
 
-def _keeps_train_step(model: Any, keras: Any) -> bool:
-    """True when ``train_step`` is Keras' own: the fused step replaces exactly that."""
-    owner = next(c for c in type(model).__mro__ if "train_step" in vars(c))
-    return not issubclass(owner, keras.Model) or owner.__module__.startswith("keras.")
+def _own(model: Any, method: str, keras: Any) -> bool:
+    """True when the model's class overrides Keras' ``method`` (``train_step``, ...)."""
+    owner = next(c for c in type(model).__mro__ if method in vars(c))
+    return issubclass(owner, keras.Model) and not owner.__module__.startswith("keras.")
 
 
 def _stand_in_outputs(model: Any, head: Any, keras: Any) -> Any:
@@ -446,7 +446,9 @@ def _train(run: _Run, members: list[_Member]) -> float:
 
 
 def _end_epoch(m: _Member, run: _Run, epoch: int, loss: float) -> None:
-    """After an epoch: divergence, then the member's callbacks with fit's logs."""
+    """After an epoch: divergence, then the member's callbacks with fit's logs (its
+    validation_data scored by its own ``test_step``, eagerly: a traced validation step cost
+    as much to trace as it saved over 30 epochs of a Wide & Deep group)."""
     m.epochs = epoch + 1
     if not math.isfinite(loss):
         m.status, m.error = DIVERGED, "training loss is NaN or infinite (diverged)"
