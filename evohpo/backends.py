@@ -117,6 +117,21 @@ def _serialised(fn: Callable) -> Callable:
     return run
 
 
+def local_workers(n_jobs: int, *, remote: bool = False) -> int:
+    """How many workers to start here: ``n_jobs`` (-1: every core), but never more than this
+    machine's cores, saying so in one line: each worker holds its own TensorFlow (about
+    700 MB), and more workers than cores only share the same cores. An existing Dask or Ray
+    cluster (``remote``) has the size it has; this number only sizes a local one."""
+    cores = os.cpu_count() or 1
+    if n_jobs < 1:
+        return cores
+    if n_jobs > cores and not remote:
+        print(f"note: n_jobs={n_jobs} is more than the {cores} cores of this machine; "
+              f"starting {cores} workers", file=sys.stderr, flush=True)
+        return cores
+    return n_jobs
+
+
 @contextmanager
 def open_backend(
     name: str, n_jobs: int, task: Task, *, scheduler: str | None = None,
@@ -129,7 +144,7 @@ def open_backend(
         raise EvohpoError(f"--scheduler is for the dask and ray backends, not {name!r}")
     from joblib import Parallel, delayed, parallel_config
 
-    workers = n_jobs if n_jobs > 0 else (os.cpu_count() or 1)
+    workers = local_workers(n_jobs, remote=bool(scheduler))
     with ExitStack() as stack:
         # local workers inherit the thread limits through the environment; the caller's own
         # environment is given back afterwards, so a TensorFlow it starts later is not capped
@@ -147,7 +162,7 @@ def open_backend(
                           workers)
         elif name == "threading":
             par = stack.enter_context(
-                Parallel(n_jobs=n_jobs, backend="threading", return_as="generator_unordered")
+                Parallel(n_jobs=workers, backend="threading", return_as="generator_unordered")
             )
             yield Backend(name, par, lambda fn: delayed(_serialised(fn)), task, (), workers)
         elif name == "dask":

@@ -83,7 +83,12 @@ class _Plan:
             objective=self.objectives, model=self.setup.model.name, engine=self.engine,
             finished=finished,
             pareto=self.front.state_dict() if self.front else None,
+            settings=self.settings(),
         ))
+
+    def settings(self) -> dict[str, Any]:
+        """What the checkpoint holds a resume to (see :func:`evohpo.checkpoint.settings`)."""
+        return ckpt_mod.settings(self.strategy, time_limit=self.time_limit)
 
 
 def as_model_spec(model: ModelSpec | Callable | str | None,
@@ -138,6 +143,7 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     if backend not in BACKENDS:
         raise EvohpoError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
     check_strategy(strategy)
+    seed = check_whole("seed", strategy.seed if seed is None else seed, 0)
     space = strategy.space
     spec = as_model_spec(model, fit)
     custom_evaluator = evaluator is not evaluate
@@ -152,7 +158,7 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     _check_objective_count(strategy, objs)
     setup = Setup(task, spec, objs[0], objs[1:])
     return _Plan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
-                 int(strategy.seed if seed is None else seed), budget, epochs, time_limit,
+                 seed, budget, epochs, time_limit,
                  front_mod.Tracker(objs) if len(objs) > 1 else None,
                  engine=choice.check(engine), engine_asked=engine,
                  custom_evaluator=custom_evaluator)
@@ -232,7 +238,7 @@ def _resume(plan: _Plan) -> _Resumed:
     ckpt_mod.check_compatible(state, method=plan.method, seed=plan.seed,
                               fingerprint=plan.task.fingerprint(), epochs=plan.epochs,
                               space=plan.space, objective=plan.objectives, out=out,
-                              engine=plan.engine)
+                              engine=plan.engine, current=plan.settings())
     if not csv_path.is_file():
         raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
     plan.strategy.load_state_dict(state["strategy"])
@@ -241,8 +247,9 @@ def _resume(plan: _Plan) -> _Resumed:
     results_mod.repair(csv_path)  # a torn last line from a kill mid-write
     header, rows = results_mod.read_rows(csv_path)
     results_mod.check_header(csv_path, header)
-    evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), objective=plan.objectives)
-           for r in rows]
+    evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), objective=plan.objectives,
+                                        source=str(csv_path), number=i)
+           for i, r in enumerate(rows, 1)]
     n_done = int(state["n_evals"])
     prior = sorted((e for e in evs if e.eval_id < n_done), key=lambda e: e.eval_id)
     if [e.eval_id for e in prior] != list(range(n_done)):

@@ -20,7 +20,7 @@ __all__ = ["add_parser", "print_report", "run"]  # print_report: for scripts tha
 
 def run(args: argparse.Namespace) -> int:
     frame = analysis.load(args.paths)
-    report = write_report(frame, args.out, title=args.title)
+    report = write_report(frame, args.out, title=args.title, overwrite=args.overwrite)
     print_report(report)
     return 0
 
@@ -35,5 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="results.csv files or folders searched recursively for them")
     p.add_argument("--out", required=True, help="folder for summary.csv, report.md and plots")
     p.add_argument("--title", default="evohpo report", help="heading of report.md")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a report.md and summary.csv already in --out")
     p.set_defaults(func=run)
     return p

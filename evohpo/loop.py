@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -175,11 +176,30 @@ class Loop:
                             n_workers=plan.n_workers, task=plan.task)
 
 
+FIRST_BATCH_HINTS = {
+    Status.DIVERGED: "lower the learning rates the space allows (or check the data's scale)",
+    Status.TIMEOUT: "raise the time limit or make the networks smaller",
+    Status.CRASHED: "the workers died (out of memory?): use fewer workers or smaller networks",
+    Status.FAILED: "fix the build function or the objective",
+}
+
+
 def check_first_batch(batch: list[Evaluation], csv: Path) -> None:
-    """A build function or objective that fails for every network is the user's bug, not data:
-    stop after the first batch (its rows are kept) with the error, instead of burning the
+    """A first batch in which no network finished cleanly is the user's problem, not data: a
+    build function or objective that fails for every network, learning rates that make every
+    network diverge, a time limit nothing fits in, workers that all die. Stop after it (its
+    rows are kept) with one line saying what happened and the fix, instead of burning the
     budget on it."""
+    if not batch or any(e.ok for e in batch):
+        return
     errors = {e.error for e in batch}
-    if batch and all(e.status == Status.FAILED for e in batch) and len(errors) == 1:
+    if all(e.status == Status.FAILED for e in batch) and len(errors) == 1:
         raise EvohpoError(f"every evaluation of the first batch failed with: {errors.pop()} "
                           f"(rows in {csv}); fix that and start again with --overwrite")
+    counts = Counter(e.status for e in batch)
+    common = counts.most_common(1)[0][0]
+    what = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    example = next(e.error for e in batch if e.status == common)
+    raise EvohpoError(f"no evaluation of the first batch finished ({what}; e.g. {example}; "
+                      f"rows in {csv}): {FIRST_BATCH_HINTS[common]}, then start again with "
+                      "--overwrite")

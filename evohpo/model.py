@@ -17,7 +17,8 @@ import importlib
 import importlib.util
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,29 +142,66 @@ def check_model(model: Any, task: Any, name: str) -> None:
 def load_object(spec: str, what: str) -> Any:
     """``package.module:name`` or ``path/to/file.py:name`` -> the object, or a one-line error.
 
-    A module loaded from a file is registered with cloudpickle to be sent *by value*, so loky,
-    Dask and Ray workers can run it without the file being importable there.
+    A file's folder is put on ``sys.path`` first, so the file can import its siblings
+    (``from cnn import SPACE``), and a ``MODULE`` is looked for in the current folder too,
+    as ``python -c`` would. The module and every module imported from those folders are
+    registered with cloudpickle to be sent *by value*, so loky, Dask and Ray workers can run
+    them without the files being importable there.
     """
     target, sep, attr = spec.rpartition(":")
     if not sep or not target or not attr:
         raise EvohpoError(f"--{what} takes MODULE:NAME or FILE.py:NAME, got {spec!r}")
     if target.endswith(".py") or "/" in target or "\\" in target:
-        module = _module_from_file(Path(target), what)
+        folder = Path(target).resolve().parent
+        with _user_modules(folder):
+            module = _module_from_file(Path(target), what)
     else:
-        try:
-            module = importlib.import_module(target)
-        except Exception as exc:  # noqa: BLE001 - any import failure is the user's to fix
-            raise EvohpoError(f"--{what} {spec}: cannot import {target} "
-                              f"({type(exc).__name__}: {exc}); check the module name") from None
+        with _user_modules(Path.cwd().resolve()):
+            try:
+                module = importlib.import_module(target)
+            except Exception as exc:  # noqa: BLE001 - any import failure is the user's to fix
+                raise EvohpoError(f"--{what} {spec}: cannot import {target} "
+                                  f"({type(exc).__name__}: {exc}); check the module name "
+                                  "(modules are found in the current folder and on "
+                                  "PYTHONPATH)") from None
     if not hasattr(module, attr):
         names = ", ".join(n for n in dir(module) if not n.startswith("_"))[:200]
         raise EvohpoError(f"--{what} {spec}: {target} has no {attr!r}; it defines: {names}")
     return getattr(module, attr)
 
 
+@contextmanager
+def _user_modules(folder: Path) -> Iterator[None]:
+    """``folder`` on ``sys.path`` (it stays: the user's modules may import more later), and
+    every module loaded from it meanwhile registered with cloudpickle by value."""
+    import cloudpickle  # what loky, Dask and Ray pickle callables with
+
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            file = getattr(module, "__file__", None)
+            if module is None or not file or ".venv" in Path(file).parts:
+                continue
+            try:
+                inside = Path(file).resolve().is_relative_to(folder)
+            except OSError:
+                continue
+            if inside and "site-packages" not in Path(file).parts:
+                try:
+                    cloudpickle.register_pickle_by_value(module)
+                except ValueError:  # not importable by name (a file loaded by path): done
+                    pass
+
+
 def _module_from_file(path: Path, what: str) -> Any:
     if not path.is_file():
-        raise EvohpoError(f"--{what}: file {path} does not exist; check the path")
+        kind = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise EvohpoError(f"--{what}: {path} {kind}; give the path of a .py file")
     name = f"evohpo_user_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

@@ -91,8 +91,11 @@ def guess_direction(name: str) -> str:
 
 
 def parse(text: str) -> Objective:
-    """``val_auc``, ``val_auc:max``, ``val_loss:min`` or ``params:min:log`` -> Objective."""
+    """``val_auc``, ``val_auc:max``, ``val_loss:min`` or ``params:min:log`` -> Objective; or
+    ``FILE.py:NAME`` / ``MODULE:NAME`` naming an ``Objective(..., fn=...)`` the user wrote."""
     parts = [p.strip() for p in text.strip().split(":")]
+    if _names_code(parts):
+        return _load(text.strip())
     name = parts[0]
     if not name:
         raise EvohpoError(f"objective {text!r} has no metric name; write e.g. val_accuracy:max")
@@ -100,6 +103,37 @@ def parse(text: str) -> Objective:
         raise EvohpoError(f"objective {text!r} has too many parts; write name:max|min[:log]")
     direction = parts[1] if len(parts) > 1 else guess_direction(name)
     return Objective(name, direction, scale=parts[2] if len(parts) > 2 else "linear")
+
+
+def _names_code(parts: list[str]) -> bool:
+    """``FILE.py:NAME`` always; ``MODULE:NAME`` when NAME is no direction and MODULE exists."""
+    if len(parts) != 2 or not parts[1] or parts[1] in ("max", "min"):
+        return False
+    if parts[0].endswith(".py") or "/" in parts[0]:
+        return True
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        return importlib.util.find_spec(parts[0]) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _load(text: str) -> Objective:
+    from .model import load_object
+
+    found = load_object(text, "objective")
+    if isinstance(found, Objective):
+        return found
+    name = getattr(found, "__name__", text.rpartition(":")[2])
+    raise EvohpoError(f"--objective {text} is {type(found).__name__}, not an Objective; in "
+                      f"that file write {name.upper()} = Objective({name!r}, 'max' or 'min', "
+                      f"fn={name}) and pass --objective {text.rpartition(':')[0]}:"
+                      f"{name.upper()}")
 
 
 def default(kind: str) -> Objective:

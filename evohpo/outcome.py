@@ -30,10 +30,9 @@ class Best:
 
     @property
     def test_value(self) -> float | None:
-        """The objective's metric on the test split (``val_x`` -> ``test_x``), if it has one."""
-        name = self.objective.name
-        return self.test_scores.get("test_" + name.removeprefix("val_")) if name.startswith(
-            "val_") else None
+        """The objective's metric on the test split (``val_x`` -> ``test_x``, a custom ``fn``
+        objective ``x`` -> ``test_x``), if it has one."""
+        return self.test_scores.get("test_" + self.objective.name.removeprefix("val_"))
 
     @property
     def val_accuracy(self) -> float | None:
@@ -95,7 +94,8 @@ def summary(result: CampaignResult, plan: Any) -> dict:
         "seconds": round(result.seconds, 2),
         "best": None if best is None else {
             "eval_id": best.eval_id, "config": best.config, "scores": best.scores,
-            "test": best.test_scores, "val_accuracy": best.val_accuracy,
+            "test": best.test_scores, "test_objective": best.test_value,
+            "val_accuracy": best.val_accuracy,
             "val_loss": best.val_loss, "test_accuracy": best.test_accuracy,
             "test_loss": best.test_loss, "model_path": best.model_path,
             "model_error": best.error or None,

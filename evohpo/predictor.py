@@ -28,7 +28,7 @@ class Predictor:
     """A trained model with the preprocessing it was trained behind."""
 
     model: Any  # keras.Model
-    prep: Preprocess
+    prep: Any  # tables.Preprocess (rows) or arrays.ArrayScaling (arrays)
     folder: Path
 
     def predict(self, frame: Any, source: str = "the new rows") -> Any:
@@ -40,7 +40,8 @@ class Predictor:
             raise EvohpoError(f"{source} hold no rows; give at least one row to predict")
         x = self.prep.features(frame, source)
         outputs = self.model.predict(x, batch_size=4096, verbose=0)
-        return pd.DataFrame(self.prep.decode(np.asarray(outputs)), index=frame.index)
+        index = getattr(frame, "index", None)
+        return pd.DataFrame(self.prep.decode(np.asarray(outputs)), index=index)
 
 
 def load(model_dir: str | os.PathLike) -> Predictor:
@@ -55,30 +56,42 @@ def load(model_dir: str | os.PathLike) -> Predictor:
                           "finished campaign")
     if not prep_file.is_file():
         raise EvohpoError(
-            f"{folder} holds no {prep_file.name}: only campaigns on tables (csv:PATH:TARGET or "
-            "tasks.from_frame) save what predicting from raw rows needs"
+            f"{folder} holds no {prep_file.name}: only campaigns on tables (csv:PATH:TARGET, "
+            "tasks.from_frame) and arrays (npz:PATH, mnist) save what predicting from raw "
+            "inputs needs"
         )
     try:
         prep = joblib.load(prep_file)
     except Exception as exc:  # a truncated file, another scikit-learn's pickle...
         raise EvohpoError(f"cannot read {prep_file} ({type(exc).__name__}); run the campaign "
                           "again with this evohpo") from None
-    if not isinstance(prep, Preprocess):
+    from .arrays import ArrayScaling
+
+    if not isinstance(prep, Preprocess | ArrayScaling):
         raise EvohpoError(f"{prep_file} is not an evohpo preprocessing file")
     from .runtime import keras
 
-    return Predictor(keras().models.load_model(model_file, compile=False), prep, folder)
+    try:
+        model = keras().models.load_model(model_file, compile=False)
+    except Exception as exc:  # a truncated or foreign file: Keras' traceback helps nobody
+        raise EvohpoError(f"cannot read {model_file} ({type(exc).__name__}); it is damaged or "
+                          "not a Keras model: run the campaign again to write it") from None
+    return Predictor(model, prep, folder)
 
 
 def predict(model_dir: str | os.PathLike, data: Any) -> Any:
-    """Predictions of the best model in ``model_dir`` for ``data``: a pandas DataFrame or the
-    path of a CSV file holding at least the training feature columns (the target column, if
-    present, and any other extra columns are ignored)."""
+    """Predictions of the best model in ``model_dir`` for ``data``: for a table campaign a
+    pandas DataFrame or the path of a CSV file holding at least the training feature columns
+    (the target column, if present, and any other extra columns are ignored); for an array
+    campaign (npz, mnist) a numpy array of raw inputs (rows, *shape)."""
     import pandas as pd
 
     predictor = load(model_dir)
+    if isinstance(data, np.ndarray):
+        return predictor.predict(data, source="the new inputs")
     if isinstance(data, pd.DataFrame):
         return predictor.predict(data.rename(columns=str))
     if isinstance(data, (str, os.PathLike)):
         return predictor.predict(read_csv(data), source=str(data))
-    raise EvohpoError(f"predict takes a DataFrame or a CSV path, got {type(data).__name__}")
+    raise EvohpoError(f"predict takes a DataFrame, a CSV path or an array, got "
+                      f"{type(data).__name__}")

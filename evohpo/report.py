@@ -85,9 +85,14 @@ def _objective_note(summary: analysis.Summary) -> str:
 
 
 def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, title: str = "evohpo report",
-                 notes: Sequence[str] = ()) -> Report:
-    """Summary CSV, the PNGs and report.md for ``frame`` (from :func:`analysis.load`)."""
+                 notes: Sequence[str] = (), overwrite: bool = True) -> Report:
+    """Summary CSV, the PNGs and report.md for ``frame`` (from :func:`analysis.load`).
+    ``overwrite=False`` refuses a folder that already holds a report.md or summary.csv."""
     out = Path(out)
+    there = [n for n in (results_mod.REPORT_NAME, results_mod.SUMMARY_NAME) if (out / n).exists()]
+    if there and not overwrite:
+        raise EvohpoError(f"{out} already holds {' and '.join(there)}; pass --overwrite to "
+                          "replace them, or choose another --out folder")
     summary = analysis.summarize(frame)
     try:
         out.mkdir(parents=True, exist_ok=True)

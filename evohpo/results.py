@@ -185,7 +185,8 @@ def _fill(f: IO, data: str | bytes) -> None:
     os.fsync(f.fileno())
 
 
-_TEMPORARY = re.compile(r"^\.[^/]+\.(csv|json|md|joblib)\.[a-z0-9_]+\.tmp$")  # _atomic_write's
+_TEMPORARY = re.compile(  # the temporaries of _atomic_write and save_model_atomically
+    r"^\.[^/]+\.(csv|json|md|joblib)\.[a-z0-9_]+\.tmp$|^\.[^/]+\.keras\.[a-z0-9_]+\.tmp\.keras$")
 
 
 def _atomic_write(path: Path, data: str | bytes) -> None:
@@ -197,6 +198,25 @@ def _atomic_write(path: Path, data: str | bytes) -> None:
             with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w", newline=None if
                            isinstance(data, bytes) else "") as f:
                 _fill(f, data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def save_model_atomically(model: Any, path: Path) -> None:
+    """``model.save(path)`` through a temporary beside it, fsynced, then renamed: a full disk
+    or a kill leaves the old file or none, never a truncated ``.keras`` (the temporary ends in
+    ``.keras`` because Keras insists on it; a killed writer's is cleaned as the others)."""
+    path = Path(path)
+    with _writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.keras")
+        os.close(fd)
+        try:
+            model.save(tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -250,7 +270,7 @@ def remove_temporaries(folder: Path) -> list[str]:
 
     Call only while owning ``folder`` (see :mod:`evohpo.lock`): then no write is in flight."""
     removed = []
-    for path in Path(folder).glob(".*.tmp"):
+    for path in Path(folder).glob(".*.tmp*"):
         if _TEMPORARY.match(path.name) and path.is_file():
             path.unlink(missing_ok=True)
             removed.append(path.name)
@@ -258,17 +278,24 @@ def remove_temporaries(folder: Path) -> list[str]:
 
 
 def remove_unstarted(folder: Path) -> bool:
-    """Delete a results.csv that holds no row and has no checkpoint beside it: a start that
-    failed before its first checkpoint (a full disk, an unreachable scheduler), so that running
-    the same command again is not refused as "already holds a campaign". Only while owning
-    ``folder`` (see :mod:`evohpo.lock`)."""
+    """Delete a results.csv that evohpo provably wrote and that holds no row, with no
+    checkpoint beside it: a start that failed before its first checkpoint (a full disk, an
+    unreachable scheduler), so that running the same command again is not refused as
+    "already holds a campaign". A file is ours only when it is exactly one line, our header
+    (every :data:`REQUIRED` column): any other ``results.csv`` — a user's own, one whose rows
+    we cannot parse — is never touched. Only while owning ``folder`` (see :mod:`evohpo.lock`).
+    """
     csv_path = Path(folder) / CSV_NAME
     if not csv_path.is_file() or (Path(folder) / RESUMABLE_FROM[0]).exists():
         return False
     try:
-        if read_rows(csv_path)[1]:
-            return False
-    except (OSError, EvohpoError, UnicodeDecodeError):
+        lines = csv_path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if len(lines) != 1:
+        return False
+    header = next(csv.reader(lines))
+    if any(c not in header for c in REQUIRED):
         return False
     csv_path.unlink(missing_ok=True)
     return True
@@ -276,7 +303,11 @@ def remove_unstarted(folder: Path) -> bool:
 
 def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a log; a torn last line (a crash mid-write) is dropped."""
-    text = Path(path).read_text()
+    try:  # utf-8-sig: a spreadsheet that saved the file again put a BOM before the header
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise EvohpoError(f"{path} is not an evohpo results file (not UTF-8 text); pass the "
+                          "results.csv a campaign wrote") from None
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines = lines[:-1]  # the unfinished row of a killed writer

@@ -224,19 +224,26 @@ class Preprocess:
     def decode(self, outputs: np.ndarray) -> dict[str, np.ndarray]:
         """Model outputs -> ``prediction`` (labels or target units) and, for classifiers,
         ``probability`` of that prediction."""
-        out = np.asarray(outputs, dtype=np.float64)
-        if self.kind == "regression":
-            return {"prediction": out[:, 0] * self.y_std + self.y_mean}
-        if self.kind == "binary":
-            p1 = out[:, 0]
-            codes = (p1 > 0.5).astype(int)
-            prob = np.where(codes == 1, p1, 1 - p1)
-        else:
-            codes = out.argmax(axis=1)
-            prob = out[np.arange(len(out)), codes] / out.sum(axis=1)
-        labels = np.empty(len(codes), dtype=object)
-        labels[:] = [self.classes[c] for c in codes]
-        return {"prediction": labels, "probability": prob}
+        return decode_outputs(outputs, self.kind, self.classes, self.y_mean, self.y_std)
+
+
+def decode_outputs(outputs: np.ndarray, kind: Kind, classes: Sequence[Any], y_mean: float,
+                   y_std: float) -> dict[str, np.ndarray]:
+    """Model outputs -> ``prediction`` (labels, or target units for regression: the model
+    predicts the standardised target) and, for classifiers, ``probability`` of that label."""
+    out = np.asarray(outputs, dtype=np.float64)
+    if kind == "regression":
+        return {"prediction": out[:, 0] * y_std + y_mean}
+    if kind == "binary":
+        p1 = out[:, 0]
+        codes = (p1 > 0.5).astype(int)
+        prob = np.where(codes == 1, p1, 1 - p1)
+    else:
+        codes = out.argmax(axis=1)
+        prob = out[np.arange(len(out)), codes] / out.sum(axis=1)
+    labels = np.empty(len(codes), dtype=object)
+    labels[:] = [classes[c] for c in codes]
+    return {"prediction": labels, "probability": prob}
 
 
 def _missing_counts(frame: Any) -> list[str]:

@@ -325,19 +325,27 @@ def _keras_npz(name: str, path: str | os.PathLike | None, val_rows: int, limit: 
     if limit is not None:
         x_train, y_train = x_train[:limit], y_train[:limit]
         x_test, y_test = x_test[: max(1, limit // 6)], y_test[: max(1, limit // 6)]
-    x_train = x_train.reshape(*x_train.shape[:3], 1).astype(np.float32) / 255.0  # 28x28x1
-    x_test = x_test.reshape(*x_test.shape[:3], 1).astype(np.float32) / 255.0
-    val_rows = min(val_rows, len(x_train) // 5)
+    x_train = x_train.reshape(*x_train.shape[:3], 1).astype(np.float32)  # 28x28x1
+    x_test = x_test.reshape(*x_test.shape[:3], 1).astype(np.float32)
+    from .arrays import ArrayScaling, _carve
+
+    # validation: a seeded, stratified shuffle of the training rows (not the last rows: a
+    # file sorted by label would validate on its last classes only)
+    x_train, y_train, x_val, y_val = _carve(x_train, y_train.astype(np.int32), "multiclass",
+                                            min(val_rows, len(x_train) // 5), 0, "validation")
+    shape = tuple(x_train.shape[1:])
+    scaling = ArrayScaling("multiclass", shape, np.zeros(shape, np.float32),
+                           np.full(shape, 255.0, np.float32), tuple(range(10)))
     return Task(
-        name, "multiclass",
-        x_train[:-val_rows], y_train[:-val_rows].astype(np.int32),
-        x_train[-val_rows:], y_train[-val_rows:].astype(np.int32),
-        x_test, y_test.astype(np.int32), n_classes=10,
+        name, "multiclass", x_train / 255.0, y_train, x_val / 255.0, y_val,
+        x_test / 255.0, y_test.astype(np.int32), n_classes=10,
+        class_names=tuple(str(c) for c in range(10)), preprocess=scaling,
     )
 
 
 def mnist(path: str | None = None, limit: int | None = None) -> Task:
-    """MNIST from a local keras.datasets ``mnist.npz``; the last 10,000 training rows validate."""
+    """MNIST from a local keras.datasets ``mnist.npz``: pixels / 255, 10,000 training rows
+    (a seeded, stratified shuffle) validate, the file's test rows test."""
     return _keras_npz("mnist", path, 10_000, limit)
 
 
@@ -397,17 +405,25 @@ BUILTIN: dict[str, Callable[[], Task]] = {
 
 
 def get(name: str, **table_kw: Any) -> Task:
-    """A task by name, or ``csv:PATH:TARGET`` for a CSV file with a target column;
-    ``table_kw`` (kind=, impute=) is for CSV tasks only."""
+    """A task by name, ``csv:PATH:TARGET`` for a CSV file with a target column, or
+    ``npz:PATH`` for arrays (:func:`evohpo.arrays.from_npz`); ``table_kw`` (kind=, impute=)
+    is for CSV tasks (and kind= for arrays) only."""
     if name.startswith("csv:"):
         _, _, rest = name.partition(":")
         path, sep, target = rest.rpartition(":")
         if not sep or not path or not target:
             raise EvohpoError(f"write a CSV task as csv:PATH:TARGET_COLUMN, got {name!r}")
         return from_csv(path, target, **table_kw)
+    if name.startswith("npz:"):
+        from .arrays import from_npz
+
+        if table_kw.get("impute") is not None:
+            raise EvohpoError("--impute is for csv:PATH:TARGET tasks; arrays must be complete")
+        return from_npz(name[4:], kind=table_kw.get("kind"))
     if name not in BUILTIN:
         raise EvohpoError(
-            f"unknown task {name!r}; choose from: {', '.join(BUILTIN)} or csv:PATH:TARGET"
+            f"unknown task {name!r}; choose from: {', '.join(BUILTIN)}, csv:PATH:TARGET or "
+            "npz:PATH"
         )
     given = [f"{k}={v}" for k, v in table_kw.items() if v is not None]
     if given:

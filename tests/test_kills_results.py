@@ -288,8 +288,11 @@ def test_a_csv_row_rebuilds_the_evaluation_resume_tells_the_strategy():
     assert back.epochs == 0 and back.train_seconds == 0.0 and back.cached is False
     for bad in ({**_row(ok, ACC), "config": "{not json"},
                 {k: v for k, v in _row(ok, ACC).items() if k != "config"}):
-        assert error(lambda b=bad: checkpoint.evaluation_from_row(b, objective=ACC)) == (
-            "row 7 has no readable config column; start again with --overwrite")
+        assert error(lambda b=bad: checkpoint.evaluation_from_row(
+            b, objective=ACC, source="r.csv", number=3)) == (
+            f"r.csv, row 3, column config: {bad.get('config')!r} is not a JSON config object; "
+            "restore the value evohpo wrote (or delete the row and resume), or start again "
+            "with --overwrite")
 
 
 def test_a_row_whose_objective_metric_is_empty_is_the_worst_not_a_crash():
@@ -521,6 +524,8 @@ def test_a_results_file_without_rows_or_checkpoint_is_an_unstarted_run(tmp_path)
     csv_path.write_text("")
     assert results.remove_unstarted(tmp_path) is False and csv_path.exists()
     csv_path.write_text("eval_id,x\n")
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()  # not our header
+    csv_path.write_text(",".join(results.REQUIRED) + ",x\n")
     assert results.remove_unstarted(tmp_path) is True and not csv_path.exists()
 
 

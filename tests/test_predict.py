@@ -100,3 +100,29 @@ def test_search_on_a_semicolon_csv_then_predict_in_the_target_units(tmp_path, ca
     assert f"predict: evohpo predict --model {out}" in printed.out
     preds = evohpo.predict(out, tmp_path / "houses.csv")["prediction"]
     assert 10_000 < preds.median() < 300_000  # the user's units, not standardised ones
+
+
+def test_predict_keeps_every_input_column_even_with_out_equal_to_csv(table_run, tmp_path,
+                                                                     capsys):
+    """Issue 24: the target column was dropped, and with --out = --csv the labels were gone."""
+    _, _, result = table_run
+    new = animals(6, seed=3)
+    path = tmp_path / "labelled.csv"
+    new.to_csv(path, index=False)
+    code = main(["predict", "--model", str(result.out), "--csv", str(path), "--out", str(path)])
+    assert code == 0, capsys.readouterr().err
+    back = pd.read_csv(path)
+    assert list(back.columns) == ["size", "habitat", "animal", "prediction", "probability"]
+    assert back["animal"].tolist() == new["animal"].tolist()
+
+
+def test_a_damaged_best_keras_is_one_line(table_run, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(table_run[2].out, folder)
+    (folder / "best.keras").write_bytes(b"PK\x03\x04 truncated")
+    (tmp_path / "new.csv").write_text("size,habitat\n1.0,sea\n")
+    code = main(["predict", "--model", str(folder), "--csv", str(tmp_path / "new.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "best.keras" in err and "damaged" in err

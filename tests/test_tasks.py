@@ -138,3 +138,15 @@ def test_keras_npz_with_labels_out_of_range(tmp_path):
     np.savez(tmp_path / "other.npz", a=np.zeros(3))
     with pytest.raises(EvohpoError, match="is not a keras.datasets .npz"):
         tasks.mnist(path=str(tmp_path / "other.npz"))
+
+
+def test_mnist_validates_on_a_stratified_shuffle_not_its_last_rows(tmp_path):
+    """Issue 24: a training file sorted by label validated on its last classes only."""
+    labels = np.repeat(np.arange(10), 30)  # sorted, as subsets in packages are
+    np.savez(tmp_path / "mnist.npz", x_train=np.tile(labels[:, None, None], (1, 28, 28)),
+             y_train=labels, x_test=np.zeros((20, 28, 28), np.uint8), y_test=labels[::15])
+    t = tasks.mnist(path=str(tmp_path / "mnist.npz"))
+    assert set(np.unique(t.y_val)) == set(range(10)) == set(np.unique(t.y_train))
+    assert len(t.y_val) == 60 and t.x_train.max() <= 1.0
+    raw = np.full((2, 28, 28, 1), 255.0)  # predict's scaling takes raw pixels
+    assert np.allclose(t.preprocess.features(raw), 1.0)

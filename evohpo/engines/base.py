@@ -86,12 +86,15 @@ def error_text(exc: BaseException) -> str:
 
 def save_model(model: Any, path: str | None) -> tuple[str | None, str]:
     """Save the final model as ``.keras`` if asked: (where it went, or None; the error, or "").
-    A model Keras cannot serialise (a custom layer) is reported, and the campaign goes on."""
+    Atomic (:func:`evohpo.results.save_model_atomically`): a failed save leaves no truncated
+    file. A model Keras cannot serialise (a custom layer) is reported, and the campaign goes
+    on."""
     if not path:
         return None, ""
+    from ..results import save_model_atomically
+
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        model.save(path)
+        save_model_atomically(model, Path(path))
     except Exception as exc:  # noqa: BLE001 - reported in best.json
         return None, f"model not saved: {error_text(exc)}"
     return path, ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -99,18 +100,24 @@ def latency(model: Any, x: np.ndarray, repeats: int = 5) -> float:
 
 def measure(model: Any, task: Any, spec: Any, objectives: Sequence[Any], x: np.ndarray,
             y: np.ndarray, prefix: str) -> dict[str, float]:
-    """The model's metrics on (x, y), named ``prefix + name`` (``val_accuracy``, ``test_loss``);
-    on validation also every objective that is not a compiled metric (a custom ``fn``, or
-    ``latency``). ``spec`` is the campaign's :class:`evohpo.model.ModelSpec`."""
+    """The model's metrics on (x, y), named ``prefix + name`` (``val_accuracy``, ``test_loss``),
+    and every objective that is not a compiled metric (a custom ``fn``, or ``latency``): on
+    validation under its own name, on test as ``test_`` + its name without ``val_``. A custom
+    ``fn(model, task)`` reads the validation split of the task it is given, so for the test
+    score it is given a view of the task whose validation split is the test split.
+    ``spec`` is the campaign's :class:`evohpo.model.ModelSpec`."""
     if spec.fast_score:
         metrics = score(model, task, x, y)
     else:
         metrics = compiled_metrics(model, x, y)
     out = {prefix + k: float(v) for k, v in metrics.items()}
-    if prefix == "val_":
-        for obj in objectives:
-            if obj.fn is not None:
-                out[obj.name] = float(obj.fn(model, task))
-            elif obj.name == LATENCY:
-                out[LATENCY] = latency(model, x)
+    view = task
+    if prefix == "test_" and any(o.fn is not None for o in objectives):
+        view = replace(task, x_val=task.x_test, y_val=task.y_test)
+    for obj in objectives:
+        name = obj.name if prefix == "val_" else prefix + obj.name.removeprefix("val_")
+        if obj.fn is not None:
+            out[name] = float(obj.fn(model, view))
+        elif obj.name == LATENCY:
+            out[name] = latency(model, x)
     return out

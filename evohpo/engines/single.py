@@ -114,7 +114,8 @@ def final_scores(model: Any, data: Task, setup: Setup, save_to: str | None) -> d
     """Validation and **test** scores of the chosen, trained model, saved if asked: what
     best.json reports, the same from either engine."""
     val = measure(model, data, setup.model, setup.objectives, data.x_val, data.y_val, "val_")
-    test = measure(model, data, setup.model, (), data.x_test, data.y_test, "test_")
+    test = measure(model, data, setup.model, setup.objectives, data.x_test, data.y_test,
+                   "test_")
     saved, error = save_model(model, save_to)
     return {"val": val, "test": test, "params": int(model.count_params()), "saved_to": saved,
             "error": error}

@@ -1,0 +1,232 @@
+"""Your own arrays as a task: ``--task npz:PATH`` (or :func:`from_npz` in a script).
+
+A ``.npz`` file holds ``x_train`` and ``y_train`` and, optionally, ``x_val``/``y_val`` and
+``x_test``/``y_test`` (keras.datasets files hold train and test). The shape of one input is
+kept (images stay ``(28, 28, 1)``: an MLP flattens, a CNN convolves).
+
+Why this module: a split that is not shuffled is silently wrong on files sorted by label (a
+5,000-row MNIST subset sorted by digit trains on 0-7 and validates on 8-9). So every split the
+file does not give is carved out of the training rows by a **seeded, stratified shuffle**, and
+a class missing from any split is said in one line. Inputs are standardised per position on
+the training rows and the scaling is kept (:class:`ArrayScaling`, saved beside ``best.keras``
+as ``preprocess.joblib``), so ``evohpo predict --npz`` answers from raw inputs (raw 0-255
+pixels included) exactly as the model was trained.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import EvohpoError
+from .tasks import KINDS, Kind, Task
+
+PAIRS = (("x_train", "y_train"), ("x_val", "y_val"), ("x_test", "y_test"))
+NEW_INPUT_KEYS = ("x", "x_test", "x_val", "x_train")  # what predict --npz reads, in order
+NEW_LABEL_KEYS = {"x": "y", "x_test": "y_test", "x_val": "y_val", "x_train": "y_train"}
+
+
+@dataclass(frozen=True)
+class ArrayScaling:
+    """How raw inputs became model inputs, and outputs become labels or target units."""
+
+    kind: Kind
+    shape: tuple[int, ...]  # one input's shape
+    mean: np.ndarray | None  # per input position, fitted on the training rows (None: raw)
+    std: np.ndarray | None
+    classes: tuple[Any, ...] = ()
+    y_mean: float = 0.0
+    y_std: float = 1.0
+    target: str = "y"
+
+    def features(self, x: Any, source: str = "the new inputs") -> np.ndarray:
+        """Raw inputs (rows, *shape) -> model inputs, checked like the training inputs."""
+        arr = _numeric(x, source)
+        if tuple(arr.shape[1:]) != self.shape:
+            raise EvohpoError(f"{source} have inputs of shape {tuple(arr.shape[1:])}, but the "
+                              f"model was trained on {self.shape}; give inputs of that shape")
+        if self.mean is None:
+            return arr
+        return ((arr - self.mean) / self.std).astype(np.float32)
+
+    def decode(self, outputs: np.ndarray) -> dict[str, np.ndarray]:
+        from .tables import decode_outputs
+
+        return decode_outputs(outputs, self.kind, self.classes, self.y_mean, self.y_std)
+
+
+def _numeric(x: Any, what: str) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or np.issubdtype(arr.dtype, np.bool_)):
+        raise EvohpoError(f"{what} are not numbers (dtype {arr.dtype}); store numeric arrays")
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    arr = arr.astype(np.float32)
+    if not np.all(np.isfinite(arr)):
+        raise EvohpoError(f"{what} hold {int(np.sum(~np.isfinite(arr)))} NaN or infinite "
+                          "values; replace or drop those rows")
+    return arr
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    if path.is_dir():
+        raise EvohpoError(f"npz:{path} is a folder; give the path of a .npz file")
+    if not path.is_file():
+        raise EvohpoError(f"npz:{path} does not exist; check the path")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            data = {k: f[k] for k in f.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise EvohpoError(f"npz:{path} is not a readable .npz file of arrays ({exc}); write it "
+                          "with numpy.savez(path, x_train=..., y_train=...)") from None
+    if "x_train" not in data or "y_train" not in data:
+        raise EvohpoError(f"npz:{path} holds {', '.join(sorted(data)) or 'nothing'}; it needs "
+                          "x_train and y_train (optionally x_val/y_val, x_test/y_test)")
+    for x_key, y_key in PAIRS[1:]:
+        if (x_key in data) != (y_key in data):
+            there, missing = (x_key, y_key) if x_key in data else (y_key, x_key)
+            raise EvohpoError(f"npz:{path} holds {there} without {missing}; give both or "
+                              "neither")
+    return data
+
+
+def _labels(y: np.ndarray, key: str, path: Path) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim > 1:
+        if y.ndim == 2 and y.shape[1] == 1:
+            return y[:, 0]
+        raise EvohpoError(f"npz:{path}: {key} has shape {y.shape}; give one label or value "
+                          "per row (one-hot labels: store their argmax)")
+    return y
+
+
+def _carve(x: np.ndarray, y: np.ndarray, kind: Kind, fraction: float,
+           seed: int, what: str) -> tuple[np.ndarray, ...]:
+    """(x_rest, y_rest, x_part, y_part): ``fraction`` of the rows, seeded, stratified for
+    classification where every class has two rows or more."""
+    from sklearn.model_selection import train_test_split
+
+    strat = None
+    if kind != "regression":
+        _, counts = np.unique(y, return_counts=True)
+        strat = y if counts.min() >= 2 else None
+    try:
+        x_rest, x_part, y_rest, y_part = train_test_split(
+            x, y, test_size=fraction, random_state=seed, stratify=strat, shuffle=True)
+    except ValueError as exc:
+        raise EvohpoError(f"too few rows to carve the {what} split out of x_train "
+                          f"({len(y)} rows): {exc}; give more rows or the split itself") from None
+    return x_rest, y_rest, x_part, y_part
+
+
+def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: int = 0,
+             val_fraction: float = 0.2, test_fraction: float = 0.2, scale: bool = True,
+             name: str | None = None) -> Task:
+    """A task from a ``.npz`` of arrays (see the module doc for the keys and the rules).
+
+    A missing test split is ``test_fraction`` of ``x_train``; a missing validation split is
+    ``val_fraction`` of the rows (of ``x_train`` plus the carved test rows, so 60/20/20 when
+    the file holds only training rows); both seeded by ``split_seed`` and stratified.
+    ``scale=False`` keeps the inputs as stored."""
+    path = Path(path)
+    if kind is not None and kind not in KINDS:
+        raise EvohpoError(f"unknown kind {kind!r}; choose from: {', '.join(KINDS)}")
+    if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise EvohpoError("val_fraction and test_fraction must be in (0, 1) and sum below 1")
+    data = _read(path)
+    xs = {x_key: _numeric(data[x_key], f"npz:{path}: {x_key}") for x_key, _ in PAIRS
+          if x_key in data}
+    ys = {y_key: _labels(data[y_key], y_key, path) for _, y_key in PAIRS if y_key in data}
+    for x_key, y_key in PAIRS:
+        if x_key in xs and len(xs[x_key]) != len(ys[y_key]):
+            raise EvohpoError(f"npz:{path}: {x_key} has {len(xs[x_key])} rows but {y_key} has "
+                              f"{len(ys[y_key])}; they must be equal")
+        if x_key in xs and xs[x_key].shape[1:] != xs["x_train"].shape[1:]:
+            raise EvohpoError(f"npz:{path}: {x_key} inputs have shape {xs[x_key].shape[1:]}, "
+                              f"x_train's {xs['x_train'].shape[1:]}; they must be equal")
+    from .tables import infer_kind
+
+    every = np.concatenate(list(ys.values()))
+    kind = kind or infer_kind(every, "y").kind
+    classes: tuple[Any, ...] = ()
+    if kind != "regression":
+        if every.dtype.kind == "f" and not np.all(np.isfinite(every)):
+            raise EvohpoError(f"npz:{path}: the labels hold NaN or infinite values")
+        found = np.unique(every)
+        if len(found) < 2 or (kind == "binary" and len(found) != 2):
+            raise EvohpoError(f"npz:{path}: kind {kind} but the labels have {len(found)} "
+                              "distinct values")
+        classes = tuple(v.item() if hasattr(v, "item") else v for v in found)
+        ys = {k: np.searchsorted(found, v).astype(np.int32) for k, v in ys.items()}
+    else:
+        ys = {k: v.astype(np.float32) for k, v in ys.items()}
+    x_train, y_train = xs["x_train"], ys["y_train"]
+    if "x_test" in xs:
+        x_test, y_test = xs["x_test"], ys["y_test"]
+    else:
+        x_train, y_train, x_test, y_test = _carve(x_train, y_train, kind, test_fraction,
+                                                  split_seed, "test")
+    if "x_val" in xs:
+        x_val, y_val = xs["x_val"], ys["y_val"]
+    else:
+        share = val_fraction / (1 - test_fraction) if "x_test" not in xs else val_fraction
+        x_train, y_train, x_val, y_val = _carve(x_train, y_train, kind, share, split_seed,
+                                                "validation")
+    if kind != "regression":
+        _say_missing_classes(path, classes, {"training": y_train, "validation": y_val,
+                                             "test": y_test})
+    mean = std = None
+    y_mean, y_std = 0.0, 1.0
+    if scale:
+        mean = x_train.mean(axis=0, dtype=np.float64).astype(np.float32)
+        std = x_train.std(axis=0, dtype=np.float64).astype(np.float32)
+        std[std == 0] = 1.0
+        x_train, x_val, x_test = ((a - mean) / std for a in (x_train, x_val, x_test))
+    if kind == "regression":
+        y_mean, y_std = float(y_train.mean()), float(y_train.std() or 1.0)
+        y_train, y_val, y_test = ((a - y_mean) / y_std for a in (y_train, y_val, y_test))
+    scaling = ArrayScaling(kind, tuple(int(d) for d in x_train.shape[1:]), mean, std, classes,
+                           y_mean, y_std)
+    return Task(name or f"npz:{path.stem}", kind,
+                *(a.astype(np.float32) if i % 2 == 0 else a
+                  for i, a in enumerate((x_train, y_train, x_val, y_val, x_test, y_test))),
+                n_classes=len(classes), class_names=tuple(str(c) for c in classes),
+                preprocess=scaling)
+
+
+def _say_missing_classes(path: Path, classes: tuple[Any, ...],
+                         splits: dict[str, np.ndarray]) -> None:
+    """One line per split that lacks a class: its scores would say nothing about that class."""
+    for split, codes in splits.items():
+        absent = sorted(set(range(len(classes))) - set(np.unique(codes).tolist()))
+        if absent:
+            names = ", ".join(str(classes[c]) for c in absent[:10])
+            print(f"note: npz:{path}: the {split} split has no rows of class {names}; its "
+                  "scores say nothing about it (give more rows of it, or the splits yourself)",
+                  file=sys.stderr, flush=True)
+
+
+def read_new_inputs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """What ``predict --npz`` reads: the first of ``x``, ``x_test``, ``x_val``, ``x_train``,
+    its labels if the file has them, and the key used."""
+    path = Path(path)
+    if not path.is_file():
+        raise EvohpoError(f"--npz {path} does not exist; check the path")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            data = {k: f[k] for k in f.files}
+    except (ValueError, OSError, EOFError) as exc:
+        raise EvohpoError(f"--npz {path} is not a readable .npz file ({exc})") from None
+    key = next((k for k in NEW_INPUT_KEYS if k in data), None)
+    if key is None:
+        raise EvohpoError(f"--npz {path} holds {', '.join(sorted(data)) or 'nothing'}; store the "
+                          "inputs to predict as x (numpy.savez(path, x=...))")
+    labels = data.get(NEW_LABEL_KEYS[key])
+    return data[key], None if labels is None else np.asarray(labels).reshape(len(labels), -1)[
+        :, 0], key
