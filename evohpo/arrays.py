@@ -74,17 +74,22 @@ def _numeric(x: Any, what: str) -> np.ndarray:
     return arr
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
+def _arrays(path: Path, label: str, example: str) -> dict[str, np.ndarray]:
+    """Every array in an .npz file (never pickled objects), or one line naming ``label``."""
     if path.is_dir():
-        raise EvohpoError(f"npz:{path} is a folder; give the path of a .npz file")
+        raise EvohpoError(f"{label} is a folder; give the path of a .npz file")
     if not path.is_file():
-        raise EvohpoError(f"npz:{path} does not exist; check the path")
+        raise EvohpoError(f"{label} does not exist; check the path")
     try:
         with np.load(path, allow_pickle=False) as f:
-            data = {k: f[k] for k in f.files}
+            return {k: f[k] for k in f.files}
     except (ValueError, OSError, EOFError) as exc:
-        raise EvohpoError(f"npz:{path} is not a readable .npz file of arrays ({exc}); write it "
-                          "with numpy.savez(path, x_train=..., y_train=...)") from None
+        raise EvohpoError(f"{label} is not a readable .npz file of arrays ({exc}); write it "
+                          f"with numpy.savez(path, {example})") from None
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    data = _arrays(path, f"npz:{path}", "x_train=..., y_train=...")
     if "x_train" not in data or "y_train" not in data:
         raise EvohpoError(f"npz:{path} holds {', '.join(sorted(data)) or 'nothing'}; it needs "
                           "x_train and y_train (optionally x_val/y_val, x_test/y_test)")
@@ -215,14 +220,7 @@ def _say_missing_classes(path: Path, classes: tuple[Any, ...],
 def read_new_inputs(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None, str]:
     """What ``predict --npz`` reads: the first of ``x``, ``x_test``, ``x_val``, ``x_train``,
     its labels if the file has them, and the key used."""
-    path = Path(path)
-    if not path.is_file():
-        raise EvohpoError(f"--npz {path} does not exist; check the path")
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            data = {k: f[k] for k in f.files}
-    except (ValueError, OSError, EOFError) as exc:
-        raise EvohpoError(f"--npz {path} is not a readable .npz file ({exc})") from None
+    data = _arrays(Path(path), f"--npz {path}", "x=...")
     key = next((k for k in NEW_INPUT_KEYS if k in data), None)
     if key is None:
         raise EvohpoError(f"--npz {path} holds {', '.join(sorted(data)) or 'nothing'}; store the "

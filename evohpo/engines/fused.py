@@ -49,9 +49,23 @@ import numpy as np
 from ..runtime import keras as _keras
 from . import fit_args, hygiene
 from .base import error_text
-from .scoring import compiled_metrics, measure
+from .members import (
+    ALONE,
+    DIVERGED,
+    FAILED,
+    OK,
+    TIMEOUT,
+    GroupRun,
+    Member,
+    NotTrainable,
+    callbacks,
+    end_epoch,
+    tensor,
+)
+from .scoring import measure
 
-OK, DIVERGED, FAILED, TIMEOUT, ALONE = "ok", "diverged", "failed", "timeout", "alone"
+__all__ = ["ALONE", "DIVERGED", "FAILED", "OK", "TIMEOUT", "MemberResult", "fusable",
+           "train_group"]
 CHUNK_SECONDS = 0.25  # with a time limit, how long one call of the traced function runs
 MEMORY_SHARE = 0.5  # a group's weights and optimizer state may take this share of free memory
 
@@ -82,112 +96,7 @@ class MemberResult:
         return self.status == OK
 
 
-class NotTrainable(Exception):
-    """The model's own training step is not Keras' standard one."""
-
-
-@dataclass
-class _Member:
-    """A member while its group trains."""
-
-    slot: int  # index into the caller's lists
-    config: dict
-    seed: int
-    model: Any
-    params: int
-    args: fit_args.FitArgs
-    weights: Any = None  # per-row sample weights as a tensor the traced function gathers
-    status: str = "running"  # then "stopped" (a callback), DIVERGED, TIMEOUT or FAILED
-    epochs: int = 0
-    error: str = ""
-    frozen: list[np.ndarray] | None = None  # weights when a callback stopped it
-
-    @property
-    def running(self) -> bool:
-        return self.status == "running"
-
-
-@dataclass
-class _Run:
-    """What every step of one group's training shares."""
-
-    tf: Any
-    keras: Any
-    spec: Any  # the campaign's ModelSpec: build and fit hook
-    task: Any
-    x: Any  # the training inputs, as tensors the traced function captures
-    y: Any
-    n: int
-    batch: int
-    steps: int  # batches per epoch, the last one possibly shorter
-    epochs: int
-    shuffle_seed: int | None  # None: the rows in their order (fit(shuffle=False)'s)
-    deadline: float | None
-    chunk_steps: int | None
-
-    def member(self, slot: int, config: dict, seed: int) -> _Member:
-        """A member built from scratch as the per-model engine builds it. Raises for a model
-        that cannot be built, :class:`fit_args.NotFusable` / :class:`NotTrainable` for one
-        the fused step cannot train."""
-        keras = self.keras
-        keras.utils.set_random_seed(seed)
-        model = self.spec.make(config, self.task, seed=seed, epochs=self.epochs)
-        args = fit_args.read(self.spec.fit_kwargs(config, self.task), self.n,
-                             self.task.y_train, keras)
-        if _own(model, "train_step", keras):
-            raise NotTrainable(f"{type(model).__name__} overrides train_step")
-        model.stop_training = False
-        model.optimizer.build(model.trainable_variables)  # before tracing: else twice
-        head = _rows(self.task.x_train, 2)  # builds the compiled loss eagerly
-        model._compute_loss(x=head, y=self.task.y_train[:2],
-                            y_pred=_stand_in_outputs(model, head, keras), training=False)
-        weights = None if args.sample_weight is None else self.tf.constant(args.sample_weight)
-        return _Member(slot, config, seed, model, int(model.count_params()), args, weights)
-
-    def order(self, epoch: int) -> Any:
-        """Row order of one epoch: a function of (shuffle_seed, epoch) only."""
-        if self.shuffle_seed is None:
-            return self.tf.range(self.n, dtype=self.tf.int32)
-        perm = np.random.default_rng([self.shuffle_seed, epoch]).permutation(self.n)
-        return self.tf.constant(perm.astype(np.int32))
-
-
-def _own(model: Any, method: str, keras: Any) -> bool:
-    """True when the model's class overrides Keras' ``method`` (``train_step``, ...)."""
-    owner = next(c for c in type(model).__mro__ if method in vars(c))
-    return issubclass(owner, keras.Model) and not owner.__module__.startswith("keras.")
-
-
-def _stand_in_outputs(model: Any, head: Any, keras: Any) -> Any:
-    """Zeros shaped like the model's outputs for ``head`` (what building its loss needs):
-    read off a functional model's symbolic outputs (10 ms cheaper per member than a forward
-    pass), or from a forward pass for a model that has none (a subclassed one)."""
-    struct = getattr(model, "_outputs_struct", None)
-    if struct is None:
-        return model(head)
-    rows = len(keras.tree.flatten(head)[0])
-    return keras.tree.map_structure(
-        lambda o: keras.ops.zeros((rows, *o.shape[1:]), dtype=o.dtype), struct)
-
-
-def _rows(x: Any, n: int) -> Any:
-    """The first ``n`` rows of an input array, or of each array of a list/dict of inputs."""
-    if isinstance(x, dict):
-        return {k: v[:n] for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [v[:n] for v in x]
-    return x[:n]
-
-
-def _tensor(tf: Any, keras: Any, a: Any) -> Any:
-    """An input array as ``fit`` feeds it: floats as Keras' floatx, other types as they are."""
-    a = np.asarray(a)
-    if np.issubdtype(a.dtype, np.floating):
-        return tf.constant(a, dtype=keras.backend.floatx())
-    return tf.constant(a)
-
-
-def _trainer(run: _Run, members: list[_Member]) -> Callable[..., np.ndarray]:
+def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
     """One ``tf.function`` that trains every member on batches ``start..stop-1`` of an epoch
     (rows in ``idx`` order), wrapped to return each member's summed loss times batch size.
 
@@ -200,7 +109,7 @@ def _trainer(run: _Run, members: list[_Member]) -> Callable[..., np.ndarray]:
     flat = [v for vs in weights for v in vs]
     cuts = np.cumsum([0, *(len(vs) for vs in weights)])
 
-    def forward(m: _Member, xb: Any) -> Any:
+    def forward(m: Member, xb: Any) -> Any:
         if getattr(m.model, "_call_has_training_arg", True):
             return m.model(xb, training=True)
         return m.model(xb)
@@ -244,7 +153,7 @@ def _trainer(run: _Run, members: list[_Member]) -> Callable[..., np.ndarray]:
     return call
 
 
-def _shares(wall: float, stepping: float, members: list[_Member]) -> dict[int, float]:
+def _shares(wall: float, stepping: float, members: list[Member]) -> dict[int, float]:
     """Each member's seconds: ``stepping`` (time inside training calls) by parameter count,
     the rest of ``wall`` equally (see :class:`MemberResult`)."""
     if not members:
@@ -294,15 +203,15 @@ def train_group(
 
     hygiene.fresh_session(keras)  # once per group: the previous group's graphs go here
     n = len(task.y_train)
-    run = _Run(
+    run = GroupRun(
         tf, keras, spec, task,
-        tf.nest.map_structure(lambda a: _tensor(tf, keras, a), task.x_train),
-        _tensor(tf, keras, task.y_train), n, int(batch_size), math.ceil(n / batch_size),
+        tf.nest.map_structure(lambda a: tensor(tf, keras, a), task.x_train),
+        tensor(tf, keras, task.y_train), n, int(batch_size), math.ceil(n / batch_size),
         int(epochs), shuffle_seed,
         None if time_limit is None else start + float(time_limit), chunk_steps,
     )
     results: dict[int, MemberResult] = {}
-    members: list[_Member] = []
+    members: list[Member] = []
     with hygiene.grappler_off(tf), hygiene.forget_custom_gradients():
         for slot, (config, seed) in enumerate(zip(configs, seeds)):
             try:
@@ -322,14 +231,14 @@ def train_group(
     return [replace(results[i], seconds=shares.get(i, 0.0)) for i in range(len(configs))]
 
 
-def _state_bytes(m: _Member) -> int:
+def _state_bytes(m: Member) -> int:
     """Bytes of a member's weights, gradients and optimizer state (activations not counted)."""
     slots = sum(int(np.prod(v.shape)) for v in m.model.optimizer.variables)
     return 4 * (2 * m.params + slots)
 
 
-def _train_within_memory(run: _Run, members: list[_Member],
-                         results: dict[int, MemberResult]) -> tuple[list[_Member], float]:
+def _train_within_memory(run: GroupRun, members: list[Member],
+                         results: dict[int, MemberResult]) -> tuple[list[Member], float]:
     """Train the members in as few sub-groups as memory allows: a group whose state would
     take more than ``MEMORY_SHARE`` of free memory, or that runs out of memory, is split in
     halves (each half trained after the other) instead of failing its members. Returns the
@@ -349,16 +258,16 @@ def _train_within_memory(run: _Run, members: list[_Member],
         return _halves(run, [run.member(m.slot, m.config, m.seed) for m in members], results)
 
 
-def _halves(run: _Run, members: list[_Member],
-            results: dict[int, MemberResult]) -> tuple[list[_Member], float]:
+def _halves(run: GroupRun, members: list[Member],
+            results: dict[int, MemberResult]) -> tuple[list[Member], float]:
     half = len(members) // 2
     first, a = _train_within_memory(run, members[:half], results)
     second, b = _train_within_memory(run, members[half:], results)
     return first + second, a + b
 
 
-def _train_isolating(run: _Run, members: list[_Member],
-                     results: dict[int, MemberResult]) -> tuple[list[_Member], float]:
+def _train_isolating(run: GroupRun, members: list[Member],
+                     results: dict[int, MemberResult]) -> tuple[list[Member], float]:
     """Train the group; if tracing or a step raises, trace each member alone (rebuilt from
     scratch): the ones that fail alone are ``alone`` (the caller trains them one by one), the
     others train again as a new group. A failure no single member causes sends them all to
@@ -369,7 +278,7 @@ def _train_isolating(run: _Run, members: list[_Member],
         raise
     except Exception as exc:
         group_error = error_text(exc)
-    survivors: list[_Member] = []
+    survivors: list[Member] = []
     for m in members:
         try:
             fresh = run.member(m.slot, m.config, m.seed)
@@ -393,14 +302,14 @@ def _train_isolating(run: _Run, members: list[_Member],
     return [], 0.0
 
 
-def _train(run: _Run, members: list[_Member]) -> float:
+def _train(run: GroupRun, members: list[Member]) -> float:
     """The epoch loop: callbacks' epoch hooks around each epoch, the traced function, then
     per member the divergence check; stop at the deadline or when no member is still
     training. Returns the seconds spent in training calls."""
     call = _trainer(run, members)
     deadline = run.deadline
     for m in members:
-        _callbacks(m, "on_train_begin", run)
+        callbacks(m, "on_train_begin", run)
 
     def over_time() -> bool:
         if deadline is None or time.perf_counter() <= deadline:
@@ -418,7 +327,7 @@ def _train(run: _Run, members: list[_Member]) -> float:
         idx = run.order(epoch)
         for m in members:
             if m.running:
-                _callbacks(m, "on_epoch_begin", run, epoch)
+                callbacks(m, "on_epoch_begin", run, epoch)
         sums, done = np.zeros(len(members)), 0
         while done < run.steps:
             chunk = run.chunk_steps or run.steps
@@ -436,54 +345,16 @@ def _train(run: _Run, members: list[_Member]) -> float:
         else:
             for k, m in enumerate(members):
                 if m.running:
-                    _end_epoch(m, run, epoch, sums[k] / run.n)
+                    end_epoch(m, run, epoch, sums[k] / run.n)
     for m in members:
         if m.frozen is not None:
             m.model.set_weights(m.frozen)  # where a callback stopped it
         if m.status in ("running", "stopped"):
-            _callbacks(m, "on_train_end", run)
+            callbacks(m, "on_train_end", run)
     return stepping
 
 
-def _end_epoch(m: _Member, run: _Run, epoch: int, loss: float) -> None:
-    """After an epoch: divergence, then the member's callbacks with fit's logs (its
-    validation_data scored by its own ``test_step``, eagerly: a traced validation step cost
-    as much to trace as it saved over 30 epochs of a Wide & Deep group)."""
-    m.epochs = epoch + 1
-    if not math.isfinite(loss):
-        m.status, m.error = DIVERGED, "training loss is NaN or infinite (diverged)"
-        return
-    if not m.args.callbacks:
-        return
-    logs = {"loss": float(loss)}
-    if m.args.validation is not None:
-        try:
-            val = compiled_metrics(m.model, *m.args.validation)
-        except Exception as exc:
-            m.status, m.error = FAILED, f"validation_data: {error_text(exc)}"
-            return
-        logs.update({f"val_{k}": v for k, v in val.items()})
-    _callbacks(m, "on_epoch_end", run, epoch, logs)
-    if m.running and m.model.stop_training:
-        m.status, m.frozen = "stopped", m.model.get_weights()
-
-
-def _callbacks(m: _Member, hook: str, run: _Run, *args: Any) -> None:
-    """Call ``hook`` on each of the member's callbacks; a callback that raises fails the
-    member (as it would fail its ``fit``), never the group."""
-    if not m.args.callbacks or m.status == FAILED:
-        return
-    try:
-        for callback in m.args.callbacks:
-            if hook == "on_train_begin":
-                callback.set_model(m.model)
-                callback.set_params({"verbose": 0, "epochs": run.epochs, "steps": run.steps})
-            getattr(callback, hook)(*args)
-    except Exception as exc:
-        m.status, m.error = FAILED, f"callback {type(callback).__name__}: {error_text(exc)}"
-
-
-def _finish(m: _Member, run: _Run, objectives: Sequence[Any], keep_models: bool,
+def _finish(m: Member, run: GroupRun, objectives: Sequence[Any], keep_models: bool,
             time_limit: float | None) -> MemberResult:
     """The member's result: the per-model engine's validation scores of its final weights."""
     if m.status == FAILED:
@@ -518,7 +389,7 @@ def fusable(spec: Any, config: dict, task: Any, epochs: int, seed: int = 0) -> s
     import tensorflow as tf
 
     n = len(task.y_train)
-    run = _Run(tf, keras, spec, task, None, None, n, 1, n, int(epochs), 0, None, None)
+    run = GroupRun(tf, keras, spec, task, None, None, n, 1, n, int(epochs), 0, None, None)
     try:
         run.member(0, config, seed)
     except (fit_args.NotFusable, NotTrainable) as exc:

@@ -1,0 +1,162 @@
+"""One member of a fused group, built as the per-model engine builds it, and what a group
+shares: why a module of its own is that building a member (the user's build function, the
+fit hook read into what the fused step honours, the compiled loss and optimizer built before
+tracing) is one job, and training the group (:mod:`evohpo.engines.fused`) is another.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import fit_args
+from .base import error_text
+from .scoring import compiled_metrics
+
+OK, DIVERGED, FAILED, TIMEOUT, ALONE = "ok", "diverged", "failed", "timeout", "alone"
+
+
+class NotTrainable(Exception):
+    """The model's own training step is not Keras' standard one."""
+
+
+@dataclass
+class Member:
+    """A member while its group trains."""
+
+    slot: int  # index into the caller's lists
+    config: dict
+    seed: int
+    model: Any
+    params: int
+    args: fit_args.FitArgs
+    weights: Any = None  # per-row sample weights as a tensor the traced function gathers
+    status: str = "running"  # then "stopped" (a callback), DIVERGED, TIMEOUT or FAILED
+    epochs: int = 0
+    error: str = ""
+    frozen: list[np.ndarray] | None = None  # weights when a callback stopped it
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+
+@dataclass
+class GroupRun:
+    """What every step of one group's training shares."""
+
+    tf: Any
+    keras: Any
+    spec: Any  # the campaign's ModelSpec: build and fit hook
+    task: Any
+    x: Any  # the training inputs, as tensors the traced function captures
+    y: Any
+    n: int
+    batch: int
+    steps: int  # batches per epoch, the last one possibly shorter
+    epochs: int
+    shuffle_seed: int | None  # None: the rows in their order (fit(shuffle=False)'s)
+    deadline: float | None
+    chunk_steps: int | None
+
+    def member(self, slot: int, config: dict, seed: int) -> Member:
+        """A member built from scratch as the per-model engine builds it. Raises for a model
+        that cannot be built, :class:`fit_args.NotFusable` / :class:`NotTrainable` for one
+        the fused step cannot train."""
+        keras = self.keras
+        keras.utils.set_random_seed(seed)
+        model = self.spec.make(config, self.task, seed=seed, epochs=self.epochs)
+        args = fit_args.read(self.spec.fit_kwargs(config, self.task), self.n,
+                             self.task.y_train, keras)
+        if own(model, "train_step", keras):
+            raise NotTrainable(f"{type(model).__name__} overrides train_step")
+        model.stop_training = False
+        model.optimizer.build(model.trainable_variables)  # before tracing: else twice
+        head = _rows(self.task.x_train, 2)  # builds the compiled loss eagerly
+        model._compute_loss(x=head, y=self.task.y_train[:2],
+                            y_pred=_stand_in_outputs(model, head, keras), training=False)
+        weights = None if args.sample_weight is None else self.tf.constant(args.sample_weight)
+        return Member(slot, config, seed, model, int(model.count_params()), args, weights)
+
+    def order(self, epoch: int) -> Any:
+        """Row order of one epoch: a function of (shuffle_seed, epoch) only."""
+        if self.shuffle_seed is None:
+            return self.tf.range(self.n, dtype=self.tf.int32)
+        perm = np.random.default_rng([self.shuffle_seed, epoch]).permutation(self.n)
+        return self.tf.constant(perm.astype(np.int32))
+
+
+def own(model: Any, method: str, keras: Any) -> bool:
+    """True when the model's class overrides Keras' ``method`` (``train_step``, ...)."""
+    owner = next(c for c in type(model).__mro__ if method in vars(c))
+    return issubclass(owner, keras.Model) and not owner.__module__.startswith("keras.")
+
+
+def _stand_in_outputs(model: Any, head: Any, keras: Any) -> Any:
+    """Zeros shaped like the model's outputs for ``head`` (what building its loss needs):
+    read off a functional model's symbolic outputs (10 ms cheaper per member than a forward
+    pass), or from a forward pass for a model that has none (a subclassed one)."""
+    struct = getattr(model, "_outputs_struct", None)
+    if struct is None:
+        return model(head)
+    rows = len(keras.tree.flatten(head)[0])
+    return keras.tree.map_structure(
+        lambda o: keras.ops.zeros((rows, *o.shape[1:]), dtype=o.dtype), struct)
+
+
+def _rows(x: Any, n: int) -> Any:
+    """The first ``n`` rows of an input array, or of each array of a list/dict of inputs."""
+    if isinstance(x, dict):
+        return {k: v[:n] for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [v[:n] for v in x]
+    return x[:n]
+
+
+def tensor(tf: Any, keras: Any, a: Any) -> Any:
+    """An input array as ``fit`` feeds it: floats as Keras' floatx, other types as they are."""
+    a = np.asarray(a)
+    if np.issubdtype(a.dtype, np.floating):
+        return tf.constant(a, dtype=keras.backend.floatx())
+    return tf.constant(a)
+
+
+def end_epoch(m: Member, run: GroupRun, epoch: int, loss: float) -> None:
+    """After an epoch: divergence, then the member's callbacks with fit's logs (its
+    validation_data scored by its own ``test_step``, eagerly: a traced validation step cost
+    as much to trace as it saved over 30 epochs of a Wide & Deep group)."""
+    m.epochs = epoch + 1
+    if not math.isfinite(loss):
+        m.status, m.error = DIVERGED, "training loss is NaN or infinite (diverged)"
+        return
+    if not m.args.callbacks:
+        return
+    logs = {"loss": float(loss)}
+    if m.args.validation is not None:
+        try:
+            val = compiled_metrics(m.model, *m.args.validation)
+        except Exception as exc:
+            m.status, m.error = FAILED, f"validation_data: {error_text(exc)}"
+            return
+        logs.update({f"val_{k}": v for k, v in val.items()})
+    callbacks(m, "on_epoch_end", run, epoch, logs)
+    if m.running and m.model.stop_training:
+        m.status, m.frozen = "stopped", m.model.get_weights()
+
+
+def callbacks(m: Member, hook: str, run: GroupRun, *args: Any) -> None:
+    """Call ``hook`` on each of the member's callbacks; a callback that raises fails the
+    member (as it would fail its ``fit``), never the group."""
+    if not m.args.callbacks or m.status == FAILED:
+        return
+    try:
+        for callback in m.args.callbacks:
+            if hook == "on_train_begin":
+                callback.set_model(m.model)
+                callback.set_params({"verbose": 0, "epochs": run.epochs, "steps": run.steps})
+            getattr(callback, hook)(*args)
+    except Exception as exc:
+        m.status, m.error = FAILED, f"callback {type(callback).__name__}: {error_text(exc)}"
