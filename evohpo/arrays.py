@@ -43,6 +43,8 @@ class ArrayScaling:
     y_mean: float = 0.0
     y_std: float = 1.0
     target: str = "y"
+    kind_reason: str = ""  # what the CLI prints: why this kind
+    notes: tuple[str, ...] = ()
 
     def features(self, x: Any, source: str = "the new inputs") -> np.ndarray:
         """Raw inputs (rows, *shape) -> model inputs, checked like the training inputs."""
@@ -158,7 +160,11 @@ def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: i
     from .tables import infer_kind
 
     every = np.concatenate(list(ys.values()))
-    kind = kind or infer_kind(every, "y").kind
+    if kind is None:
+        guess = infer_kind(every, "y")
+        kind, reason = guess.kind, f"{guess.kind}, because {guess.reason}"
+    else:
+        reason = f"{kind}, as given"
     classes: tuple[Any, ...] = ()
     if kind != "regression":
         if every.dtype.kind == "f" and not np.all(np.isfinite(every)):
@@ -196,8 +202,12 @@ def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: i
     if kind == "regression":
         y_mean, y_std = float(y_train.mean()), float(y_train.std() or 1.0)
         y_train, y_val, y_test = ((a - y_mean) / y_std for a in (y_train, y_val, y_test))
+    sizes = f"{len(y_train)}/{len(y_val)}/{len(y_test)} train/validation/test rows"
     scaling = ArrayScaling(kind, tuple(int(d) for d in x_train.shape[1:]), mean, std, classes,
-                           y_mean, y_std)
+                           y_mean, y_std, kind_reason=reason,
+                           notes=(f"inputs of shape {tuple(x_train.shape[1:])}, {sizes}"
+                                  + ("; standardised per position on the training rows"
+                                     if scale else ""),))
     return Task(name or f"npz:{path.stem}", kind,
                 *(a.astype(np.float32) if i % 2 == 0 else a
                   for i, a in enumerate((x_train, y_train, x_val, y_val, x_test, y_test))),

@@ -131,7 +131,8 @@ def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
 
 def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     p.add_argument("--task", required=True,
-                   help="digits, iris, wine, breast_cancer, diabetes, xor, ..., or csv:PATH:TARGET")
+                   help="digits, iris, wine, breast_cancer, diabetes, xor, ..., csv:PATH:TARGET or "
+                        "npz:PATH (arrays x_train, y_train, optional val and test)")
     p.add_argument("--budget", type=int, default=60, help="evaluations per run (default 60)")
     if seeds:
         p.add_argument("--seeds", type=int, default=5, help="runs per method (default 5)")

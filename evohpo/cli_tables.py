@@ -38,4 +38,6 @@ def predict_hint(task: Task, out: object) -> str | None:
     """The command that applies a table campaign's best model to new rows."""
     if task.preprocess is None:
         return None
+    if hasattr(task.preprocess, "shape"):  # arrays (arrays.ArrayScaling)
+        return f"predict: evohpo predict --model {out} --npz NEW_INPUTS.npz --out predictions.csv"
     return f"predict: evohpo predict --model {out} --csv NEW_ROWS.csv --out predictions.csv"

@@ -335,7 +335,8 @@ def _keras_npz(name: str, path: str | os.PathLike | None, val_rows: int, limit: 
                                             min(val_rows, len(x_train) // 5), 0, "validation")
     shape = tuple(x_train.shape[1:])
     scaling = ArrayScaling("multiclass", shape, np.zeros(shape, np.float32),
-                           np.full(shape, 255.0, np.float32), tuple(range(10)))
+                           np.full(shape, 255.0, np.float32), tuple(range(10)),
+                           kind_reason="multiclass: the digits 0-9")
     return Task(
         name, "multiclass", x_train / 255.0, y_train, x_val / 255.0, y_val,
         x_test / 255.0, y_test.astype(np.int32), n_classes=10,

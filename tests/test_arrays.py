@@ -118,3 +118,15 @@ def test_search_on_raw_images_then_predict_from_raw_pixels(tmp_path, capsys):
     assert accuracy == pytest.approx(best["test_accuracy"], abs=1e-9) and accuracy > 0.5
     code = main(["predict", "--model", str(out), "--csv", str(tmp_path / "preds.csv")])
     assert code == 2 and "give new inputs with --npz" in capsys.readouterr().err
+
+
+def test_without_quiet_the_task_line_says_kind_and_shape(tmp_path, capsys):
+    path, _, _ = sorted_digits(tmp_path)
+    code = main(["search", "--task", f"npz:{path}", "--method", "random", "--budget", "1",
+                 "--epochs", "1", "--out", str(tmp_path / "r"), "--layers", "1,1",
+                 "--units", "4,8"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "multiclass, because" in captured.err and "inputs of shape (8, 8, 1)" in captured.err
+    assert "--npz NEW_INPUTS.npz" in captured.out + captured.err
+    assert "Traceback" not in captured.err
