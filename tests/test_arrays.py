@@ -102,8 +102,8 @@ def test_search_on_raw_images_then_predict_from_raw_pixels(tmp_path, capsys):
     np.savez(path, x_train=images[train], y_train=d.target[train], x_test=images[test],
              y_test=d.target[test])
     out = tmp_path / "run"
-    code = main(["search", "--task", f"npz:{path}", "--method", "random", "--budget", "2",
-                 "--epochs", "3", "--out", str(out), "--quiet", "--layers", "1,1",
+    code = main(["search", "--task", f"npz:{path}", "--method", "random", "--budget", "1",
+                 "--epochs", "2", "--out", str(out), "--quiet", "--layers", "1,1",
                  "--units", "32,64", "--optimizers", "adam", "--learning-rate", "0.005,0.01"])
     assert code == 0, capsys.readouterr().err
     new = tmp_path / "new.npz"

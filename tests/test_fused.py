@@ -42,7 +42,7 @@ C = _mlp((8, "gelu"), (8, "selu"), (6, "sigmoid"), optimizer="adamw", lr=3e-3, d
          weight_decay=1e-4, lr_schedule="cosine", initializer="he_normal")
 D = _mlp((10, "leaky_relu"), optimizer="rmsprop", lr=1e-3, lr_schedule="exponential")
 POISON = _mlp((16, "relu"), optimizer="sgd", lr=1e3)  # diverges within the first epoch
-EPOCHS = 3
+EPOCHS = 2
 
 
 def cnn_build(config, task, seed=None):

@@ -78,10 +78,8 @@ def test_a_killed_model_save_leaves_a_temporary_that_is_cleaned(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["notes.keras"]
 
 
-def test_report_refuses_to_replace_an_earlier_report(tmp_path, capsys):
-    run = tmp_path / "run"
-    assert main(["search", "--task", "iris", "--method", "random", "--budget", "2",
-                 "--epochs", "1", "--out", str(run), "--quiet"]) == 0
+def test_report_refuses_to_replace_an_earlier_report(finished_run, tmp_path, capsys):
+    run = finished_run
     report = tmp_path / "report"
     report.mkdir()
     (report / "report.md").write_text("my notes\n")
@@ -104,13 +102,21 @@ def test_a_negative_seed_is_one_line_and_leaves_no_folder_behind(tmp_path, capsy
     assert not (out / "results.csv").exists()
 
 
-@pytest.fixture()
-def finished_run(tmp_path, capsys):
-    out = tmp_path / "done"
+@pytest.fixture(scope="module")
+def a_finished_run(tmp_path_factory):
+    """One small finished campaign; each test edits its own copy (one training for all)."""
+    out = tmp_path_factory.mktemp("runs") / "done"
     assert main(["search", "--task", "iris", "--method", "random", "--budget", "2",
                  "--epochs", "1", "--out", str(out), "--quiet"]) == 0
-    capsys.readouterr()
     return out
+
+
+@pytest.fixture()
+def finished_run(a_finished_run, tmp_path, capsys):
+    import shutil
+
+    capsys.readouterr()
+    return Path(shutil.copytree(a_finished_run, tmp_path / "done"))
 
 
 def _edit_csv(out: Path, old: str, new: str, count: int = 1) -> None:
