@@ -247,8 +247,8 @@ def _resume(plan: _Plan) -> _Resumed:
     results_mod.repair(csv_path)  # a torn last line from a kill mid-write
     header, rows = results_mod.read_rows(csv_path)
     results_mod.check_header(csv_path, header)
-    evs = [ckpt_mod.evaluation_from_row(dict(zip(header, r)), objective=plan.objectives,
-                                        source=str(csv_path), number=i)
+    evs = [_in_space_order(plan.space, ckpt_mod.evaluation_from_row(
+               dict(zip(header, r)), objective=plan.objectives, source=str(csv_path), number=i))
            for i, r in enumerate(rows, 1)]
     n_done = int(state["n_evals"])
     prior = sorted((e for e in evs if e.eval_id < n_done), key=lambda e: e.eval_id)
@@ -260,6 +260,16 @@ def _resume(plan: _Plan) -> _Resumed:
     campaign = rows[0][header.index("campaign")] if rows else None
     return _Resumed(results_mod.ResultsLog(csv_path, header), prior,
                     {e.eval_id: e for e in evs if e.eval_id >= n_done}, campaign)
+
+
+def _in_space_order(space: Space, ev: Evaluation) -> Evaluation:
+    """A row's config with its genes in the space's order, as the campaign proposed it (the
+    CSV stores it with sorted keys), so a resumed campaign prints its best the same way."""
+    try:
+        ordered = space.decode(space.encode(ev.config))
+    except Exception:  # noqa: BLE001 - a config the space cannot encode keeps its own order
+        return ev
+    return replace(ev, config=ordered) if ordered == ev.config else ev  # only the order moves
 
 
 def _run_loop(plan: _Plan, loop: Loop, bar: Progress) -> None:
@@ -366,6 +376,7 @@ def run_campaign(
     started = time.perf_counter()
     bar = Progress(plan.method, budget, plan.objective, progress)
     bar.done_at_start = len(state.prior)
+    bar.best = min((e.objective for e in state.prior if e.ok), default=None)  # the campaign's
     with open_backend(backend, n_jobs, plan.task, scheduler=scheduler,
                       threads_per_worker=threads_per_worker) as workers:
         plan = _with_workers(plan, workers, resume)

@@ -283,3 +283,23 @@ def test_a_custom_objective_from_a_file_and_its_test_score(tmp_path, capsys):
                  f"{tmp_path / 'metrics.py'}:macro_recall", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "RECALL_" not in err and "Objective('macro_recall'" in err
+
+
+def test_a_resumed_campaign_prints_its_best_in_the_spaces_order(tmp_path, capsys):
+    """Issue 24: after --resume the best config's genes printed in alphabetical order (the
+    CSV's), and the progress line showed the resumed process's best, not the campaign's."""
+    out = tmp_path / "r"
+    base = ["search", "--task", "iris", "--method", "random", "--epochs", "1", "--out",
+            str(out), "--layers", "1,1", "--units", "4,8"]
+    assert main([*base, "--budget", "12", "--quiet"]) == 0
+    first = capsys.readouterr().out
+    assert main([*base, "--budget", "24", "--resume"]) == 0
+    again = capsys.readouterr()
+    best_line = next(line for line in again.out.splitlines() if line.startswith("best:"))
+    assert best_line.index("layers=") < best_line.index("optimizer=") < best_line.index(
+        "learning_rate=")
+    best_before = float(next(line for line in first.splitlines() if line.startswith(
+        "best:")).rpartition("val_accuracy=")[2].split()[0])
+    progress = [line for line in again.err.splitlines() if "best val_accuracy" in line]
+    shown = float(progress[0].split("best val_accuracy ")[1].split()[0])
+    assert shown >= best_before - 1e-4  # the campaign's best so far, not the new batch's
