@@ -77,34 +77,30 @@ def read(kwargs: dict[str, Any], n_rows: int, y_train: np.ndarray, keras: Any) -
     reason for anything the fused engine would have to drop."""
     unknown = sorted(set(kwargs) - HONOURED)
     if unknown:
-        return _refuse(f"fit argument {unknown[0]!r} is not one the fused engine honours "
+        raise NotFusable(f"fit argument {unknown[0]!r} is not one the fused engine honours "
                        f"({', '.join(sorted(HONOURED))})")
     if "shuffle" in kwargs and kwargs["shuffle"] is not True:
-        return _refuse(f"fit(shuffle={kwargs['shuffle']!r}) asks for another batch order")
+        raise NotFusable(f"fit(shuffle={kwargs['shuffle']!r}) asks for another batch order")
     if "class_weight" in kwargs and "sample_weight" in kwargs:
-        return _refuse("fit gets both class_weight and sample_weight")
+        raise NotFusable("fit gets both class_weight and sample_weight")
     callbacks = kwargs.get("callbacks") or ()
     if not isinstance(callbacks, list | tuple):
-        return _refuse(f"fit(callbacks=) is {type(callbacks).__name__}, not a list")
+        raise NotFusable(f"fit(callbacks=) is {type(callbacks).__name__}, not a list")
     for callback in callbacks:
         problem = callback_problem(callback, keras)
         if problem:
-            return _refuse(problem)
+            raise NotFusable(problem)
     weights = None
     if kwargs.get("class_weight") is not None:
         weights = class_weights(y_train, dict(kwargs["class_weight"]))
     elif kwargs.get("sample_weight") is not None:
         weights = np.asarray(kwargs["sample_weight"], dtype=np.float32)
         if weights.shape != (n_rows,):
-            return _refuse(f"sample_weight has shape {weights.shape}, not one weight per "
+            raise NotFusable(f"sample_weight has shape {weights.shape}, not one weight per "
                            f"training row ({n_rows},)")
     validation = kwargs.get("validation_data")
     if validation is not None and (not isinstance(validation, list | tuple)
                                    or len(validation) not in (2, 3)):
-        return _refuse("validation_data is not an (x, y) or (x, y, sample_weight) tuple")
+        raise NotFusable("validation_data is not an (x, y) or (x, y, sample_weight) tuple")
     return FitArgs(tuple(callbacks), weights,
                    None if validation is None else tuple(validation))
-
-
-def _refuse(reason: str) -> FitArgs:
-    raise NotFusable(reason)

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import fit_args
 from .base import error_text
-from .scoring import compiled_metrics
+from .scoring import compiled_metrics, rows
 
 OK, DIVERGED, FAILED, TIMEOUT, ALONE = "ok", "diverged", "failed", "timeout", "alone"
 
@@ -75,7 +75,7 @@ class GroupRun:
             raise NotTrainable(f"{type(model).__name__} overrides train_step")
         model.stop_training = False
         model.optimizer.build(model.trainable_variables)  # before tracing: else twice
-        head = _rows(self.task.x_train, 2)  # builds the compiled loss eagerly
+        head = rows(self.task.x_train, 0, 2)  # builds the compiled loss eagerly
         model._compute_loss(x=head, y=self.task.y_train[:2],
                             y_pred=_stand_in_outputs(model, head, keras), training=False)
         weights = None if args.sample_weight is None else self.tf.constant(args.sample_weight)
@@ -105,15 +105,6 @@ def _stand_in_outputs(model: Any, head: Any, keras: Any) -> Any:
     rows = len(keras.tree.flatten(head)[0])
     return keras.tree.map_structure(
         lambda o: keras.ops.zeros((rows, *o.shape[1:]), dtype=o.dtype), struct)
-
-
-def _rows(x: Any, n: int) -> Any:
-    """The first ``n`` rows of an input array, or of each array of a list/dict of inputs."""
-    if isinstance(x, dict):
-        return {k: v[:n] for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [v[:n] for v in x]
-    return x[:n]
 
 
 def tensor(tf: Any, keras: Any, a: Any) -> Any:

@@ -54,7 +54,7 @@ def score(model: Any, task: Any, x: np.ndarray, y: np.ndarray) -> dict[str, floa
     return metrics_from_outputs(outputs(model, x), y, task.kind)
 
 
-def _rows(data: Any, lo: int, hi: int) -> Any:
+def rows(data: Any, lo: int, hi: int) -> Any:
     """Rows lo..hi-1 of an array, or of every array in a list/dict of inputs."""
     if isinstance(data, dict):
         return {k: v[lo:hi] for k, v in data.items()}
@@ -72,7 +72,7 @@ def compiled_metrics(model: Any, x: Any, y: np.ndarray,
     logs: Any = {}
     for lo in range(0, len(y), CHUNK):
         hi = min(lo + CHUNK, len(y))
-        data = (_rows(x, lo, hi), y[lo:hi])
+        data = (rows(x, lo, hi), y[lo:hi])
         if sample_weight is not None:
             data = (*data, sample_weight[lo:hi])
         logs = model.test_step(data)
