@@ -6,12 +6,14 @@ import argparse
 from typing import Any
 
 from .cli import _names, add_run_args, model_from_args
-from .cli_report import print_report
 from .cli_tables import task_from_args
-from .compare import compare, make_plan
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not above: pandas, scipy and matplotlib would slow every ``evohpo`` command
+    from .compare import compare, make_plan
+    from .report import print_report
+
     space, model = model_from_args(args)
     plan = make_plan(
         task_from_args(args), space, model=model, objective=args.objective,
