@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from ..runtime import keras as _keras
-from . import fit_args, hygiene
+from . import fit_args, hygiene, kernels
 from .base import error_text
 from .members import (
     ALONE,
@@ -108,6 +108,8 @@ def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
     weights = [list(m.model.trainable_variables) for m in members]
     flat = [v for vs in weights for v in vs]
     cuts = np.cumsum([0, *(len(vs) for vs in weights)])
+    updates = [kernels.plain_update(tf, run.keras, m.model.optimizer, vs) or
+               m.model.optimizer.apply_gradients for m, vs in zip(members, weights)]
 
     def forward(m: Member, xb: Any) -> Any:
         if getattr(m.model, "_call_has_training_arg", True):
@@ -130,11 +132,11 @@ def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
                 scaled.append(m.model.optimizer.scale_loss(loss))
             summed = tf.add_n([tf.cast(s, tf.float32) for s in scaled])
         grads = tape.gradient(summed, flat)
-        for k, m in enumerate(members):
+        for k, update in enumerate(updates):
             pairs = [(g, v) for g, v in zip(grads[cuts[k]:cuts[k + 1]], weights[k])
                      if g is not None]
             if pairs:
-                m.model.optimizer.apply_gradients(pairs)
+                update(pairs)
         size = tf.cast(hi - lo, tf.float32)
         return i + 1, total + tf.stack(losses) * size
 
