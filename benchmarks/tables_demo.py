@@ -91,9 +91,9 @@ def run_csv(name: str, path: Path, target: str, flags: list[str], out: Path, arg
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{name}: {done.stderr.strip()}")
-    kind = [line for line in done.stderr.splitlines() if line.startswith("task ")]
-    row = {"table": name, "command": " ".join(cmd[:-3]), "kind": kind[0].split(": ", 1)[1],
-           "notes": [line.split(": ", 1)[1] for line in kind[1:]], **_scores(out),
+    kind = [line for line in done.stderr.splitlines() if line.startswith("note: task ")]
+    row = {"table": name, "command": " ".join(cmd[:-3]), "kind": kind[0].split(": ", 2)[2],
+           "notes": [line.split(": ", 2)[2] for line in kind[1:]], **_scores(out),
            "seconds": round(seconds, 1)}
     preds = evohpo.predict(out, path)
     row["predicted_rows"] = len(preds)

@@ -27,6 +27,7 @@ from .errors import EvohpoError
 from .tasks import KINDS, Kind, Task
 
 PAIRS = (("x_train", "y_train"), ("x_val", "y_val"), ("x_test", "y_test"))
+MIN_ROWS = 10  # x_train rows needed to carve validation and test splits out of it
 NEW_INPUT_KEYS = ("x", "x_test", "x_val", "x_train")  # what predict --npz reads, in order
 NEW_LABEL_KEYS = {"x": "y", "x_test": "y_test", "x_val": "y_val", "x_train": "y_train"}
 
@@ -63,12 +64,19 @@ class ArrayScaling:
 
 
 def _numeric(x: Any, what: str) -> np.ndarray:
+    """Inputs as float32 rows, or one line saying what is wrong with them: not real numbers
+    (text, objects, dates, complex), no rows, rows without values, NaN or infinite values."""
     arr = np.asarray(x)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or np.issubdtype(arr.dtype, np.bool_)):
-        raise EvohpoError(f"{what} are not numbers (dtype {arr.dtype}); store numeric arrays")
+    if arr.dtype == object or np.iscomplexobj(arr) or not (
+            np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
+        raise EvohpoError(f"{what} are not numbers (dtype {arr.dtype}); store real-valued "
+                          "numeric arrays")
+    _check_rows(arr, what)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
+    if arr.size == 0:
+        raise EvohpoError(f"{what}: inputs of shape {arr.shape[1:]} hold no values; store at "
+                          "least one value per row")
     arr = arr.astype(np.float32)
     if not np.all(np.isfinite(arr)):
         raise EvohpoError(f"{what} hold {int(np.sum(~np.isfinite(arr)))} NaN or infinite "
@@ -76,18 +84,53 @@ def _numeric(x: Any, what: str) -> np.ndarray:
     return arr
 
 
+def _check_rows(arr: np.ndarray, what: str) -> None:
+    """An array of rows: not a single value, not empty."""
+    if arr.ndim == 0:
+        raise EvohpoError(f"{what} is a single value, not an array of rows; store one row per "
+                          "example")
+    if len(arr) == 0:
+        raise EvohpoError(f"{what} has no rows; store at least one row per split")
+
+
 def _arrays(path: Path, label: str, example: str) -> dict[str, np.ndarray]:
-    """Every array in an .npz file (never pickled objects), or one line naming ``label``."""
+    """Every array in an .npz file, or one line naming ``label``. Never pickled objects:
+    ``allow_pickle=False`` makes numpy refuse them, since loading a pickle runs its code."""
+    import zipfile
+
     if path.is_dir():
         raise EvohpoError(f"{label} is a folder; give the path of a .npz file")
     if not path.is_file():
         raise EvohpoError(f"{label} does not exist; check the path")
+    fix = f"write it with numpy.savez(path, {example})"
+    try:
+        with open(path, "rb") as raw:
+            head = raw.read(6)
+    except OSError as exc:
+        raise EvohpoError(f"cannot read {label} ({exc.strerror}); check its permissions") from None
+    if not head:
+        raise EvohpoError(f"{label} is empty, not a readable .npz file of arrays; {fix}")
+    if head.startswith(b"\x93NUMPY"):
+        raise EvohpoError(f"{label} is one .npy array, not an .npz file of named arrays; {fix}")
+    if head[:1] == b"\x80":  # a pickle's first byte: numpy would only load it unsafely
+        raise _pickled(label, fix)
+    if not head.startswith(b"PK"):  # numpy.savez writes a zip archive
+        raise EvohpoError(f"{label} is not a readable .npz file of arrays (numpy.savez writes "
+                          f"a zip archive; this is none); {fix}")
     try:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
-    except (ValueError, OSError, EOFError) as exc:
-        raise EvohpoError(f"{label} is not a readable .npz file of arrays ({exc}); write it "
-                          f"with numpy.savez(path, {example})") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        if "Object arrays" in str(exc):
+            raise _pickled(label, fix) from None
+        raise EvohpoError(f"{label} is not a readable .npz file of arrays ({exc}); "
+                          f"{fix}") from None
+
+
+def _pickled(label: str, fix: str) -> EvohpoError:
+    return EvohpoError(f"{label} holds pickled Python objects (object arrays), which evohpo "
+                       f"does not load: loading them could run code; store numeric arrays and "
+                       f"{fix}")
 
 
 def _read(path: Path) -> dict[str, np.ndarray]:
@@ -105,6 +148,7 @@ def _read(path: Path) -> dict[str, np.ndarray]:
 
 def _labels(y: np.ndarray, key: str, path: Path) -> np.ndarray:
     y = np.asarray(y)
+    _check_rows(y, f"npz:{path}: {key}")
     if y.ndim > 1:
         if y.ndim == 2 and y.shape[1] == 1:
             return y[:, 0]
@@ -168,16 +212,23 @@ def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: i
     classes: tuple[Any, ...] = ()
     if kind != "regression":
         if every.dtype.kind == "f" and not np.all(np.isfinite(every)):
-            raise EvohpoError(f"npz:{path}: the labels hold NaN or infinite values")
+            raise EvohpoError(f"npz:{path}: the labels hold NaN or infinite values; drop those "
+                              "rows")
         found = np.unique(every)
         if len(found) < 2 or (kind == "binary" and len(found) != 2):
+            fix = ("a classifier needs two classes or more" if len(found) < 2 else
+                   "pass --kind multiclass (kind=)")
             raise EvohpoError(f"npz:{path}: kind {kind} but the labels have {len(found)} "
-                              "distinct values")
+                              f"distinct value{'s' if len(found) != 1 else ''}; {fix}")
         classes = tuple(v.item() if hasattr(v, "item") else v for v in found)
         ys = {k: np.searchsorted(found, v).astype(np.int32) for k, v in ys.items()}
     else:
-        ys = {k: v.astype(np.float32) for k, v in ys.items()}
+        ys = {k: _values(v, k, path) for k, v in ys.items()}
     x_train, y_train = xs["x_train"], ys["y_train"]
+    if ("x_test" not in xs or "x_val" not in xs) and len(x_train) < MIN_ROWS:
+        raise EvohpoError(f"npz:{path}: x_train has {len(x_train)} rows, too few to carve "
+                          f"the test split and validation split out of (at least {MIN_ROWS}); "
+                          "add rows, or give x_val/y_val and x_test/y_test")
     if "x_test" in xs:
         x_test, y_test = xs["x_test"], ys["y_test"]
     else:
@@ -213,6 +264,18 @@ def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: i
                   for i, a in enumerate((x_train, y_train, x_val, y_val, x_test, y_test))),
                 n_classes=len(classes), class_names=tuple(str(c) for c in classes),
                 preprocess=scaling)
+
+
+def _values(y: np.ndarray, key: str, path: Path) -> np.ndarray:
+    """A regression target: finite numbers."""
+    if not (np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.bool_)):
+        raise EvohpoError(f"npz:{path}: kind regression but {key} holds labels such as "
+                          f"{y.flat[0].item()!r}; pass --kind binary or multiclass (kind=), "
+                          "or store numbers")
+    y = y.astype(np.float32)
+    if not np.all(np.isfinite(y)):
+        raise EvohpoError(f"npz:{path}: {key} holds NaN or infinite values; drop those rows")
+    return y
 
 
 def _say_missing_classes(path: Path, classes: tuple[Any, ...],

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvohpoError
-from .results import Objectives, as_tuple, metric_columns, spec
+from .results import CSV_NAME, Objectives, Row, as_tuple, metric_columns, spec
 from .space import Space
 from .strategies.base import WORST, Evaluation, Status
 
@@ -45,12 +45,19 @@ def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, b
 def load(out: Path) -> dict:
     """Read and check a checkpoint; any damage is a clear error, never a traceback."""
     path = Path(out) / CHECKPOINT_NAME
+    if path.is_dir():
+        raise EvohpoError(f"cannot resume {out}: its {CHECKPOINT_NAME} is a folder, not the file "
+                          "evohpo wrote; move it away and start again with --overwrite")
     if not path.is_file():
+        if (Path(out) / CSV_NAME).is_file():  # started, but killed before its first batch
+            raise EvohpoError(f"nothing to resume in {out}: no {CHECKPOINT_NAME} (the campaign "
+                              "stopped before its first batch finished); start again with "
+                              "--overwrite")
         raise EvohpoError(
             f"nothing to resume in {out}: no {CHECKPOINT_NAME}; start without --resume"
         )
-    try:
-        data = json.loads(path.read_text())
+    try:  # utf-8-sig: an editor that saved the file again may have put a BOM first
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise EvohpoError(
             f"corrupted checkpoint {path} ({exc}); start again with --overwrite"
@@ -119,7 +126,7 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
         if ckpt.get(name, "single") != now:  # checkpoints before engines were single
             raise EvohpoError(
                 f"cannot resume {out}: it was run with {name}={ckpt.get(name)!r}, not {now!r}; "
-                f"pass the same {name} or start a new campaign"
+                f"pass the same {_flag(name)} or start a new campaign"
             )
     stored = ckpt.get("settings")
     if isinstance(stored, dict) and current is not None:
@@ -127,73 +134,41 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
             if stored.get(name) != current.get(name):
                 raise EvohpoError(
                     f"cannot resume {out}: it was run with {name}={stored.get(name)!r}, not "
-                    f"{current.get(name)!r}, and that changes the results; pass the same {name} "
-                    "(only a larger budget may extend a campaign) or start a new one"
+                    f"{current.get(name)!r}, and that changes the results; pass the same "
+                    f"{_flag(name)} (only a larger budget may extend a campaign) or start a "
+                    "new one"
                 )
 
 
-def _num(text: str | None) -> float | None:
-    return None if text in (None, "") else float(text)
+FLAGS = {"batch": "--population", "population": "--population", "time_limit": "--time-limit",
+         "levels": "--levels", "method": "--method", "seed": "--seed", "epochs": "--epochs",
+         "objective": "--objective", "engine": "--engine"}
 
 
-class _Row:
-    """One CSV row read field by field: a value that does not parse is one EvohpoError naming
-    the file, the row and the column, and the fix."""
-
-    def __init__(self, row: dict[str, str], source: str, number: int) -> None:
-        self.row, self.source, self.number = row, source, number
-
-    def get(self, column: str, convert: Any, what: str) -> Any:
-        value = self.row.get(column)
-        try:
-            return convert(value)
-        except (TypeError, ValueError, json.JSONDecodeError):
-            raise EvohpoError(
-                f"{self.source}, row {self.number}, column {column}: {value!r} is not {what}; "
-                "restore the value evohpo wrote (or delete the row and resume), or start again "
-                "with --overwrite"
-            ) from None
-
-
-STATUSES = ", ".join(s.value for s in Status)
+def _flag(name: str) -> str:
+    """A setting as the API and the command line spell it: ``batch (--population)``."""
+    return f"{name} ({FLAGS[name]})" if name in FLAGS else name
 
 
 def evaluation_from_row(row: dict[str, str], *, objective: Objectives, source: str = "results.csv",
                         number: int = 0) -> Evaluation:
     """Rebuild an Evaluation from its CSV row (the inverse of ``results.row``); ``source`` and
     ``number`` (the row's place among the data rows, from 1) name it in an error."""
-    r = _Row(row, source, number)
-    config = r.get("config", _config, "a JSON config object")
-    status = r.get("status", Status, f"a status ({STATUSES})")
-    scores = {c: v for c in metric_columns(objective)
-              if (v := r.get(c, _num, "a number or empty")) is not None}
-    params = r.get("params", lambda v: None if v in (None, "") else int(v),
-                   "a whole number or empty")
+    r = Row(row, source, number)
+    config = r.get("config")
+    status = r.get("status")
+    scores = {c: v for c in metric_columns(objective) if (v := r.get(c)) is not None}
+    params = r.get("params")
     if params is not None:
         scores["params"] = float(params)
     ok = status == Status.OK
     objs = as_tuple(objective)
     vector = tuple(o.minimised(scores.get(o.name)) for o in objs) if ok else ()
-    whole = "a whole number"
     return Evaluation(
-        eval_id=r.get("eval_id", int, whole), generation=r.get("generation", int, whole),
+        eval_id=r.get("eval_id"), generation=r.get("generation"),
         config=config, status=status, objective=vector[0] if ok else WORST,
         objectives=vector if len(objs) > 1 else (), scores=scores, params=params,
-        epochs=r.get("epochs", lambda v: int(v or 0), whole),
-        train_seconds=r.get("train_seconds", lambda v: float(v or 0.0), "a number"),
+        epochs=r.get("epochs"), train_seconds=r.get("train_seconds"),
         worker=row.get("worker") or "", error=row.get("error") or "",
-        cached=r.get("cached", _flag, "true or false"),
+        cached=r.get("cached"),
     )
-
-
-def _config(value: str | None) -> dict:
-    config = json.loads(value or "")
-    if not isinstance(config, dict):
-        raise ValueError(value)
-    return config
-
-
-def _flag(value: str | None) -> bool:
-    if value not in ("true", "false"):
-        raise ValueError(value)
-    return value == "true"

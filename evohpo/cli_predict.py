@@ -16,6 +16,8 @@ def run(args: argparse.Namespace) -> int:
     if (args.csv is None) == (args.npz is None):
         raise EvohpoError("predict takes new rows as --csv FILE (a table campaign) or new "
                           "inputs as --npz FILE (an array campaign): give one of them")
+    if args.out:
+        _check_out(Path(args.out))
     predictor = load(args.model)
     if args.npz is not None:
         table, what = _from_npz(predictor, args.npz)
@@ -39,6 +41,20 @@ def run(args: argparse.Namespace) -> int:
     else:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` names a file to write: refused now, before any model loads, if it is a folder
+    or lies under a file (writing would fail after the predictions, naming free space)."""
+    from .errors import EvohpoError, file_in_the_way
+
+    if out.is_dir():
+        raise EvohpoError(f"--out {out} is a folder; give the name of a CSV file to write, "
+                          f"e.g. --out {out / 'predictions.csv'}")
+    file = file_in_the_way(out.parent)
+    if file is not None:
+        raise EvohpoError(f"--out {out}: {file} is a file, not a folder; give a CSV file name "
+                          "in a folder (it is created if missing)")
 
 
 def _from_npz(predictor: Any, path: str) -> tuple[Any, str]:

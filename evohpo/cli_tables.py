@@ -21,16 +21,17 @@ def add_table_args(p: argparse.ArgumentParser) -> None:
 
 def task_from_args(args: argparse.Namespace) -> Task:
     """The task of ``--task``, ``--kind`` and ``--impute``; a table task's kind, its reason and
-    what was done to the table go to stderr (unless ``--quiet``)."""
+    what was done to the table go to stderr as ``note:`` lines (unless ``--quiet``), one line
+    each, like every other line evohpo prints beside an error."""
     from . import tasks
 
     task = tasks.get(args.task, kind=args.kind, impute=args.impute)
     prep = task.preprocess
     if prep is not None and not getattr(args, "quiet", False):
         hint = "" if args.kind else "; --kind to override"
-        print(f"task {task.name}: {prep.kind_reason}{hint}", file=sys.stderr)
+        print(f"note: task {task.name}: {prep.kind_reason}{hint}", file=sys.stderr)
         for note in prep.notes:
-            print(f"task {task.name}: {note}", file=sys.stderr)
+            print(f"note: task {task.name}: {note}", file=sys.stderr)
     return task
 
 

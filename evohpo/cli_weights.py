@@ -21,7 +21,8 @@ from typing import Any
 
 from . import tasks as tasks_mod
 from . import weights
-from .errors import EvohpoError
+from .cli_checks import positive, whole
+from .errors import EvohpoError, file_in_the_way
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -32,10 +33,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0],
     )
     p.add_argument("--task", default="xor", help="binary or multiclass task name (default xor)")
-    p.add_argument("--seeds", type=int, default=100, help="ES runs, one per seed (default 100)")
-    p.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--seeds", type=whole(1), default=100,
+                   help="ES runs, one per seed (default 100)")
+    p.add_argument("--first-seed", type=whole(0), default=0, help="first seed (default 0)")
     p.add_argument(
-        "--budget", type=int, default=5000, help="evaluations per run (default 5000)"
+        "--budget", type=whole(1), default=5000, help="evaluations per run (default 5000)"
     )
     p.add_argument(
         "--hidden", default="2", help="hidden widths, comma separated, e.g. 2 or 8,8 (default 2)"
@@ -45,16 +47,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="hidden activation, or one per layer comma separated (default tanh)",
     )
     p.add_argument(
-        "--mse-target", type=float, default=None,
+        "--mse-target", type=positive, default=None,
         help=f"binary tasks: solved also needs MSE below this (default "
         f"{weights.DEFAULT_MSE_TARGET})",
     )
     p.add_argument(
-        "--compare-sgd", type=int, default=0, metavar="K",
+        "--compare-sgd", type=whole(0), default=0, metavar="K",
         help="also train the Keras SGD recipe for the first K seeds",
     )
     p.add_argument(
-        "--sgd-epochs", type=int, default=200, help="epochs of the SGD recipe (default 200)"
+        "--sgd-epochs", type=whole(1), default=200,
+        help="epochs of the SGD recipe (default 200)"
     )
     p.add_argument(
         "--save-model", metavar="PATH.keras", default=None,
@@ -82,23 +85,22 @@ def _activations(text: str, depth: int) -> str | list[str]:
     if len(parts) == 1:
         return parts[0]
     if len(parts) != depth:
-        raise EvohpoError(
-            f"--activation has {len(parts)} names for {depth} hidden layers; give one or {depth}"
-        )
+        layers = f"{depth} hidden layer{'s' if depth != 1 else ''}"
+        raise EvohpoError(f"--activation has {len(parts)} names for {layers}; give one name"
+                          + (f" or {depth}" if depth > 1 else ""))
     return parts
 
 
 def _check(args: argparse.Namespace) -> None:
-    if args.seeds < 1:
-        raise EvohpoError(f"--seeds must be at least 1, got {args.seeds}")
-    if args.budget <= 0:
-        raise EvohpoError(f"--budget must be a positive number of evaluations, got {args.budget}")
-    if args.compare_sgd < 0:
-        raise EvohpoError(f"--compare-sgd must be 0 or more runs, got {args.compare_sgd}")
-    if args.sgd_epochs < 1:
-        raise EvohpoError(f"--sgd-epochs must be at least 1, got {args.sgd_epochs}")
-    if args.save_model is not None and not str(args.save_model).endswith(".keras"):
-        raise EvohpoError(f"--save-model {args.save_model!r} must end in .keras (Keras 3 format)")
+    """What argparse's types cannot check (every number is checked as it is read)."""
+    if args.save_model is not None:
+        if not str(args.save_model).endswith(".keras"):
+            raise EvohpoError(f"--save-model {args.save_model!r} must end in .keras (Keras 3 "
+                              "format)")
+        file = file_in_the_way(Path(args.save_model).parent)
+        if file is not None:  # found now, not after every run has finished
+            raise EvohpoError(f"--save-model {args.save_model}: {file} is a file, not a "
+                              "folder; give a path in a folder (created if missing)")
 
 
 def _fmt(value: float | None, digits: int = 0) -> str:
@@ -171,8 +173,10 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m evohpo.cli_weights --task xor ...``: the subcommand on its own."""
-    parser = argparse.ArgumentParser(prog="evohpo")
-    sub = parser.add_subparsers(dest="command", required=True)
+    from .cli import _Parser  # one-line argparse errors, as in `evohpo weights`
+
+    parser = _Parser(prog="evohpo")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     add_parser(sub)
     args = parser.parse_args(["weights", *(sys.argv[1:] if argv is None else argv)])
     try:

@@ -100,16 +100,21 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     rather than after an hour of GA. ``task`` is a Task or a task name; ``methods`` default
     to :func:`default_methods` for the number of objectives."""
     from . import objectives, tasks
+    from .campaign import as_model_spec
+    from .cli_checks import check_backend
     from .presets import mlp
 
     budget = check_whole("--budget", budget, 1)
     seeds = check_whole("--seeds", seeds, 1)
     epochs = check_whole("--epochs", epochs, 1)
     check_n_jobs("--n-jobs", n_jobs)
+    check_backend(backend, scheduler)
     if isinstance(task, str):
         task = tasks.get(task)
     out = Path(out) if out is not None else Path(f"results/compare-{task.name}")
-    n_objectives = len(objectives.resolve_many(objective, task.kind))  # bad ones fail now
+    objs = objectives.resolve_many(objective, task.kind)  # bad ones fail now
+    objectives.check_reported(objs, as_model_spec(model), task.kind)
+    n_objectives = len(objs)
     methods = tuple(methods) if methods is not None else default_methods(n_objectives)
     _check_methods(methods)
     plan = Plan(task, space or mlp.space(), methods, tuple(range(seeds)), budget,

@@ -33,7 +33,30 @@ def write_failed(path: str | Path, exc: OSError, *, resumable: bool) -> EvohpoEr
     code = errno.errorcode.get(exc.errno or 0, "")
     why = f"{exc.strerror or exc}" + (f" ({code})" if code else "")
     then = "with --resume" if resumable else "again"
+    fix = _WRITE_FIXES.get(exc.errno or 0, "free space (or fix the folder)")
     return EvohpoError(
         f"cannot write {path.name} in {path.parent}: {why}; what was written before is kept: "
-        f"free space (or fix the folder) and run the same command {then}"
+        f"{fix.format(name=path.name)} and run the same command {then}"
     )
+
+
+_WRITE_FIXES = {  # a full disk is the usual cause; these errnos name another
+    errno.EISDIR: "{name} is a folder: move it away (or write elsewhere)",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: write elsewhere",
+    errno.EACCES: "make the folder writable (or write elsewhere)",
+    errno.EPERM: "make the folder writable (or write elsewhere)",
+    errno.EROFS: "the file system is read-only: write elsewhere",
+}
+
+
+def file_in_the_way(folder: str | Path) -> Path | None:
+    """The file (``folder`` itself or one of its parents) that stops ``folder`` from being a
+    folder, or None. ``mkdir`` would only say "File exists" or "Not a directory", so callers
+    name this file in their one line instead."""
+    folder = Path(folder)
+    for path in (folder, *folder.parents):
+        if path.is_dir():
+            return None
+        if path.exists():
+            return path
+    return None

@@ -7,8 +7,10 @@ kernel releases the lock when the process dies, however it dies, so a SIGKILL ne
 stale lock behind; the file only records ``host:pid`` so that a refusal can say who holds it.
 
 The owner also tidies what a failed owner left: half-done atomic writes of a killed one when it
-takes the folder, and a results.csv without rows or checkpoint (a start that failed before it
-began) when it leaves, so the same command can simply run again.
+takes the folder, and a results.csv without rows or checkpoint that it wrote itself (a start
+that failed before it began) when it leaves, so the same command can simply run again. A
+results.csv that was there before and that it did not write again is never removed: a refused
+start changes nothing.
 
 The file is removed when the holder finishes. A process that opened it just before (and would
 then lock a file no longer in the folder) notices that the path now names another file or none
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import results as results_mod
-from .errors import EvohpoError
+from .errors import EvohpoError, file_in_the_way
 
 try:
     import fcntl
@@ -135,6 +137,11 @@ def hold(folder: str | os.PathLike, *, remove_if_empty: bool = False) -> Iterato
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        file = file_in_the_way(folder)
+        if file is not None:
+            what = f"output folder {folder}" + ("" if file == folder else f": {file}")
+            raise EvohpoError(f"{what} is a file, not a folder; choose another --out (out=), "
+                              "a folder (it is created if missing)") from None
         raise EvohpoError(
             f"cannot write to output folder {folder} ({exc.strerror}); choose a writable folder"
         ) from None
@@ -147,6 +154,7 @@ def hold(folder: str | os.PathLike, *, remove_if_empty: bool = False) -> Iterato
         if created:
             _rmdir_if_empty(folder)
         raise
+    found = _identity(folder / results_mod.CSV_NAME)  # as the lock found it
     try:
         try:
             os.ftruncate(fd, 0)
@@ -157,11 +165,23 @@ def hold(folder: str | os.PathLike, *, remove_if_empty: bool = False) -> Iterato
         results_mod.remove_temporaries(folder)  # half-done atomic writes of a killed owner
         yield folder
     finally:
-        results_mod.remove_unstarted(folder)  # a start that failed before its first checkpoint
+        if found is None or _identity(folder / results_mod.CSV_NAME) != found:
+            # a start that failed before its first checkpoint; never a file that was here
+            # before and that this process did not write (a refused start changes nothing)
+            results_mod.remove_unstarted(folder)
         (folder / LOCK_NAME).unlink(missing_ok=True)  # while still locked: see module doc
         os.close(fd)
         if created or remove_if_empty:
             _rmdir_if_empty(folder)
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which file ``path`` is, and which version of it: written again, it differs."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def _rmdir_if_empty(folder: Path) -> None:

@@ -83,6 +83,15 @@ class ModelSpec:
         check_model(model, task, getattr(self.build, "__name__", "build"))
         return model
 
+    def reports(self, kind: str) -> tuple[str, ...] | None:
+        """The validation metrics this model reports on a task of ``kind``, where that is
+        known before anything is built: a fast-scored preset compiles exactly
+        :func:`output_spec`'s loss and metrics. None for a user's build function (what it
+        compiles is known once a model is built)."""
+        if not self.fast_score:
+            return None
+        return ("val_loss", *(f"val_{m}" for m in output_spec(kind, 2)[3]))
+
     def fit_kwargs(self, config: dict, task: Any) -> dict[str, Any]:
         if self.fit is None:
             return {}
@@ -159,6 +168,8 @@ def load_object(spec: str, what: str) -> Any:
         with _user_modules(Path.cwd().resolve()):
             try:
                 module = importlib.import_module(target)
+            except SystemExit as exc:
+                raise _exited(f"--{what} {spec}", target, exc) from None
             except Exception as exc:  # noqa: BLE001 - any import failure is the user's to fix
                 raise EvohpoError(f"--{what} {spec}: cannot import {target} "
                                   f"({type(exc).__name__}: {exc}); check the module name "
@@ -198,6 +209,13 @@ def _user_modules(folder: Path) -> Iterator[None]:
                     pass
 
 
+def _exited(flag: str, where: str, exc: SystemExit) -> EvohpoError:
+    """A module that calls ``sys.exit()`` (a script's ``main()``, its argparse) while being
+    imported would end evohpo itself, silently."""
+    return EvohpoError(f"{flag}: {where} called sys.exit({exc.code!r}) while being imported; "
+                       "put its script part under if __name__ == '__main__':")
+
+
 def _module_from_file(path: Path, what: str) -> Any:
     if not path.is_file():
         kind = "is a folder, not a file" if path.is_dir() else "does not exist"
@@ -210,6 +228,9 @@ def _module_from_file(path: Path, what: str) -> Any:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:
+        del sys.modules[name]
+        raise _exited(f"--{what}", str(path), exc) from None
     except Exception as exc:  # noqa: BLE001
         del sys.modules[name]
         raise EvohpoError(f"--{what}: running {path} failed ({type(exc).__name__}: {exc}); "

@@ -130,7 +130,8 @@ def _load(text: str) -> Objective:
     if isinstance(found, Objective):
         return found
     name = getattr(found, "__name__", text.rpartition(":")[2])
-    raise EvohpoError(f"--objective {text} is {type(found).__name__}, not an Objective; in "
+    what = "a function" if callable(found) else f"a {type(found).__name__}"
+    raise EvohpoError(f"--objective {text} is {what}, not an Objective; in "
                       f"that file write {name.upper()} = Objective({name!r}, 'max' or 'min', "
                       f"fn={name}) and pass --objective {text.rpartition(':')[0]}:"
                       f"{name.upper()}")
@@ -159,6 +160,33 @@ def resolve(objective: str | Objective | Callable | None, kind: str) -> Objectiv
                       f"got {objective!r}")
 
 
+BUILT_IN = ("params", "latency")  # measured by evohpo for any model
+
+
+def check_reported(objs: tuple[Objective, ...], spec: Any, kind: str) -> None:
+    """Refuse, before anything trains, an objective the model is known not to report (the
+    built-in MLP reports val_loss, and val_accuracy for classification): a misspelled
+    ``val_acuracy`` would otherwise fail only after a whole batch has trained. ``spec`` is
+    the campaign's :class:`evohpo.model.ModelSpec`; a user's build function reports what
+    it compiles, known only once built, so it is not checked here."""
+    import difflib
+
+    reported = spec.reports(kind)
+    if reported is None:
+        return
+    known = [*reported, *BUILT_IN]
+    for obj in objs:
+        if obj.fn is None and obj.name not in known:
+            close = difflib.get_close_matches(obj.name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            who = "the built-in MLP" if spec.name == "mlp" else f"model {spec.name}"
+            raise EvohpoError(
+                f"objective {obj.name!r}: {who} reports no {obj.name!r} on a {kind} task"
+                f"{hint}; it reports {', '.join(known)}; for another metric, pass your own "
+                "model (--model FILE.py:NAME) that compiles it, or an Objective with fn="
+            )
+
+
 def resolve_many(objective: Any, kind: str) -> tuple[Objective, ...]:
     """One objective or several (a list, or ``"val_accuracy:max,params:min"``), checked:
     distinct names, each with a direction."""
@@ -166,7 +194,8 @@ def resolve_many(objective: Any, kind: str) -> tuple[Objective, ...]:
         objective = [part for part in objective.split(",") if part.strip()]
     if isinstance(objective, list | tuple):
         if not objective:
-            raise EvohpoError("objective= is an empty list; give one or more metric names")
+            raise EvohpoError("--objective lists no metric (objective= is empty); give one or "
+                              "more metric names, e.g. val_accuracy:max")
         found = tuple(resolve(o, kind) for o in objective)
     else:
         found = (resolve(objective, kind),)

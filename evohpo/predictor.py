@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,22 @@ from .tables import Preprocess, read_csv
 
 @dataclass(frozen=True)
 class Predictor:
-    """A trained model with the preprocessing it was trained behind."""
+    """A trained model with the preprocessing it was trained behind. The model is loaded on
+    first use, so new inputs are checked (and refused in one line) before TensorFlow starts."""
 
-    model: Any  # keras.Model
     prep: Any  # tables.Preprocess (rows) or arrays.ArrayScaling (arrays)
     folder: Path
+
+    @cached_property
+    def model(self) -> Any:
+        """The keras.Model in ``best.keras``, loaded once."""
+        from .runtime import keras
+
+        model_file = self.folder / results_mod.BEST_MODEL_NAME
+        try:
+            return keras().models.load_model(model_file, compile=False)
+        except Exception as exc:  # a foreign file: Keras' traceback helps nobody
+            raise _damaged(model_file, type(exc).__name__) from None
 
     def predict(self, frame: Any, source: str = "the new rows") -> Any:
         """Raw rows -> DataFrame (same index) with ``prediction`` and, for classifiers,
@@ -44,13 +56,23 @@ class Predictor:
         return pd.DataFrame(self.prep.decode(np.asarray(outputs)), index=index)
 
 
+def _damaged(model_file: Path, why: str) -> EvohpoError:
+    return EvohpoError(f"cannot read {model_file} ({why}); it is damaged or not a Keras model: "
+                       "run the campaign again to write it")
+
+
 def load(model_dir: str | os.PathLike) -> Predictor:
-    """The model and preprocessing a campaign saved in ``model_dir``."""
+    """The preprocessing a campaign saved in ``model_dir``, and its model (loaded when first
+    used). Every file is checked here without TensorFlow: a missing folder or file, a
+    preprocessing file evohpo did not write, a ``best.keras`` that is not a Keras archive."""
     import joblib
 
     folder = Path(model_dir)
     model_file = folder / results_mod.BEST_MODEL_NAME
     prep_file = folder / results_mod.PREPROCESS_NAME
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise EvohpoError(f"{folder} {what}; pass the folder (--out) of a finished campaign")
     if not model_file.is_file():
         raise EvohpoError(f"{folder} holds no {model_file.name}; pass the --out folder of a "
                           "finished campaign")
@@ -60,23 +82,30 @@ def load(model_dir: str | os.PathLike) -> Predictor:
             "tasks.from_frame) and arrays (npz:PATH, mnist) save what predicting from raw "
             "inputs needs"
         )
+    if not _is_keras_archive(model_file):  # truncated, or not a Keras 3 file at all
+        raise _damaged(model_file, "not a Keras archive")
     try:
         prep = joblib.load(prep_file)
     except Exception as exc:  # a truncated file, another scikit-learn's pickle...
-        raise EvohpoError(f"cannot read {prep_file} ({type(exc).__name__}); run the campaign "
-                          "again with this evohpo") from None
+        why = f"{type(exc).__name__}: {exc}"[:120]
+        raise EvohpoError(f"cannot read {prep_file} ({why}); it is damaged or from another "
+                          "version: run the campaign again with this evohpo") from None
     from .arrays import ArrayScaling
 
     if not isinstance(prep, Preprocess | ArrayScaling):
         raise EvohpoError(f"{prep_file} is not an evohpo preprocessing file")
-    from .runtime import keras
+    return Predictor(prep, folder)
+
+
+def _is_keras_archive(path: Path) -> bool:
+    """A ``.keras`` file is a zip holding ``config.json``: checked without TensorFlow."""
+    import zipfile
 
     try:
-        model = keras().models.load_model(model_file, compile=False)
-    except Exception as exc:  # a truncated or foreign file: Keras' traceback helps nobody
-        raise EvohpoError(f"cannot read {model_file} ({type(exc).__name__}); it is damaged or "
-                          "not a Keras model: run the campaign again to write it") from None
-    return Predictor(model, prep, folder)
+        with zipfile.ZipFile(path) as archive:
+            return "config.json" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def predict(model_dir: str | os.PathLike, data: Any) -> Any:

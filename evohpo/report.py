@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import analysis, plots
 from . import results as results_mod
-from .errors import EvohpoError
+from .errors import EvohpoError, file_in_the_way
 
 PLOT_CAPTIONS = {
     "best_so_far": "Best so far vs evaluations (mean over seeds, band min-max)",
@@ -93,6 +93,11 @@ def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, title: str = "e
     if there and not overwrite:
         raise EvohpoError(f"{out} already holds {' and '.join(there)}; pass --overwrite to "
                           "replace them, or choose another --out folder")
+    file = file_in_the_way(out)
+    if file is not None:
+        what = f"--out {out}" + ("" if file == out else f": {file}")
+        raise EvohpoError(f"{what} is a file, not a folder; give --out a folder (it is created "
+                          "if missing)")
     summary = analysis.summarize(frame)
     try:
         out.mkdir(parents=True, exist_ok=True)

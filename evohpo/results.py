@@ -22,7 +22,7 @@ from typing import IO, Any
 from .errors import EvohpoError, write_failed
 from .objectives import Objective
 from .space import Space, config_key
-from .strategies.base import Evaluation
+from .strategies.base import Evaluation, Status
 
 CSV_NAME = "results.csv"
 BEST_NAME = "best.json"
@@ -105,20 +105,27 @@ def row(ev: Evaluation, *, campaign: str, method: str, seed: int, space: Space,
 
 
 class ResultsLog:
-    """Append-only CSV of evaluations with a fixed header."""
+    """Append-only CSV of evaluations with a fixed header. An existing log's torn last line
+    (a writer killed mid-row) is cut just before the first row is appended, not when the
+    file is opened: a resume refused for any reason leaves the file as it found it."""
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
         self.path = Path(path)
         self.header = list(header)
+        self._tail_checked = False
 
     @classmethod
     def create(cls, path: Path, header: Sequence[str]) -> ResultsLog:
         log = cls(path, header)
         _atomic_write(log.path, _to_csv(log.header, []))
+        log._tail_checked = True
         return log
 
     def append(self, record: dict) -> None:
         with _writing(self.path):
+            if not self._tail_checked:
+                _cut_torn_tail(self.path)
+                self._tail_checked = True
             _append(self.path, _to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
 
     def finalize(self, front: Collection[int] | None = None) -> None:
@@ -168,6 +175,22 @@ def _writing(path: Path) -> Iterator[None]:
     except OSError as exc:
         resumable = any((Path(path).parent / n).is_file() for n in RESUMABLE_FROM)
         raise write_failed(path, exc, resumable=resumable) from None
+
+
+def _cut_torn_tail(path: Path) -> None:
+    """Truncate an unfinished last line so the next row starts a line of its own; every
+    complete line stays byte for byte."""
+    with open(path, "rb+") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        f.seek(0)
+        f.truncate(f.read().rfind(b"\n") + 1)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _append(path: Path, text: str) -> None:
@@ -277,13 +300,25 @@ def remove_temporaries(folder: Path) -> list[str]:
     return removed
 
 
+def written_by_evohpo(path: Path) -> bool:
+    """Whether a CSV file starts with evohpo's header (every :data:`REQUIRED` column): only
+    such a results.csv is ever continued, replaced or removed."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            header = next(csv.reader(f), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return all(c in header for c in REQUIRED)
+
+
 def remove_unstarted(folder: Path) -> bool:
     """Delete a results.csv that evohpo provably wrote and that holds no row, with no
     checkpoint beside it: a start that failed before its first checkpoint (a full disk, an
     unreachable scheduler), so that running the same command again is not refused as
     "already holds a campaign". A file is ours only when it is exactly one line, our header
     (every :data:`REQUIRED` column): any other ``results.csv`` — a user's own, one whose rows
-    we cannot parse — is never touched. Only while owning ``folder`` (see :mod:`evohpo.lock`).
+    we cannot parse — is never touched. Only while owning ``folder``, and only for a file
+    written while owning it (see :mod:`evohpo.lock`).
     """
     csv_path = Path(folder) / CSV_NAME
     if not csv_path.is_file() or (Path(folder) / RESUMABLE_FROM[0]).exists():
@@ -292,10 +327,7 @@ def remove_unstarted(folder: Path) -> bool:
         lines = csv_path.read_text().splitlines()
     except (OSError, UnicodeDecodeError):
         return False
-    if len(lines) != 1:
-        return False
-    header = next(csv.reader(lines))
-    if any(c not in header for c in REQUIRED):
+    if len(lines) != 1 or not written_by_evohpo(csv_path):
         return False
     csv_path.unlink(missing_ok=True)
     return True
@@ -320,10 +352,10 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def repair(path: Path) -> int:
-    """Drop a torn last line in place; returns how many intact rows the file holds."""
-    header, rows = read_rows(path)
-    _atomic_write(Path(path), _to_csv(header, rows))
-    return len(rows)
+    """How many intact rows the file holds. Nothing is written here: a torn last line is cut
+    by the log's first append (:class:`ResultsLog`), so a resume refused after this call
+    leaves the file byte for byte as it was (a spreadsheet's BOM and line ends included)."""
+    return len(read_rows(path)[1])
 
 
 def check_header(path: Path, header: Sequence[str]) -> None:
@@ -335,8 +367,85 @@ def check_header(path: Path, header: Sequence[str]) -> None:
         )
 
 
-def read(path: str | os.PathLike):
-    """One results CSV -> pandas DataFrame (checked to be an evohpo log)."""
+def _num(text: str | None) -> float | None:
+    return None if text in (None, "") else float(text)
+
+
+def _whole_or_empty(text: str | None) -> int | None:
+    return None if text in (None, "") else int(text)
+
+
+def _config(value: str | None) -> dict:
+    config = json.loads(value or "")
+    if not isinstance(config, dict):
+        raise ValueError(value)
+    return config
+
+
+def _flag(value: str | None) -> bool:
+    if value not in ("true", "false"):
+        raise ValueError(value)
+    return value == "true"
+
+
+STATUSES = ", ".join(s.value for s in Status)
+WHOLE = "a whole number"
+SCORE = (_num, "a number or empty")  # a metric column: the objectives', val_accuracy, ...
+CELLS: dict[str, tuple[Any, str]] = {  # how each of evohpo's own columns reads back
+    "seed": (int, WHOLE),
+    "eval_id": (int, WHOLE),
+    "generation": (int, WHOLE),
+    "status": (Status, f"a status ({STATUSES})"),
+    "cached": (_flag, "true or false"),
+    "params": (_whole_or_empty, "a whole number or empty"),
+    "epochs": (lambda v: int(v or 0), WHOLE),
+    "train_seconds": (lambda v: float(v or 0.0), "a number"),
+    "config": (_config, "a JSON config object"),
+}
+RESUME_FIX = ("restore the value evohpo wrote (or delete the row and resume), or start again "
+              "with --overwrite")
+
+
+class Row:
+    """One CSV row read cell by cell (:data:`CELLS`, :data:`SCORE`): a value that does not
+    parse is one EvohpoError naming the file, the row (from 1) and the column, and ``fix``."""
+
+    def __init__(self, row: dict[str, str], source: str, number: int,
+                 fix: str = RESUME_FIX) -> None:
+        self.row, self.source, self.number, self.fix = row, source, number, fix
+
+    def get(self, column: str) -> Any:
+        convert, what = CELLS.get(column, SCORE)
+        value = self.row.get(column)
+        try:
+            return convert(value)
+        except (TypeError, ValueError, json.JSONDecodeError):
+            raise EvohpoError(
+                f"{self.source}, row {self.number}, column {column}: {value!r} is not {what}; "
+                f"{self.fix}"
+            ) from None
+
+
+def check_rows(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Every cell of evohpo's own columns, and of the metric columns each row's objective
+    names, reads back (see :class:`Row`): what a report or an analysis then computes with is
+    what a campaign wrote, or the hand edit is named."""
+    fix = "restore the value evohpo wrote, or delete that row"
+    metrics = set(SCORE_COLUMNS)
+    for number, cells in enumerate(rows, 1):
+        row = dict(zip(header, cells))
+        names = {p.split(":")[0].strip() for p in (row.get("objective") or "").split(",")}
+        metrics |= {n for n in names if n and n not in CELLS}
+        checked = Row(row, str(path), number, fix)
+        for column in header:
+            if column in CELLS or column in metrics:
+                checked.get(column)
+
+
+def read(path: str | os.PathLike, *, check_cells: bool = False):
+    """One results CSV -> pandas DataFrame (checked to be an evohpo log). ``check_cells``
+    also reads back every cell of evohpo's own columns (:func:`check_rows`), as a report
+    does before it computes anything."""
     import pandas as pd
 
     p = Path(path)
@@ -344,6 +453,8 @@ def read(path: str | os.PathLike):
         raise EvohpoError(f"{p} does not exist; pass a results.csv or a folder holding some")
     header, rows = read_rows(p)
     check_header(p, header)
+    if check_cells:
+        check_rows(p, header, rows)
     frame = pd.DataFrame(rows, columns=header).replace("", None)
     text = {"campaign", "method", "status", "error", "objective", "worker", "config"}
     for c in frame.columns:

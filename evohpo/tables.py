@@ -4,7 +4,8 @@ What happens to a table, in order:
 
 1. **Reading** (:func:`read_csv`): the delimiter (``,`` ``;`` tab ``|``) is the one that splits
    the first lines into the same number of fields; a ``;`` file with decimal commas (``3,5``)
-   is read as numbers.
+   is read as numbers. A file holding NUL bytes (a spreadsheet, UTF-16, a compressed file) and
+   a header naming a column twice are refused.
 2. **Kind** (:func:`infer_kind`), unless given: a text, true/false or categorical target is
    classification (binary with two values); numbers with fractions are regression; whole
    numbers are binary with two values and regression with more than 20 distinct values (or
@@ -13,10 +14,17 @@ What happens to a table, in order:
 3. **Missing values**: refused unless ``impute`` says what to do: ``mean``/``median`` (numeric
    columns; text columns take their most frequent value), ``most_frequent``, or ``drop`` (rows
    with any missing value). Rows whose *target* is missing are always dropped when ``impute``
-   is given: a label cannot be made up.
-4. **Split** 60/20/20 (stratified for classification), then **encoding fitted on the training
+   is given: a label cannot be made up (so a target empty in every row is refused, whatever
+   ``impute`` says).
+4. **Columns**: a first column without a header name is the row index ``to_csv()`` saves:
+   dropped, with a note; any other nameless column is refused. Dates and times (as values or
+   as text such as ``2024-03-01`` or ``10:30``) are refused, and so is ID-like text (more than
+   MAX_CATEGORIES distinct values, and more than half its rows).
+5. **Split** 60/20/20 (stratified for classification), then **encoding fitted on the training
    rows only**: numeric columns standardised, text/bool/category columns one-hot encoded
-   (categories unseen in training become all zeros), regression targets standardised.
+   (categories unseen in training become all zeros; a column with more than MAX_CATEGORIES
+   values keeps its most frequent ones and puts the rest, and unseen ones, in one shared
+   column, with a note), regression targets standardised.
    The fitted scikit-learn ``ColumnTransformer`` and the target coding travel with the task
    as a :class:`Preprocess`, which a campaign saves beside ``best.keras`` so that
    :mod:`evohpo.predictor` can take new raw rows and answer in the user's labels and units.
@@ -43,6 +51,13 @@ MAX_WHOLE_CLASSES = 20  # a whole-number target with more distinct values is reg
 DISTINCT_SHARE = 0.05  # ...and so is one with more than MIN_SHARE_CLASSES over 5% of the rows
 MIN_SHARE_CLASSES = 10
 MIN_ROWS = 10  # fewer cannot be split into train/validation/test usefully
+MAX_CATEGORIES = 50  # a text column's most frequent values one-hot encoded; the rest share one
+ID_SHARE = 0.5  # a text column with more distinct values than this share of its rows is an ID
+UNNAMED = re.compile(r"^Unnamed: \d+$")  # pandas' name for a column without a header name
+_DATE = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}"
+                   r"|\d{1,2}\.\d{1,2}\.\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+                   r"(Z|[+-]\d{2}:?\d{2})?$")
+_TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 DELIMITERS = (",", ";", "\t", "|")
 LIST_CAP = 5  # names listed in one error message
 
@@ -150,12 +165,18 @@ def read_csv(path: str | os.PathLike) -> Any:
     import pandas as pd
 
     file = Path(path)
+    if file.is_dir():
+        raise EvohpoError(f"{file} is a folder, not a CSV file; give the path of the CSV file")
     if not file.is_file():
         raise EvohpoError(f"CSV file {file} does not exist; check the path")
     text, encoding = _read_text(file)
+    if "\x00" in text:
+        raise EvohpoError(f"{file} holds NUL bytes, so it is not a text CSV file (a spreadsheet, "
+                          "UTF-16 or compressed file?); save it as CSV (UTF-8) and pass that")
     if not text.strip():
         raise EvohpoError(f"{file} is empty; a CSV task needs a header line and data rows")
     delim = sniff_delimiter(text)
+    _check_header_names(text, delim, file)
     options = {"sep": delim, "skipinitialspace": True}
     try:
         frame = pd.read_csv(io.StringIO(text), **options)
@@ -170,6 +191,19 @@ def read_csv(path: str | os.PathLike) -> Any:
         raise EvohpoError(f"{file} has a header ({listing(frame.columns)}) but no data rows; "
                           "add rows")
     return frame
+
+
+def _check_header_names(text: str, delim: str, file: Path) -> None:
+    """A name given twice in the header line is refused (pandas would silently rename the
+    second ``a.1``, so a model would be trained on a column the user never named)."""
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delim), [])
+    names = [h.strip() for h in header]
+    if names and all(_looks_numeric(n) for n in names):
+        return  # no header line at all: the target's absence says so (from_frame)
+    twice = sorted({n for n in names if n and names.count(n) > 1})
+    if twice:
+        raise EvohpoError(f"{file}: column names repeat ({listing(twice)}); rename them in the "
+                          "header line")
 
 
 def _has_decimal_commas(frame: Any) -> bool:
@@ -253,25 +287,38 @@ def _missing_counts(frame: Any) -> list[str]:
 
 def _coerce(frame: Any, numeric: Sequence[str], categorical: Sequence[str], source: str) -> Any:
     """The same column types at fit and predict time: numeric -> float64, categorical -> str
-    (missing stays NaN), so a CSV's ``True`` and a DataFrame's ``True`` are one category."""
+    (missing stays NaN), so a CSV's ``True`` and a DataFrame's ``True`` are one category.
+    Built as one frame from whole blocks: 2,000 column inserts would fragment it (and make
+    pandas print a PerformanceWarning per column)."""
     import pandas as pd
 
-    out = pd.DataFrame(index=frame.index)
-    for c in numeric:
-        try:
-            out[c] = pd.to_numeric(frame[c]).astype(np.float64)
-        except (ValueError, TypeError):
-            bad = frame[c][pd.to_numeric(frame[c], errors="coerce").isna() & frame[c].notna()]
-            raise EvohpoError(
-                f"{source}: column {c!r} held numbers in training but holds "
-                f"{_show(bad.iloc[0])} here; give numbers"
-            ) from None
-        if np.isinf(out[c]).any():
-            raise EvohpoError(f"{source}: column {c!r} holds infinite values; replace them")
-    for c in categorical:
-        col = frame[c].astype(object)
-        out[c] = col.where(col.isna(), col.map(str)).astype(object)
-    return out
+    block = frame[list(numeric)]
+    if all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes):
+        numbers = block.astype(np.float64)
+    else:
+        numbers = pd.DataFrame({c: _numbers(frame[c], c, source) for c in numeric},
+                               index=frame.index, columns=list(numeric))
+    infinite = np.isinf(numbers.to_numpy()).any(axis=0)
+    if infinite.any():
+        c = numeric[int(np.argmax(infinite))]
+        raise EvohpoError(f"{source}: column {c!r} holds infinite values; replace them")
+    texts = frame[list(categorical)].astype(object)
+    texts = texts.where(texts.isna(), texts.map(str, na_action="ignore")).astype(object)
+    return pd.concat([numbers, texts], axis=1)
+
+
+def _numbers(col: Any, name: str, source: str) -> Any:
+    """A column that held numbers in training, as float64, or the first cell that is not."""
+    import pandas as pd
+
+    try:
+        return pd.to_numeric(col).astype(np.float64)
+    except (ValueError, TypeError):
+        bad = col[pd.to_numeric(col, errors="coerce").isna() & col.notna()]
+        raise EvohpoError(
+            f"{source}: column {name!r} held numbers in training but holds "
+            f"{_show(bad.iloc[0])} here; give numbers"
+        ) from None
 
 
 def _transformer(numeric: Sequence[str], categorical: Sequence[str], impute: str | None) -> Any:
@@ -287,7 +334,10 @@ def _transformer(numeric: Sequence[str], categorical: Sequence[str], impute: str
     if numeric:
         parts.append(("numeric", make_pipeline(*num, StandardScaler()), list(numeric)))
     if categorical:
-        onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float32)
+        # the MAX_CATEGORIES most frequent values of a column each get a column, the rarer ones
+        # (and, at prediction time, unseen ones) share one; columns with fewer are unchanged
+        onehot = OneHotEncoder(handle_unknown="infrequent_if_exist", sparse_output=False,
+                               max_categories=MAX_CATEGORIES + 1, dtype=np.float32)
         parts.append(("categorical", make_pipeline(*cat, onehot), list(categorical)))
     return ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0)
 
@@ -349,26 +399,62 @@ def _target(values: Any, guess: KindGuess, target: str, source: str):
 
 
 def _column_types(features: Any, source: str) -> tuple[list[str], list[str]]:
-    """Numeric and categorical feature columns; dates are refused, ID-like text is refused."""
+    """Numeric and categorical feature columns. Refused: dates and times (as values or as
+    text), and ID-like text (more than MAX_CATEGORIES distinct values, more than ID_SHARE of
+    its rows): one-hot encoded, either would be thousands of features that mean nothing."""
     import pandas as pd
 
     numeric, categorical = [], []
     for c in features.columns:
         col = features[c]
-        if pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col):
+        if (pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col)
+                or (_is_text(col) and _holds_dates(col))):
             raise EvohpoError(f"{source}: column {c!r} holds dates or times; turn it into "
-                              "numbers (e.g. day of year) or drop it")
+                              "numbers (e.g. day of year, hour) or drop it")
         if _is_text(col):
-            distinct = col.nunique()
-            if distinct > 50 and distinct == col.notna().sum():
-                raise EvohpoError(
-                    f"{source}: text column {c!r} has a different value in every row "
-                    f"({distinct}), like an ID or free text; drop it or make it numeric"
-                )
+            distinct, present = col.nunique(), int(col.notna().sum())
+            if distinct > MAX_CATEGORIES and distinct > ID_SHARE * present:
+                what = (f"a different value in every row ({distinct})" if distinct == present
+                        else f"{distinct} distinct values in {present} rows")
+                raise EvohpoError(f"{source}: text column {c!r} has {what}, like an ID or free "
+                                  "text; drop it or make it numeric")
             categorical.append(str(c))
         else:
             numeric.append(str(c))
     return numeric, categorical
+
+
+def _holds_dates(col: Any) -> bool:
+    """Every value written as a date, a date and time, or a clock time (2021-03-04,
+    04/03/2021, 2021-03-04 10:15:00, 10:15)."""
+    values = col.dropna()
+    if values.empty:
+        return False
+    first = str(values.iloc[0]).strip()  # most text columns are told apart by their first value
+    if not (_DATE.match(first) or _TIME.match(first)):
+        return False
+    values = values.astype(str).str.strip()
+    return bool((values.str.match(_DATE) | values.str.match(_TIME)).all())
+
+
+def _unnamed(frame: Any, target: str, source: str) -> tuple[Any, list[str]]:
+    """Columns without a name in the header line. The first is the row index that
+    ``DataFrame.to_csv()`` (or R's ``write.csv``) saves: dropped, with a note (row numbers
+    are no feature). Any other is refused: a nameless column cannot be matched at
+    prediction time, and a missing name usually means a shifted header line."""
+    nameless = [c for c in frame.columns if UNNAMED.match(c) and c != target]
+    index = [c for c in nameless[:1] if c == frame.columns[0]]
+    others = [str(frame.columns.get_loc(c) + 1) for c in nameless if c not in index]
+    if others:
+        which = f"column {others[0]} has" if len(others) == 1 else \
+            f"columns {listing(others)} have"
+        raise EvohpoError(f"{source}: {which} no name in the header line; name it there (or "
+                          "drop it)")
+    if not index:
+        return frame, []
+    return frame.drop(columns=index), [
+        "dropped the first column: it has no header name, like the row index "
+        "DataFrame.to_csv() saves; name it in the header to use it as a feature"]
 
 
 def from_frame(
@@ -407,8 +493,12 @@ def from_frame(
     if frame.columns.duplicated().any():
         dup = frame.columns[frame.columns.duplicated()].unique()
         raise EvohpoError(f"{source}: column names repeat ({listing(dup)}); rename them")
+    if frame[target].isna().all():
+        raise EvohpoError(f"{source}: target {target!r} is empty in every row; choose a target "
+                          "column that holds labels or values")
+    frame, notes = _unnamed(frame, target, source)
     empty = [c for c in frame.columns if c != target and frame[c].isna().all()]
-    notes = [f"dropped column(s) {listing(empty)}: empty in every row"] if empty else []
+    notes += [f"dropped column(s) {listing(empty)}: empty in every row"] if empty else []
     frame = frame.drop(columns=empty)
     if len(frame.columns) < 2:
         raise EvohpoError(f"{source} has no feature columns besides the target {target!r}")
@@ -438,9 +528,7 @@ def from_frame(
         y_mean, y_std = float(ys[0].mean()), float(ys[0].std() or 1.0)
         ys = [((v - y_mean) / y_std).astype(np.float32) for v in ys]
     if categorical:
-        sizes = [len(c) for c in transformer.named_transformers_["categorical"][-1].categories_]
-        notes.append("one-hot encoded " + listing(
-            f"{c} ({n} values)" for c, n in zip(categorical, sizes)))
+        notes += _onehot_notes(categorical, transformer.named_transformers_["categorical"][-1])
     prep = Preprocess(
         target, guess.kind, tuple(numeric), tuple(categorical), transformer, classes,
         y_mean, y_std, impute, str(guess), tuple(notes),
@@ -450,6 +538,22 @@ def from_frame(
         x_test=xs[2], y_test=ys[2], n_classes=len(classes),
         class_names=tuple(str(c) for c in classes), preprocess=prep,
     )
+
+
+def _onehot_notes(categorical: Sequence[str], encoder: Any) -> list[str]:
+    """What one-hot encoding did, from the encoder fitted on the training rows: one line for
+    every text column (``plan (3 values)``), and one more for each column with more than
+    MAX_CATEGORIES values, whose rarer values share one column."""
+    sizes, capped = [], []
+    for name, values, rare in zip(categorical, encoder.categories_,
+                                  encoder.infrequent_categories_):
+        sizes.append(f"{name} ({len(values)} values)")
+        if rare is not None:
+            capped.append(f"text column {name!r} has {len(values)} distinct values in the "
+                          f"training rows: its {len(values) - len(rare)} most frequent each "
+                          f"get a column, the other {len(rare)} (and values first seen at "
+                          "prediction time) share one")
+    return ["one-hot encoded " + listing(sizes), *capped]
 
 
 def _show(value: Any) -> str:

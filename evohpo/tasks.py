@@ -420,6 +420,8 @@ def get(name: str, **table_kw: Any) -> Task:
 
         if table_kw.get("impute") is not None:
             raise EvohpoError("--impute is for csv:PATH:TARGET tasks; arrays must be complete")
+        if not name[4:].strip():
+            raise EvohpoError(f"write an array task as npz:PATH (a .npz file), got {name!r}")
         return from_npz(name[4:], kind=table_kw.get("kind"))
     if name not in BUILTIN:
         raise EvohpoError(

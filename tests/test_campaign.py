@@ -138,5 +138,5 @@ def test_bad_campaign_arguments(tmp_path, iris, kwargs, fragment):
 def test_unwritable_output_folder(tmp_path, iris):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    with pytest.raises(EvohpoError, match="cannot write to output folder"):
+    with pytest.raises(EvohpoError, match="file is a file, not a folder"):
         run_campaign(GeneticSearch(SPACE, 4), iris, budget=2, out=blocker / "sub")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,10 +87,10 @@ BAD = [
     (["search", "--task", "iris", "--optimizers", "adamm"], "unknown optimizer 'adamm'"),
     (["search", "--task", "iris", "--units", "16,4"], "units min 16 is greater than max 4"),
     (["search", "--task", "iris", "--units", "0,4"], "units must be >= 1"),
-    (["search", "--task", "iris", "--learning-rate", "0,0.1"], "learning_rate must be > 0"),
-    (["search", "--task", "iris", "--layers=-1,2"], "Repeat count must be >= 0"),
+    (["search", "--task", "iris", "--learning-rate", "0,0.1"], "--learning-rate must be > 0"),
+    (["search", "--task", "iris", "--layers=-1,2"], "--layers must be >= 0"),
     (["search", "--task", "iris", "--momentum", "0,0.9", "--optimizers", "adam"],
-     "momentum only applies to sgd"),
+     "--momentum only applies to sgd; add sgd to the --optimizers"),
     (["search", "--task", "iris", "--objective", "val_auc:up"], "neither max nor min"),
     (["search", "--task", "iris", "--method", "nsga2"],
      "nsga2 needs two or more objectives; for one objective use ga"),
@@ -100,7 +101,7 @@ BAD = [
     (["search", "--task", "iris", "--method", "nsga2", "--objectives",
       "val_accuracy:max,params:min,params:max"], "objective 'params' is given twice"),
     (["search", "--task", "iris", "--method", "nsga2", "--objectives",
-      "val_accuracy:max,params:min", "--population", "3"], "population must be >= 4 for nsga2"),
+      "val_accuracy:max,params:min", "--population", "3"], "--population must be >= 4 for nsga2"),
     (["search", "--task", "iris", "--method", "ga", "--objectives",
       "val_accuracy:max,params:min"], "ga optimises one objective, and 2 were given"),
     (["search", "--task", "iris", "--model", "nope.py:build"], "does not exist"),
@@ -111,8 +112,9 @@ BAD = [
     (["search", "--task", "iris", "--model", f"{USER}:build", "--layers", "1,3"],
      "--layers is a flag of the built-in MLP"),
     (["search", "--task", "iris", "--space", f"{USER}:SPACE"], "--space and --fit go with"),
-    (["search", "--task", "iris", "--budget", "0"], "budget must be"),
-    (["search", "--task", "iris", "--n-jobs", "0"], "n_jobs must be"),
+    (["search", "--task", "iris", "--budget", "0"], "argument --budget: must be a whole number"),
+    (["search", "--task", "iris", "--n-jobs", "0"], "argument --n-jobs: must be a whole number"),
+    (["search", "--task", "iris", "--time-limit", "0"], "argument --time-limit: must be a number"),
     (["search", "--task", "iris", "--units", "a,b"], "expected whole numbers"),
     (["search", "--task", "csv:/no/such.csv:y"], "does not exist"),
     (["search"], "the following arguments are required: --task"),
@@ -143,3 +145,39 @@ def test_importing_evohpo_does_not_start_tensorflow():
     code = "import sys, evohpo, evohpo.cli; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _campaign_folder(tmp_path: Path) -> list[str]:
+    out = tmp_path / "done"
+    out.mkdir()
+    (out / "results.csv").write_text("campaign,method,seed,eval_id,generation,status,error,"
+                                     "cached,objective,config\n")
+    (out / "checkpoint.json").write_text("{}")
+    return ["--out", str(out)]
+
+
+@pytest.mark.parametrize(("extra", "flag"), [
+    (lambda tmp: ["--n-jobs", "0"], "--n-jobs"),
+    (lambda tmp: ["--time-limit", "-1"], "--time-limit"),
+    (lambda tmp: ["--time-limit", "nan"], "--time-limit"),
+    (lambda tmp: ["--seed", "-1"], "--seed"),
+    (_campaign_folder, "--resume"),
+    (lambda tmp: ["--resume", "--overwrite", "--out", str(tmp)], "--resume"),
+    (lambda tmp: ["--backend", "spark"], "--backend"),
+    (lambda tmp: ["--method", "nsga2", "--objectives", "val_accuracy,params:min",
+                  "--population", "2"], "--population"),
+    (lambda tmp: ["--learning-rate", "0.1,0.01"], "--learning-rate"),
+])
+def test_cli_errors_name_flags_not_api_arguments(tmp_path, capsys, extra, flag):
+    """Issue 24: the command line said n_jobs, time_limit and resume=True; a shell user typed
+    --n-jobs, --time-limit and --resume."""
+    argv = ["search", "--task", "iris", "--out", str(tmp_path / "o"), *extra(tmp_path)]
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and flag in err
+    api = re.compile(r"n_jobs|time_limit|resume=True|overwrite=True|learning_rate"
+                     r"|(?<!-)\bpopulation\b|batch=")
+    assert not api.search(err), err

@@ -140,7 +140,8 @@ def test_several_objectives_by_list_or_comma_string():
     assert objectives.resolve_many("val_auc", "binary") == (Objective("val_auc", "max"),)
     assert objectives.resolve_many(None, "regression") == (Objective("val_loss", "min"),)
     assert error(lambda: objectives.resolve_many([], "x")) == (
-        "objective= is an empty list; give one or more metric names")
+        "--objective lists no metric (objective= is empty); give one or more metric names, "
+        "e.g. val_accuracy:max")
     assert error(lambda: objectives.resolve_many("a:max,b,a:min", "x")) == (
         "objective 'a' is given twice; list each objective once")
 
@@ -230,9 +231,9 @@ def test_resuming_with_other_settings_is_refused_naming_the_setting(tmp_path):
         "(and the same space flags) or start a new campaign")
     assert refused(method="random") == (
         f"cannot resume {tmp_path}: it was run with method='ga', not 'random'; pass the same "
-        "method or start a new campaign")
+        "method (--method) or start a new campaign")
     assert refused(seed=4) == (f"cannot resume {tmp_path}: it was run with seed=3, not 4; pass "
-                               "the same seed or start a new campaign")
+                               "the same seed (--seed) or start a new campaign")
     assert "it was run with epochs=2, not 5; pass the same epochs" in refused(epochs=5)
     assert ("it was run with objective='val_accuracy:max', not 'val_loss:min'; pass the same "
             "objective") in refused(objective=Objective("val_loss", "min"))
@@ -253,7 +254,7 @@ def test_a_checkpoint_records_its_engine_and_pareto_state(tmp_path):
     checkpoint.check_compatible(data, **same, engine="fused")
     assert error(lambda: checkpoint.check_compatible(data, **same)) == (
         f"cannot resume {tmp_path}: it was run with engine='fused', not 'single'; pass the "
-        "same engine or start a new campaign")
+        "same engine (--engine) or start a new campaign")
     old = {k: v for k, v in plain.items() if k != "engine"}  # written before engines existed
     checkpoint.check_compatible(old, **same)  # it ran single
     assert "engine=None, not 'fused'" in error(
@@ -420,8 +421,8 @@ def test_csv_files_end_lines_with_a_bare_newline(tmp_path):
     assert (tmp_path / "s.csv").read_bytes() == b"m,x\nga,0.5\n"  # no index, no \\r
     path = tmp_path / "results.csv"
     path.write_text("eval_id,x\n1,b\n0,a\n2,")
-    results.repair(path)
-    assert path.read_bytes() == b"eval_id,x\n1,b\n0,a\n"
+    results.ResultsLog(path, ["eval_id", "x"]).append({"eval_id": 3, "x": "d"})
+    assert path.read_bytes() == b"eval_id,x\n1,b\n0,a\n3,d\n"  # the torn row cut first
     log = results.ResultsLog.create(tmp_path / "log.csv", ["eval_id", "x"])
     for i in (10, 2, 1, 11, 0):
         log.append({"eval_id": i, "x": f"v{i}"})
@@ -434,7 +435,7 @@ def test_reading_a_log_drops_only_what_a_crash_can_leave(tmp_path):
     path.write_text("eval_id,x\n0,a\n\n1,b,extra\n2,c\n3,")
     assert results.read_rows(path) == (["eval_id", "x"], [["0", "a"], ["2", "c"]])
     assert results.repair(path) == 2
-    assert path.read_text() == "eval_id,x\n0,a\n2,c\n"
+    assert path.read_text() == "eval_id,x\n0,a\n\n1,b,extra\n2,c\n3,"  # nothing rewritten
     path.write_text("eval_id,x\n0,a\n")  # nothing torn: nothing dropped
     assert results.read_rows(path)[1] == [["0", "a"]]
 

@@ -45,13 +45,20 @@ def test_rows_are_appended_and_finalized_in_eval_id_order(tmp_path):
     assert json.loads(frame.loc[0, "config"]) == CFG
 
 
-def test_torn_last_line_is_dropped_and_repaired(tmp_path):
+def test_torn_last_line_is_dropped_and_cut_at_the_next_append(tmp_path):
     log = _log(tmp_path, [0, 1])
     with open(log.path, "a") as f:
         f.write("c,ga,0,2,0,ok,,false,0.5")  # a writer killed mid-row
+    before = log.path.read_bytes()
     assert len(results.read(log.path)) == 2
     assert results.repair(log.path) == 2
-    assert log.path.read_text().endswith("\n")
+    assert log.path.read_bytes() == before  # a resume refused after this changes nothing
+    again = results.ResultsLog(log.path, log.header)  # as a resume opens it
+    again.append(results.row(_ev(2), campaign="c", method="ga", seed=0, space=SPACE,
+                             objective=ACC))
+    assert log.path.read_bytes().startswith(before[:before.rindex(b"\n") + 1])
+    assert log.path.read_text().endswith("\n") and "0.5c,ga" not in log.path.read_text()
+    assert results.read(log.path)["eval_id"].tolist() == [0, 1, 2]
 
 
 def test_failed_rows_keep_status_and_error(tmp_path):
@@ -102,3 +109,13 @@ def test_custom_space_and_objective_columns(tmp_path):
 def test_a_gene_named_like_a_results_column_is_refused():
     with pytest.raises(EvohpoError, match="gene 'status' has the name of a results column"):
         results.columns(Space(status=Int(0, 3)), ACC)
+
+
+def test_a_write_into_a_folder_names_the_folder_not_free_space(tmp_path):
+    """Issue 24: `predict --out DIR` talked of free space; the fix depends on the errno."""
+    (tmp_path / "out.csv").mkdir()
+    with pytest.raises(EvohpoError) as info:
+        results.write_table(tmp_path / "out.csv", pd.DataFrame({"a": [1]}))
+    text = str(info.value)
+    assert "Is a directory (EISDIR)" in text and "out.csv is a folder: move it away" in text
+    assert "free space" not in text

@@ -273,3 +273,104 @@ def test_cli_table_errors_are_one_line(tmp_path, capsys):
 def test_compare_takes_kind_too(capsys):
     assert main(["compare", "--task", "iris", "--kind", "binary", "--seeds", "1"]) == 2
     assert "kind=binary is for csv:PATH:TARGET tasks" in capsys.readouterr().err
+
+
+# -- the table rules of issue 24: each one said in one line where it changes the data ----------
+def test_two_thousand_columns_make_no_warning_flood(tmp_path):
+    """2,000 columns printed ~3,800 lines of pandas PerformanceWarning (one frame insert per
+    column); the table is now built from whole blocks."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(60, 2000)), columns=[f"f{i}" for i in range(2000)])
+    df["code"] = rng.choice(["a", "b", "c"], 60)
+    df["y"] = np.arange(60) % 2
+    df.to_csv(tmp_path / "wide.csv", index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        task = tasks.from_csv(tmp_path / "wide.csv", "y")
+    assert [str(w.message)[:60] for w in caught] == []
+    assert task.n_features == 2000 + 3
+
+
+def test_a_saved_index_column_is_dropped_with_a_note(tmp_path, capsys):
+    """``DataFrame.to_csv()`` saves the row index as a first column without a header name
+    (``Unnamed: 0`` once read back): row numbers are no feature."""
+    path = tmp_path / "houses.csv"
+    houses().sample(frac=1.0, random_state=0).to_csv(path)  # index=True, as pandas does
+    task = tasks.from_csv(path, "price")
+    assert "Unnamed: 0" not in task.preprocess.columns
+    assert task.preprocess.columns == ("rooms", "area", "colour", "garden")
+    assert any("dropped the first column: it has no header name" in n
+               for n in task.preprocess.notes)
+    code = main(["search", "--task", f"csv:{path}:price", "--resume", "--out",
+                 str(tmp_path / "none")])  # refused after the task is built: its notes show
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and err[-1].startswith("error: nothing to resume")
+    assert any(line.startswith("note: task houses: dropped the first column") for line in err)
+    (tmp_path / "middle.csv").write_text("a,,y\n" + "".join(f"{i},{i % 4},{i % 2}\n"
+                                                           for i in range(40)))
+    with pytest.raises(EvohpoError) as info:
+        tasks.from_csv(tmp_path / "middle.csv", "y")
+    assert "column 2 has no name in the header line; name it there" in one_line(info)
+
+
+def test_a_text_column_with_many_values_keeps_its_50_most_frequent():
+    """A column of 300 cities in 2,000 rows: each of the 50 most frequent gets a column, the
+    rest share one (and so does a city first seen at prediction time); said in one line."""
+    rng = np.random.default_rng(1)
+    n = 2000
+    df = houses(n).assign(city=[f"city{int(v)}" for v in rng.zipf(1.3, n) % 300])
+    distinct = df["city"].nunique()
+    assert 50 < distinct < n / 2
+    task = tasks.from_frame(df, "price")
+    prep = task.preprocess
+    note = next(n for n in prep.notes if n.startswith("text column 'city' has"))
+    assert "its 50 most frequent each get a column" in note and "share one" in note
+    assert task.n_features == 2 + 3 + 2 + 51  # rooms, area, colour x3, garden x2, city 50+1
+    new = df.head(3).assign(city=["city0", "nowhere", "city299"])
+    assert prep.features(new).shape == (3, task.n_features)
+
+
+def test_an_id_like_text_column_with_repeats_is_refused():
+    """More distinct values than half the rows: an ID (or free text) even with repeats; one-hot
+    encoded, it was thousands of features."""
+    df = houses(400).assign(customer=[f"c{i // 2 if i < 100 else i}" for i in range(400)])
+    with pytest.raises(EvohpoError) as info:
+        tasks.from_frame(df, "price")
+    assert ("text column 'customer' has 350 distinct values in 400 rows, like an ID or free "
+            "text; drop it or make it numeric") in one_line(info)
+
+
+@pytest.mark.parametrize("dates", [
+    [f"2024-0{1 + i % 3}-1{i % 5}" for i in range(200)],  # repeats: was one-hot encoded
+    [f"{1 + i % 28}/{1 + i % 12}/2023" for i in range(200)],
+    [f"2024-03-0{1 + i % 9} 1{i % 10}:30:00" for i in range(200)],
+    [f"{i % 24}:{15 * (i % 4):02d}" for i in range(200)],
+])
+def test_a_date_column_is_refused_even_with_repeats(dates):
+    df = houses().assign(sold=dates)
+    with pytest.raises(EvohpoError) as info:
+        tasks.from_frame(df, "price")
+    assert "column 'sold' holds dates or times; turn it into numbers" in one_line(info)
+    versions = houses().assign(version=[f"1.{i % 4}.{i % 3}" for i in range(200)])  # not dates
+    assert "version" in tasks.from_frame(versions, "price").preprocess.categorical
+
+
+def test_a_target_empty_in_every_row_does_not_suggest_impute(tmp_path):
+    df = houses().assign(price=np.nan)
+    for impute in (None, "median"):
+        with pytest.raises(EvohpoError) as info:
+            tasks.from_frame(df, "price", impute=impute)
+        text = one_line(info)
+        assert "target 'price' is empty in every row; choose a target column" in text
+        assert "impute" not in text
+
+
+def test_repeated_header_names_in_a_csv_are_refused(tmp_path):
+    """pandas renames a second ``a`` to ``a.1``, so a model trained on a column nobody named."""
+    path = tmp_path / "dup.csv"
+    path.write_text("a,b,a,y\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(40)))
+    with pytest.raises(EvohpoError) as info:
+        tasks.from_csv(path, "y")
+    assert "column names repeat (a); rename them in the header line" in one_line(info)

@@ -95,10 +95,12 @@ def test_report_refuses_to_replace_an_earlier_report(finished_run, tmp_path, cap
 @pytest.mark.parametrize("seed", ["-1", "-7"])
 def test_a_negative_seed_is_one_line_and_leaves_no_folder_behind(tmp_path, capsys, seed):
     out = tmp_path / "neg"
-    code = main(["search", "--task", "iris", "--budget", "2", "--epochs", "1", "--seed", seed,
-                 "--out", str(out), "--quiet"])
+    with pytest.raises(SystemExit) as info:
+        main(["search", "--task", "iris", "--budget", "2", "--epochs", "1", "--seed", seed,
+              "--out", str(out), "--quiet"])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "seed must be a whole number >= 0" in err
+    assert info.value.code == 2 and err.count("\n") == 1
+    assert "argument --seed: must be a whole number >= 0" in err
     assert not (out / "results.csv").exists()
 
 
@@ -156,11 +158,14 @@ def test_a_non_numeric_score_names_its_cell(finished_run, capsys):
 
 
 def test_a_spreadsheets_bom_is_read_through(finished_run, capsys):
-    path = finished_run / "results.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    for name in ("results.csv", "checkpoint.json"):  # an editor's BOM in JSON files too
+        path = finished_run / name
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     code = main(["search", "--task", "iris", "--method", "random", "--budget", "3",
                  "--epochs", "1", "--out", str(finished_run), "--quiet", "--resume"])
     assert code == 0, capsys.readouterr().err
+    best = finished_run / "best.json"
+    best.write_bytes(b"\xef\xbb\xbf" + best.read_bytes())
     assert main(["report", str(finished_run), "--out", str(finished_run / "rep")]) == 0
 
 

@@ -204,8 +204,6 @@ def test_cli_deeper_net_without_sgd_gives_null(capsys) -> None:
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
-        (["--budget", "0"], "--budget"),
-        (["--seeds", "0"], "--seeds"),
         (["--hidden", "2,x"], "--hidden"),
         (["--hidden", "8,8", "--activation", "tanh,relu,elu"], "--activation"),
         (["--task", "nope"], "unknown task"),
@@ -220,7 +218,13 @@ def test_cli_bad_input_is_one_line_error(argv, match) -> None:
     assert "\n" not in str(err.value)
 
 
-def test_cli_main_prints_error_and_exits_2(capsys) -> None:
-    assert cli_weights.main(["--budget", "-3"]) == 2
+@pytest.mark.parametrize("argv", [["--budget", "-3"], ["--seeds", "0"], ["--first-seed", "-1"],
+                                  ["--sgd-epochs", "0"], ["--compare-sgd", "-1"],
+                                  ["--mse-target", "nan"]])
+def test_cli_main_prints_error_and_exits_2(capsys, argv) -> None:
+    """Every number is checked as argparse reads it: one line naming the flag as typed."""
+    with pytest.raises(SystemExit) as info:
+        cli_weights.main(argv)
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: --budget") and "\n" not in err
+    assert info.value.code == 2 and err.startswith(f"error: argument {argv[0]}: must be a")
+    assert "\n" not in err

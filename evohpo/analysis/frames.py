@@ -122,7 +122,7 @@ def find_csvs(paths: PathLike | Iterable[PathLike]) -> list[Path]:
         if not p.exists():
             raise EvohpoError(f"{p} does not exist; pass a results.csv or a folder holding some")
         if p.is_dir():
-            csvs = sorted(p.rglob(results_mod.CSV_NAME))
+            csvs = sorted(c for c in p.rglob(results_mod.CSV_NAME) if c.is_file())
             if not csvs:
                 raise EvohpoError(
                     f"no {results_mod.CSV_NAME} found under {p}; pass a campaign's output "
@@ -141,8 +141,8 @@ def find_csvs(paths: PathLike | Iterable[PathLike]) -> list[Path]:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text())
+    try:  # utf-8-sig: an editor that saved the file again may have put a BOM first
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EvohpoError(f"{path} is not readable JSON ({exc}); delete or repair it") from None
     if not isinstance(data, dict):
@@ -160,10 +160,10 @@ def _run_info(folder: Path) -> dict:
     best_path = folder / results_mod.BEST_NAME
     if best_path.is_file():
         data = _read_json(best_path)
-        best = data.get("best") or {}
+        best = _object(data.get("best"), best_path, "best")
         info.update(task=data.get("task"), kind=data.get("kind"),
                     run_seconds=data.get("seconds"), best_eval_id=best.get("eval_id"))
-        tests = dict(best.get("test") or {})
+        tests = dict(_object(best.get("test"), best_path, "best.test"))
         for name in ("test_accuracy", "test_loss"):  # best.json's flat copies
             if tests.get(name) is None and best.get(name) is not None:
                 tests[name] = best[name]
@@ -175,9 +175,19 @@ def _run_info(folder: Path) -> dict:
     return info
 
 
+def _object(value: object, path: Path, key: str) -> dict:
+    """A JSON object evohpo wrote (or null), or one line naming the key a hand edit broke."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise EvohpoError(f"{path}: {key} is {value!r}, not the JSON object evohpo wrote; "
+                          "restore it, or delete best.json to report without test scores")
+    return value
+
+
 def _read_csv(csv_path: Path) -> pd.DataFrame:
     try:
-        frame = results_mod.read(csv_path)
+        frame = results_mod.read(csv_path, check_cells=True)  # a hand edit: one line
     except UnicodeDecodeError:
         raise EvohpoError(
             f"{csv_path} is not a text CSV, so not an evohpo results file; pass the "

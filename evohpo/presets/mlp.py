@@ -72,8 +72,8 @@ def _int(label: str, bounds: Sequence[int], *, log: bool, positive: bool = True)
     for v in (low, high):
         if isinstance(v, bool) or not float(v).is_integer():
             raise EvohpoError(f"{label} bounds must be whole numbers, got {v!r}")
-    if positive and low < 1:
-        raise EvohpoError(f"{label} must be >= 1, got min {low}")
+    if low < (1 if positive else 0):
+        raise EvohpoError(f"{label} must be >= {1 if positive else 0}, got min {low}")
     return Fixed(int(low)) if low == high else Int(int(low), int(high), log=log)
 
 

@@ -7,11 +7,13 @@ strategy the results in the order it asked. Strategies minimise ``Evaluation.obj
 
 from __future__ import annotations
 
+import functools
 import math
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ..space import Config
 
@@ -130,6 +132,29 @@ class Strategy(Protocol):
 
 
 REQUIRED = ("name", "seed", "space", "done", "ask", "tell", "state_dict", "load_state_dict")
+
+L = TypeVar("L", bound=Callable[..., None])
+
+
+def restores(load: L) -> L:
+    """Decorate a strategy's ``load_state_dict``: a state that is not what its
+    ``state_dict`` wrote (a hand-edited or foreign checkpoint) becomes one line naming the
+    fix, not a KeyError or TypeError from deep inside the strategy."""
+    from ..errors import EvohpoError
+
+    @functools.wraps(load)
+    def checked(self: Any, state: Any) -> None:
+        try:
+            load(self, state)
+        except EvohpoError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise EvohpoError(
+                f"the {getattr(self, 'name', 'strategy')} strategy state in the checkpoint is "
+                f"not one it wrote ({type(exc).__name__}: {exc}); restore checkpoint.json as "
+                "evohpo wrote it, or start again with --overwrite") from None
+
+    return checked  # type: ignore[return-value]
 
 
 def check_strategy(strategy: object) -> None:

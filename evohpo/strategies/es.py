@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import EvohpoError
-from .base import WORST, Evaluation, Proposal, Status, json_float
+from .base import WORST, Evaluation, Proposal, Status, json_float, restores
 
 SUCCESS_TARGET = 0.2  # Rechenberg's 1/5
 
@@ -289,6 +289,7 @@ class OnePlusOneES:
             "history": self.history.to_dict(),
         }
 
+    @restores
     def load_state_dict(self, state: dict) -> None:
         """Continue from a :meth:`state_dict` of an ES built with the same arguments."""
 

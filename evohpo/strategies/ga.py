@@ -46,7 +46,7 @@ from deap import tools
 from ..errors import EvohpoError
 from ..space import Individual, Space, config_key, seeded_global_random
 from . import surrogate
-from .base import Evaluation, Proposal, json_float, rng_state, set_rng_state
+from .base import Evaluation, Proposal, json_float, restores, rng_state, set_rng_state
 
 SELECTIONS = ("plus", "comma")
 
@@ -293,6 +293,7 @@ class GeneticSearch:
             ],
         }
 
+    @restores
     def load_state_dict(self, state: dict) -> None:
         set_rng_state(self.rng, state["rng"])
         self.generation = int(state["generation"])

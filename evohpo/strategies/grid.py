@@ -11,7 +11,7 @@ import random
 
 from ..errors import EvohpoError
 from ..space import Config, Grid, Space
-from .base import Evaluation, Proposal, rng_state, set_rng_state
+from .base import Evaluation, Proposal, restores, rng_state, set_rng_state
 
 _FULL_SHUFFLE_MAX = 1_000_000  # larger grids are sampled without replacement instead
 
@@ -76,6 +76,7 @@ class GridSearch:
         return {"rng": rng_state(self.rng), "proposed": self.proposed, "batches": self.batches,
                 "seen": sorted(self._seen), "size": self.size}
 
+    @restores
     def load_state_dict(self, state: dict) -> None:
         if int(state["size"]) != self.size:
             raise EvohpoError(f"grid size {state['size']} in the checkpoint, {self.size} now; "

@@ -24,7 +24,7 @@ from deap.tools.emo import assignCrowdingDist  # not re-exported by deap.tools
 
 from ..errors import EvohpoError
 from ..space import Config, Space, config_key, seeded_global_random
-from .base import Evaluation, Proposal, Status, json_float, rng_state, set_rng_state
+from .base import Evaluation, Proposal, Status, json_float, restores, rng_state, set_rng_state
 
 MIN_OBJECTIVES, MAX_OBJECTIVES = 2, 4  # beyond 4, crowding stops separating (use NSGA-III)
 
@@ -222,6 +222,7 @@ class NSGA2Search:
             "logbook": [dict(rec) for rec in self.logbook],
         }
 
+    @restores
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if int(state["n_objectives"]) != self.n_objectives:
             raise EvohpoError(f"the saved nsga2 state has {state['n_objectives']} objectives, "

@@ -6,7 +6,7 @@ import random
 
 from ..errors import EvohpoError
 from ..space import Space
-from .base import Evaluation, Proposal, rng_state, set_rng_state
+from .base import Evaluation, Proposal, restores, rng_state, set_rng_state
 
 
 class RandomSearch:
@@ -34,6 +34,7 @@ class RandomSearch:
     def state_dict(self) -> dict:
         return {"rng": rng_state(self.rng), "batches": self.batches}
 
+    @restores
     def load_state_dict(self, state: dict) -> None:
         set_rng_state(self.rng, state["rng"])
         self.batches = int(state["batches"])
