@@ -32,6 +32,7 @@ from .tasks import Task
 
 BACKENDS = ("loky", "threading", "dask", "ray")
 CONNECT_TIMEOUT = "15s"  # how long to try reaching an existing Dask scheduler
+LEASE_CHECK_SECONDS = 0.5  # how often a waiting campaign looks for runaway evaluations
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Backend:
     task_arg: Any  # what workers receive for the task: a TaskRef, the Task, or a Ray reference
     worker_died: tuple[type[BaseException], ...]
     workers: int
+    scratch: str | None = None  # a folder shared with the workers (loky): hard-limit markers
 
 
 def _need(module: str, extra: str) -> Any:
@@ -65,18 +67,23 @@ def _loky_died() -> tuple[type[BaseException], ...]:
     return (TerminatedWorkerError, BrokenProcessPool)
 
 
-def _loky_runner(workers: int, threads: int) -> Callable[[Any], Iterator[Any]]:
+def _loky_runner(workers: int, threads: int,
+                 scratch: str | None = None) -> Callable[[Any], Iterator[Any]]:
     """Run jobs on loky's reusable executor and yield results as they finish.
 
     joblib's ``Parallel`` runs n_jobs=1 in the calling process; evohpo always uses worker
     processes, so that one evaluation's crash never takes the campaign down, TensorFlow never
     starts in the caller, and n_jobs=1 and n_jobs=4 train in identically configured processes.
     The executor (and its workers, TensorFlow already imported) is reused across batches and
-    campaigns; a broken one (a worker died) is replaced on the next call.
+    campaigns; a broken one (a worker died) is replaced on the next call. While it waits, it
+    ends the workers whose evaluations ran past their hard time limit
+    (:func:`evohpo.engines.limits.enforce`, leases in ``scratch``).
     """
-    from concurrent.futures import as_completed
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     from joblib.externals.loky import get_reusable_executor
+
+    from .engines import limits
 
     def run(jobs: Any) -> Iterator[Any]:
         executor = get_reusable_executor(max_workers=workers, timeout=300,
@@ -85,14 +92,37 @@ def _loky_runner(workers: int, threads: int) -> Callable[[Any], Iterator[Any]]:
                                          initializer=lifeline.worker_init,
                                          initargs=lifeline.worker_initargs())
         futures = [executor.submit(fn, *args, **kwargs) for fn, args, kwargs in jobs]
+        pending = set(futures)
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                done, pending = wait(pending, timeout=LEASE_CHECK_SECONDS,
+                                     return_when=FIRST_COMPLETED)
+                for future in futures:  # the finished ones, in submission order
+                    if future in done:
+                        yield future.result()
+                limits.enforce(scratch)
         finally:  # the campaign stopped early (an error): drop the work not yet started
             for future in futures:
                 future.cancel()
 
     return run
+
+
+def stop_local_workers() -> int:
+    """End this process's loky workers now (Ctrl-C on the command line): without this the
+    process waits at exit for the evaluations they are running, up to a whole epoch or group.
+    Their rows were not written yet; finished rows are in the CSV. Returns how many ended."""
+    import psutil
+
+    ended = 0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any("popen_loky" in part for part in child.cmdline()):
+                child.kill()
+                ended += 1
+        except psutil.Error:
+            continue
+    return ended
 
 
 def _restore_env(saved: dict[str, str | None]) -> None:
@@ -157,9 +187,9 @@ def open_backend(
             tmp = Path(tempfile.mkdtemp(prefix="evohpo-task-"))
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
             tasks_mod.save(task, tmp / "task.npz")
-            yield Backend(name, _loky_runner(workers, threads_per_worker), delayed,
+            yield Backend(name, _loky_runner(workers, threads_per_worker, str(tmp)), delayed,
                           TaskRef(str(tmp / "task.npz"), task.fingerprint()), _loky_died(),
-                          workers)
+                          workers, str(tmp))
         elif name == "threading":
             par = stack.enter_context(
                 Parallel(n_jobs=workers, backend="threading", return_as="generator_unordered")

@@ -111,6 +111,11 @@ def as_model_spec(model: ModelSpec | Callable | str | None,
 
 def _check_out(out: Path, overwrite: bool) -> None:
     csv_path = out / results_mod.CSV_NAME
+    if csv_path.is_file() and not results_mod.written_by_evohpo(csv_path):
+        raise EvohpoError(
+            f"{csv_path} is not an evohpo results file; evohpo never replaces a file it did "
+            "not write, even with overwrite=True (--overwrite): choose another folder"
+        )
     if csv_path.exists() and not overwrite:
         raise EvohpoError(
             f"{out} already holds a campaign ({csv_path.name}); pass resume=True (--resume) "
@@ -155,6 +160,7 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
             "MLP use evohpo.presets.mlp.space(...), or pass model=your build function"
         )
     objs = objectives.resolve_many(objective, task.kind)
+    objectives.check_reported(objs, spec, task.kind)  # a misspelling, before anything trains
     _check_objective_count(strategy, objs)
     setup = Setup(task, spec, objs[0], objs[1:])
     return _Plan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
@@ -177,9 +183,12 @@ def _with_workers(plan: _Plan, workers: Backend, resume: bool) -> _Plan:
         # every worker probes at once: each starts TensorFlow now, in parallel, as it would
         # for the first batch anyway (one probe alone left the other workers cold: +4 s)
         config = choice.sample_config(plan.space, plan.seed)
-        setup = replace(plan.setup, task=workers.task_arg)
-        call = workers.delayed(probe)(setup, config, plan.epochs)
-        return list(workers.run([call] * workers.workers))[0]
+        setup = replace(plan.setup, task=workers.task_arg, scratch=workers.scratch)
+        call = workers.delayed(probe)(setup, config, plan.epochs, plan.time_limit)
+        try:
+            return list(workers.run([call] * workers.workers))[0]
+        except workers.worker_died:  # the sample's build killed its worker: no answer
+            return ""
 
     chosen = choice.choose(plan.engine_asked, custom_evaluator=plan.custom_evaluator,
                            probe=ask_the_workers)
@@ -380,6 +389,10 @@ def run_campaign(
     with open_backend(backend, n_jobs, plan.task, scheduler=scheduler,
                       threads_per_worker=threads_per_worker) as workers:
         plan = _with_workers(plan, workers, resume)
+        if plan.time_limit is not None and workers.scratch is None:
+            print(f"note: on the {workers.name} backend the time limit stops training between "
+                  "batches only: a build function, fit hook or scoring that hangs is not "
+                  "interrupted (the loky backend enforces it)", file=sys.stderr, flush=True)
         loop = Loop(plan, workers, evaluator, state.log, row_kw, evaluations=state.prior,
                      replay=state.replay)
         for ev in state.prior:

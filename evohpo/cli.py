@@ -6,10 +6,13 @@ Every user mistake ends as one line ``error: …`` on stderr and exit code 2, ne
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from .cli_checks import check_backend, check_out, positive, whole
 from .cli_tables import add_table_args, predict_hint, task_from_args
 from .errors import EvohpoError
 from .space import Space
@@ -93,13 +96,25 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
                         ":log compares sizes and times by ratio)")
 
 
+def _as_flags(exc: EvohpoError, names: Sequence[str]) -> EvohpoError:
+    """The library's error, naming its arguments (``learning_rate``, ``population``) as the
+    flags the user typed (``--learning-rate``, ``--population``); quoted values untouched."""
+    word = re.compile(r"(?<![\w'-])(" + "|".join(names) + r")\b(?!')")
+    return EvohpoError(word.sub(lambda m: "--" + m.group(1).replace("_", "-"), str(exc)))
+
+
 def space_from_args(args: argparse.Namespace) -> Space:
-    """The MLP preset's space from the flags (only the flags given override its defaults)."""
+    """The MLP preset's space from the flags (only the flags given override its defaults).
+    ``mlp.space`` names its arguments (``learning_rate``); its errors are given back with the
+    flags the user typed (``--learning-rate``)."""
     from .presets import mlp
 
     given = {k: getattr(args, k) for k in MLP_FLAGS
              if getattr(args, k, None) not in (None, False)}
-    return mlp.space(**given)
+    try:
+        return mlp.space(**given)
+    except EvohpoError as exc:
+        raise _as_flags(exc, MLP_FLAGS) from None
 
 
 def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
@@ -117,32 +132,61 @@ def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
         flag = "--" + mlp_flags[0].replace("_", "-")
         raise EvohpoError(f"{flag} is a flag of the built-in MLP; with --model, your --space "
                           "declares the genes")
-    build = load_object(args.model, "model")
+    build = _function(load_object(args.model, "model"), "--model", args.model,
+                      "a build function (config, task) -> compiled keras.Model")
     space_spec = args.space or args.model.rpartition(":")[0] + ":SPACE"
     space = load_object(space_spec, "space")
-    if callable(space) and not isinstance(space, Space):
-        space = space()
+    made = callable(space) and not isinstance(space, Space)
+    if made:
+        space = _space_from_function(space, space_spec)
     if not isinstance(space, Space):
-        raise EvohpoError(f"--space {space_spec} is a {type(space).__name__}, not an "
-                          "evohpo.Space; point it at a Space (or a function returning one)")
-    fit = load_object(args.fit, "fit") if args.fit else None
+        raise EvohpoError(f"--space {space_spec} {'returned' if made else 'is'} a "
+                          f"{type(space).__name__}, not an evohpo.Space; point it at a Space "
+                          "(or a function returning one)")
+    fit = None
+    if args.fit:
+        fit = _function(load_object(args.fit, "fit"), "--fit", args.fit,
+                        "a function (config, task) -> dict of model.fit arguments")
     return space, as_model_spec(build, fit)
+
+
+def _function(found: Any, flag: str, spec: str, what: str) -> Any:
+    """What ``flag`` names must be callable; say what it is otherwise."""
+    if not callable(found):
+        kind = type(found).__name__
+        raise EvohpoError(f"{flag} {spec} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, not "
+                          f"{what}; point {flag} at that function")
+    return found
+
+
+def _space_from_function(make: Callable[[], Any], spec: str) -> Any:
+    """A ``--space`` that names a function returning a Space: called with no arguments."""
+    try:
+        return make()
+    except EvohpoError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's function: its failure is theirs
+        raise EvohpoError(f"--space {spec}: calling it with no arguments failed "
+                          f"({type(exc).__name__}: {exc}); point --space at a Space, or at a "
+                          "function that returns one when called with no arguments") from None
 
 
 def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     p.add_argument("--task", required=True,
                    help="digits, iris, wine, breast_cancer, diabetes, xor, ..., csv:PATH:TARGET or "
                         "npz:PATH (arrays x_train, y_train, optional val and test)")
-    p.add_argument("--budget", type=int, default=60, help="evaluations per run (default 60)")
+    p.add_argument("--budget", type=whole(1), default=60,
+                   help="evaluations per run (default 60)")
     if seeds:
-        p.add_argument("--seeds", type=int, default=5, help="runs per method (default 5)")
+        p.add_argument("--seeds", type=whole(1), default=5, help="runs per method (default 5)")
     else:
-        p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes")
-    p.add_argument("--epochs", type=int, default=5, help="training epochs per evaluation")
-    p.add_argument("--population", type=int, default=12,
+        p.add_argument("--seed", type=whole(0), default=0)
+    p.add_argument("--n-jobs", type=whole(1, all_cores=True), default=1,
+                   help="parallel worker processes")
+    p.add_argument("--epochs", type=whole(1), default=5, help="training epochs per evaluation")
+    p.add_argument("--population", type=whole(1), default=12,
                    help="GA / NSGA-II population size, and random / grid batch size")
-    p.add_argument("--levels", type=int, default=3, help="grid levels per numeric gene")
+    p.add_argument("--levels", type=whole(1), default=3, help="grid levels per numeric gene")
     p.add_argument("--backend", default="loky", help="loky (default), threading, dask or ray")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing Dask scheduler (tcp://HOST:8786) or Ray cluster address")
@@ -160,20 +204,34 @@ def make_strategy(method: str, space: Space, args: argparse.Namespace, seed: int
                   n_objectives: int = 1):
     from .strategies import make
 
-    return make(method, space, seed=seed, population=args.population, levels=args.levels,
-                n_objectives=n_objectives)
+    try:
+        return make(method, space, seed=seed, population=args.population, levels=args.levels,
+                    n_objectives=n_objectives)
+    except EvohpoError as exc:
+        raise _as_flags(exc, ("population", "levels")) from None
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    """Everything that can be checked without the data first (flags, folder, model files,
+    objectives, method), then the task, then what needs the task; then the campaign."""
     from . import objectives
-    from .campaign import run_campaign
+    from .campaign import as_model_spec, run_campaign
 
+    if args.out is not None:
+        check_out(Path(args.out), resume=args.resume, overwrite=args.overwrite)
+    check_backend(args.backend, args.scheduler)
     space, model = model_from_args(args)
-    task = task_from_args(args)  # --kind/--impute; prints the inferred kind
-    n_objectives = len(objectives.resolve_many(args.objective, task.kind))
+    # the task's kind only picks the default objective: the objectives are known before it
+    objs = objectives.resolve_many(args.objective, "binary")
     # unknown method, nsga2 with one objective, ga with several: fails here
-    strategy = make_strategy(args.method, space, args, args.seed, n_objectives)
+    strategy = make_strategy(args.method, space, args, args.seed, len(objs))
+    task = task_from_args(args)  # --kind/--impute; prints the inferred kind
+    if args.objective is None:
+        objs = (objectives.default(task.kind),)
+    objectives.check_reported(objs, as_model_spec(model), task.kind)  # a typo: before training
     out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
+    if args.out is None:
+        check_out(Path(out), resume=args.resume, overwrite=args.overwrite)
     result = run_campaign(
         strategy, task, budget=args.budget, model=model, objective=args.objective,
         epochs=args.epochs, n_jobs=args.n_jobs, out=out, overwrite=args.overwrite,
@@ -217,6 +275,12 @@ def _print_front(result: Any) -> None:
     print(f"pareto plot: {plot}")
 
 
+def add_time_limit(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-limit", type=positive, default=None, metavar="SECONDS",
+                   help="hard limit on each evaluation (build, training, scoring): past it the "
+                        "row is a timeout (see docs/engines-and-backends.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="evohpo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -226,8 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="output folder (default results/TASK-METHOD-seedN)")
     p.add_argument("--resume", action="store_true",
                    help="continue the killed campaign in --out (same settings)")
-    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                   help="stop an evaluation's training after this long (status timeout)")
+    add_time_limit(p)
     add_run_args(p)
     p.set_defaults(func=cmd_search)
     for name in COMMAND_MODULES:
@@ -253,6 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        from .backends import stop_local_workers
+
+        stop_local_workers()  # else the exit waits for the evaluations they are running
         print("error: interrupted; finished rows are in the results CSV", file=sys.stderr)
         return 130
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli import _names, add_run_args, model_from_args
+from .cli import _names, add_run_args, add_time_limit, model_from_args
 from .cli_tables import task_from_args
 
 
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
         levels=args.levels, out=args.out, backend=args.backend, scheduler=args.scheduler,
     )
     report = compare(plan, overwrite=args.overwrite, resume=args.resume, progress=not args.quiet,
-                     engine=args.engine)
+                     engine=args.engine, time_limit=args.time_limit)
     print(f"task: {plan.task.describe()}")
     print_report(report)
     table = report.summary.table
@@ -44,6 +44,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="output folder (default results/compare-TASK)")
     p.add_argument("--resume", action="store_true",
                    help="continue the killed comparison in --out (same settings)")
+    add_time_limit(p)
     add_run_args(p, seeds=True)
     p.set_defaults(func=run)
     return p

@@ -43,6 +43,7 @@ class Setup:
     model: ModelSpec
     objective: Objective
     others: tuple[Objective, ...] = ()  # further objectives of a multi-objective run
+    scratch: str | None = None  # a folder the workers share with the campaign (limits.py)
 
     @property
     def objectives(self) -> tuple[Objective, ...]:

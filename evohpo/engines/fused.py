@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from ..runtime import keras as _keras
-from . import fit_args, hygiene, kernels
+from . import fit_args, hygiene, kernels, limits
 from .base import error_text
 from .members import (
     ALONE,
@@ -80,7 +80,9 @@ class MemberResult:
     one by one. ``seconds`` is the member's share of its group's wall time: time inside
     training calls split by parameter count (members step in lock step), the rest equally
     among the members that built; shares sum to the group's wall time. ``model`` is the
-    trained model itself (``keep_models=True``).
+    trained model itself (``keep_models=True``). A ``timeout`` with ``own_limit`` ran out
+    of its own share (its build hung), not of the group's shared limit: training it alone
+    again would not change that.
     """
 
     status: str
@@ -90,6 +92,7 @@ class MemberResult:
     seconds: float
     error: str = ""
     model: Any = field(default=None, repr=False, compare=False)
+    own_limit: bool = False  # a timeout on the member's own limit, not the group's shared one
 
     @property
     def ok(self) -> bool:
@@ -214,10 +217,19 @@ def train_group(
     )
     results: dict[int, MemberResult] = {}
     members: list[Member] = []
+    own_limit = None if time_limit is None else time_limit / len(configs)
     with hygiene.grappler_off(tf), hygiene.forget_custom_gradients():
         for slot, (config, seed) in enumerate(zip(configs, seeds)):
             try:
-                members.append(run.member(slot, config, int(seed)))
+                with limits.alarm(own_limit) as clock:  # a build or fit hook that hangs
+                    members.append(run.member(slot, config, int(seed)))
+            except limits.OverTime as exc:
+                if exc.clock is not clock:
+                    raise
+                results[slot] = MemberResult(
+                    TIMEOUT, {}, None, 0, 0.0, f"stopped: over the time limit of "
+                    f"{own_limit:g} s while building the model (the build function or the "
+                    "fit hook)", own_limit=True)
             except (fit_args.NotFusable, NotTrainable) as exc:
                 results[slot] = MemberResult(ALONE, {}, None, 0, 0.0, str(exc))
             except Exception as exc:  # a bad network is data, not a crash of the group

@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..strategies.base import Evaluation, Status
-from . import hygiene
+from . import hygiene, limits
 from .base import Job, Setup, finished, resolve
 from .single import batch_size_of, epochs_of, evaluate, final_scores
 
@@ -111,6 +111,16 @@ def crashed(job: Job, exc: BaseException) -> Evaluation:
     )
 
 
+def ended_by_limit(job: Job, what: str) -> Evaluation:
+    """An evaluation whose worker the hard time limit ended (:mod:`evohpo.engines.limits`)."""
+    return Evaluation(
+        eval_id=job.eval_id, generation=job.generation, config=job.config,
+        status=Status.TIMEOUT, worker="ended",
+        error=f"stopped: {what}, still running {limits.GRACE + limits.KILL_AFTER:g} s later "
+              "(in native code, which no signal interrupts): its worker was ended and replaced",
+    )
+
+
 def to_evaluation(job: Job, result: Any, setup: Setup, worker: str) -> Evaluation:
     """A fused member's result as the same record the per-model engine returns."""
     if result.status in ("ok", "diverged"):
@@ -120,7 +130,8 @@ def to_evaluation(job: Job, result: Any, setup: Setup, worker: str) -> Evaluatio
     return Evaluation(eval_id=job.eval_id, generation=job.generation, config=job.config,
                       status=_STATUS[result.status], scores=dict(result.scores),
                       params=result.params, epochs=result.epochs,
-                      train_seconds=result.seconds, worker=worker, error=result.error)
+                      train_seconds=result.seconds, worker=worker, error=result.error,
+                      extra={"own_limit": True} if result.own_limit else {})
 
 
 def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Evaluation]:
@@ -131,12 +142,23 @@ def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Eval
     hygiene.limit_worker_growth()
     task = resolve(setup.task)
     limit = jobs[0].time_limit
+    shared = None if limit is None else limit * len(jobs)
+    hard = None if shared is None else shared + limits.GRACE
     batch_size, epochs = group_key(jobs[0])
-    results = fused.train_group(
-        setup.model, [j.config for j in jobs], [j.seed for j in jobs], task, epochs,
-        batch_size, objectives=setup.objectives,
-        time_limit=None if limit is None else limit * len(jobs), shuffle_seed=shuffle_seed,
-    )
+    what = "" if shared is None else f"over the group's time limit of {shared:g} s"
+    with limits.lease(None if hard is None else hard + limits.KILL_AFTER, setup.scratch,
+                      [j.eval_id for j in jobs], what):
+        try:
+            with limits.alarm(hard) as clock:
+                results = fused.train_group(
+                    setup.model, [j.config for j in jobs], [j.seed for j in jobs], task,
+                    epochs, batch_size, objectives=setup.objectives, time_limit=shared,
+                    shuffle_seed=shuffle_seed)
+        except limits.OverTime as exc:  # the campaign retries each one alone
+            if exc.clock is not clock:
+                raise
+            results = [fused.MemberResult(fused.TIMEOUT, {}, None, 0, 0.0, "stopped: over the "
+                                          f"group's time limit of {shared:g} s")] * len(jobs)
     worker = hygiene.worker_name()
     out = []
     for job, result in zip(jobs, results, strict=True):
@@ -148,12 +170,20 @@ def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Eval
     return out
 
 
-def probe(setup: Setup, config: dict, epochs: int) -> str:
+def probe(setup: Setup, config: dict, epochs: int, time_limit: float | None = None) -> str:
     """Worker side: why this campaign's model cannot train in a fused group, or ""
-    (:func:`evohpo.engines.fused.fusable` on one sample config)."""
+    (:func:`evohpo.engines.fused.fusable` on one sample config). A build that runs past
+    ``time_limit`` tells nothing: "" (its evaluations will be ``timeout`` rows)."""
     from . import fused
 
-    return fused.fusable(setup.model, config, resolve(setup.task), epochs)
+    hard = None if time_limit is None else time_limit + limits.GRACE
+    with limits.lease(None if hard is None else hard + limits.KILL_AFTER, setup.scratch,
+                      [], "the probe"):
+        try:
+            with limits.alarm(hard):
+                return fused.fusable(setup.model, config, resolve(setup.task), epochs)
+        except limits.OverTime:
+            return ""
 
 
 def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
@@ -209,7 +239,7 @@ def _calls(backend: Any, jobs: list[Job], setup: Setup, evaluator: Callable, fus
 def dispatch(backend: Any, jobs: list[Job], setup: Setup, *, evaluator: Callable, fused: bool,
              shuffle_seed: int, n_workers: int, task: Any) -> Iterator[Evaluation]:
     """Yield the evaluations of ``jobs`` as they finish (see the module docstring)."""
-    setup = replace(setup, task=backend.task_arg)
+    setup = replace(setup, task=backend.task_arg, scratch=backend.scratch)
     calls = _calls(backend, jobs, setup, evaluator, fused, shuffle_seed, n_workers, task)
     finished_ids: set[int] = set()
     retry_alone: list[Job] = []
@@ -219,12 +249,19 @@ def dispatch(backend: Any, jobs: list[Job], setup: Setup, *, evaluator: Callable
         for out in backend.run(call for _, call in calls):
             for ev in out if isinstance(out, list) else [out]:
                 finished_ids.add(ev.eval_id)
-                if ev.status == Status.TIMEOUT and ev.eval_id in grouped:
+                if (ev.status == Status.TIMEOUT and ev.eval_id in grouped
+                        and not ev.extra.get("own_limit")):
                     retry_alone.append(by_id[ev.eval_id])  # the group's limit was shared
                     continue
                 yield ev
     except backend.worker_died:
         pass
+    lost = [j for j in jobs if j.eval_id not in finished_ids]
+    ended = limits.read_markers(setup.scratch, [j.eval_id for j in lost])
+    for job in lost:
+        if job.eval_id in ended and job.eval_id not in grouped:
+            finished_ids.add(job.eval_id)
+            yield ended_by_limit(job, ended[job.eval_id])
     retry_alone += [j for j in jobs if j.eval_id not in finished_ids]
     for job in sorted(retry_alone, key=lambda j: j.eval_id):
         solo = _calls(backend, [job], setup, evaluator, fused, shuffle_seed, 1, task)
@@ -232,5 +269,6 @@ def dispatch(backend: Any, jobs: list[Job], setup: Setup, *, evaluator: Callable
             (out,) = list(backend.run([solo[0][1]]))
             (ev,) = out if isinstance(out, list) else [out]
         except backend.worker_died as exc:
-            ev = crashed(job, exc)
+            marks = limits.read_markers(setup.scratch, [job.eval_id])
+            ev = ended_by_limit(job, marks[job.eval_id]) if marks else crashed(job, exc)
         yield ev

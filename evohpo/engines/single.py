@@ -18,28 +18,32 @@ from ..model import DEFAULT_BATCH_SIZE
 from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from ..tasks import Task
-from . import hygiene
+from . import hygiene, limits
 from .base import Job, Setup, error_text, finished, resolve, save_model
 from .scoring import measure
 
 
 class _Deadline:
-    """A Keras callback that stops training once ``limit`` seconds have passed."""
+    """A Keras callback that stops training once ``limit`` seconds have passed (the soft
+    limit), and counts the epochs that finished."""
 
     def __init__(self, keras: Any, start: float, limit: float | None) -> None:
         self.expired = False
-        if limit is None:
-            self.callback = None
-            return
+        self.epochs_done = 0
         deadline = self
 
-        class _Stop(keras.callbacks.Callback):
+        class _Count(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+                if not deadline.expired:
+                    deadline.epochs_done = epoch + 1
+
+        class _Stop(_Count):  # a batch hook only with a limit: Keras skips absent ones
             def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
                 if time.perf_counter() - start > limit:
                     deadline.expired = True
                     self.model.stop_training = True
 
-        self.callback = _Stop()
+        self.callback = _Count() if limit is None else _Stop()
 
 
 def epochs_of(job: Job) -> int:
@@ -72,35 +76,53 @@ def evaluate(job: Job, setup: Setup) -> Evaluation:
     hygiene.limit_worker_growth()
     data = resolve(setup.task)
     hygiene.fresh_session(keras, job.seed)
-    with hygiene.forget_custom_gradients():  # else every traced step's graph stays (5 MB)
-        return _train_and_score(keras, job, setup, data)
+    hard = None if job.time_limit is None else job.time_limit + limits.GRACE
+    what = "" if job.time_limit is None else f"over the time limit of {job.time_limit:g} s"
+    with limits.lease(None if hard is None else hard + limits.KILL_AFTER, setup.scratch,
+                      [job.eval_id], what), \
+            hygiene.forget_custom_gradients():  # else every traced step's graph stays (5 MB)
+        return _train_and_score(keras, job, setup, data, hard)
 
 
-def _train_and_score(keras: Any, job: Job, setup: Setup, data: Task) -> Evaluation:
+def _train_and_score(keras: Any, job: Job, setup: Setup, data: Task,
+                     hard: float | None) -> Evaluation:
     start = time.perf_counter()
     worker = hygiene.worker_name()
-    model = None
+    model, params, clock = None, 0, _Deadline(keras, start, job.time_limit)
+
+    def timeout(what: str) -> Evaluation:
+        return Evaluation(eval_id=job.eval_id, generation=job.generation, config=job.config,
+                          worker=worker, status=Status.TIMEOUT, params=params,
+                          epochs=clock.epochs_done, train_seconds=time.perf_counter() - start,
+                          error=f"stopped: over the time limit of {job.time_limit:g} s "
+                                f"{what}")
+
     try:
-        model = setup.model.make(job.config, data, seed=job.seed, epochs=epochs_of(job))
-        params = int(model.count_params())
-        clock = _Deadline(keras, start, job.time_limit)
-        history = _train(model, job, setup, data, [clock.callback] if clock.callback else [])
-        epochs_run = len(history.history.get("loss", []))
-        if clock.expired:
-            return Evaluation(eval_id=job.eval_id, generation=job.generation,
-                              config=job.config, worker=worker, status=Status.TIMEOUT,
-                              params=params, epochs=epochs_run,
-                              train_seconds=time.perf_counter() - start,
-                              error=f"stopped: over the time limit of {job.time_limit:g} s "
-                                    f"after {epochs_run} epochs")
-        train_loss = history.history["loss"][-1] if epochs_run else math.nan
-        scores = measure(model, data, setup.model, setup.objectives, data.x_val, data.y_val,
-                         "val_")
+        with limits.alarm(hard) as alarm:
+            if alarm:
+                alarm.what = "while building the model (the build function or the fit hook)"
+            model = setup.model.make(job.config, data, seed=job.seed, epochs=epochs_of(job))
+            params = int(model.count_params())
+            if alarm:
+                alarm.what = "while training"
+            history = _train(model, job, setup, data, [clock.callback])
+            epochs_run = len(history.history.get("loss", []))
+            if clock.expired:
+                return timeout(f"in epoch {clock.epochs_done + 1} "
+                               f"({clock.epochs_done} of {epochs_of(job)} finished)")
+            if alarm:
+                alarm.what = "while scoring"
+            train_loss = history.history["loss"][-1] if epochs_run else math.nan
+            scores = measure(model, data, setup.model, setup.objectives, data.x_val,
+                             data.y_val, "val_")
         scores["params"] = float(params)
         return finished(job, setup, scores=scores, params=params, epochs=epochs_run,
                         seconds=time.perf_counter() - start, worker=worker,
                         diverged="" if math.isfinite(train_loss) else
                         "training loss is NaN or infinite (diverged)")
+    except limits.OverTime as exc:
+        return timeout(exc.clock.what + (f" ({clock.epochs_done} of {epochs_of(job)} epochs "
+                                         "finished)" if "training" in exc.clock.what else ""))
     except Exception as exc:  # a bad network is data, not a crash of the campaign
         return Evaluation(eval_id=job.eval_id, generation=job.generation, config=job.config,
                           worker=worker, status=Status.FAILED,
