@@ -74,6 +74,8 @@ class _Plan:
     engine_asked: str = "single"  # "auto" lets a resume keep the engine the campaign began with
     n_workers: int = 1  # the backend's real worker count (a cluster's size), once it is open
     custom_evaluator: bool = False  # evaluator= replaced the per-model evaluate
+    spent: float = 0.0  # wall seconds earlier processes spent on this campaign (a resume)
+    started: float = 0.0  # time.perf_counter() when this process began it
 
     def checkpoint(self, n_evals: int, finished: bool = False) -> None:
         results_mod.write_json(self.out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
@@ -83,8 +85,12 @@ class _Plan:
             objective=self.objectives, model=self.setup.model.name, engine=self.engine,
             finished=finished,
             pareto=self.front.state_dict() if self.front else None,
-            settings=self.settings(),
+            settings=self.settings(), seconds=self.seconds(),
         ))
+
+    def seconds(self) -> float:
+        """Wall seconds of the whole campaign so far, every process of it."""
+        return self.spent + time.perf_counter() - self.started
 
     def settings(self) -> dict[str, Any]:
         """What the checkpoint holds a resume to (see :func:`evohpo.checkpoint.settings`)."""
@@ -228,6 +234,7 @@ class _Resumed:
     prior: list[Evaluation]
     replay: dict[int, Evaluation]
     campaign: str | None
+    seconds: float = 0.0  # what the processes before this one spent
 
 
 def _engine_of_checkpoint(plan: _Plan) -> _Plan:
@@ -268,7 +275,8 @@ def _resume(plan: _Plan) -> _Resumed:
         )
     campaign = rows[0][header.index("campaign")] if rows else None
     return _Resumed(results_mod.ResultsLog(csv_path, header), prior,
-                    {e.eval_id: e for e in evs if e.eval_id >= n_done}, campaign)
+                    {e.eval_id: e for e in evs if e.eval_id >= n_done}, campaign,
+                    ckpt_mod.seconds_spent(state, out))
 
 
 def _in_space_order(space: Space, ev: Evaluation) -> Evaluation:
@@ -383,6 +391,7 @@ def run_campaign(
     row_kw = {"campaign": campaign or state.campaign or plan.out.name, "method": plan.method,
               "seed": plan.seed, "space": plan.space, "objective": plan.objectives}
     started = time.perf_counter()
+    plan = replace(plan, spent=state.seconds, started=started)
     bar = Progress(plan.method, budget, plan.objective, progress)
     bar.done_at_start = len(state.prior)
     bar.best = min((e.objective for e in state.prior if e.ok), default=None)  # the campaign's
@@ -412,7 +421,7 @@ def run_campaign(
     evaluations = loop.evaluations
     result = CampaignResult(
         plan.out, state.log.path, plan.method, plan.seed, evaluations, best,
-        time.perf_counter() - started, sum(e.cached for e in evaluations),
+        plan.seconds(), sum(e.cached for e in evaluations),
         {"duplicates_avoided": getattr(strategy, "duplicates_avoided", None)}, front,
         list(plan.front.hypervolume) if plan.front else [],
         plan.front.natural_reference() if plan.front else None,

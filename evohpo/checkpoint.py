@@ -26,7 +26,7 @@ def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, b
           n_evals: int, strategy_state: dict[str, Any], space: Space, objective: Objectives,
           model: str, engine: str = "single", finished: bool = False,
           pareto: dict[str, Any] | None = None,
-          settings: dict[str, Any] | None = None) -> dict:
+          settings: dict[str, Any] | None = None, seconds: float = 0.0) -> dict:
     """``pareto``: with several objectives, the hypervolume reference and per-generation
     volumes (:class:`evohpo.front.Tracker`), so a resumed campaign measures in the same box."""
     data = {
@@ -36,6 +36,7 @@ def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, b
         "space": space.to_json(), "objective": spec(objective), "model": model,
         "engine": engine, "columns": list(space.columns),  # gene order = genome layout
         "settings": settings or {},
+        "seconds": round(float(seconds), 2),  # wall seconds of every process so far
     }
     if pareto is not None:
         data["pareto"] = pareto
@@ -172,3 +173,14 @@ def evaluation_from_row(row: dict[str, str], *, objective: Objectives, source: s
         worker=row.get("worker") or "", error=row.get("error") or "",
         cached=r.get("cached"),
     )
+
+
+def seconds_spent(state: dict, out: Path) -> float:
+    """The wall seconds the processes before this one spent on the campaign (0 for a
+    checkpoint written before evohpo counted them)."""
+    value = state.get("seconds", 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise EvohpoError(f"cannot resume {out}: {CHECKPOINT_NAME} 'seconds' is {value!r}, not "
+                          "a number of seconds; restore the file as evohpo wrote it, or start "
+                          "again with --overwrite")
+    return float(value)

@@ -26,6 +26,7 @@ import pytest
 from evohpo import strategies, tasks
 from evohpo.campaign import run_campaign
 from evohpo.engines import Job, Setup
+from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
 from evohpo.results import VOLATILE
 from evohpo.space import Bool, Choice, Fixed, Float, Grid, Int, Repeat, Space, config_key
@@ -240,6 +241,25 @@ def test_resuming_a_shorter_campaign_with_a_larger_budget_keeps_its_rows(method,
     after = stable(read(tmp_path))
     assert len(after) == len(result.evaluations) == BUDGET
     assert after[:12] == before
+
+
+def test_seconds_count_every_process_of_a_resumed_campaign(tmp_path):
+    """best.json's and the result's seconds are the whole campaign's, not the last process's
+    (issue 24): the checkpoint carries the seconds spent so far."""
+    run("random", SPACES["conditional"], tmp_path, budget=12)
+    checkpoint = tmp_path / "checkpoint.json"
+    state = json.loads(checkpoint.read_text())
+    assert state["seconds"] > 0
+    state["seconds"] = 1000.0  # as if the first process had run for 1,000 s
+    checkpoint.write_text(json.dumps(state))
+    result = run("random", SPACES["conditional"], tmp_path, budget=BUDGET, resume=True)
+    assert 1000.0 < result.seconds < 1100.0
+    assert json.loads(checkpoint.read_text())["seconds"] > 1000.0
+    state = json.loads(checkpoint.read_text())
+    state["seconds"] = "a while"
+    checkpoint.write_text(json.dumps(state))
+    with pytest.raises(EvohpoError, match="'seconds' is 'a while'"):
+        run("random", SPACES["conditional"], tmp_path, budget=BUDGET + 4, resume=True)
 
 
 def test_networks_met_again_are_cached_rows_not_trained_again(tmp_path):
