@@ -50,12 +50,12 @@ def test_a_build_that_hangs_is_stopped_and_one_stuck_in_native_code_ends_its_wor
 
 
 def test_a_fused_member_whose_build_hangs_times_out_alone(tmp_path):
-    """Its own share of the group's limit (3 s of 2 x 3 s) runs out while it builds; the
+    """Its own share of the group's limit (2 s of 2 x 2 s) runs out while it builds; the
     other member trains on the rest."""
-    got, _ = _campaign(tmp_path, ["none", "python"], "fused", 3.0)
+    got, _ = _campaign(tmp_path, ["none", "python"], "fused", 2.0)
     assert str(got["none"].status) == "ok"
     assert str(got["python"].status) == "timeout"
-    assert "time limit of 3 s while building the model" in got["python"].error
+    assert "time limit of 2 s while building the model" in got["python"].error
 
 
 def test_alarms_nest_and_the_earliest_rings_with_its_own_clock(monkeypatch):

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 GRACE = 1.0  # seconds past the limit before the alarm: the soft limit stops training first
-KILL_AFTER = 5.0  # seconds past the alarm before the watchdog ends a stuck worker
+KILL_AFTER = 3.0  # seconds past the alarm before the campaign ends a stuck worker
 EXIT_CODE = 75  # what a worker ended by the watchdog exits with
 _PREFIX = "timeout-"
 _LEASE = "lease-"
