@@ -226,6 +226,7 @@ def train_group(
             except limits.OverTime as exc:
                 if exc.clock is not clock:
                     raise
+                hygiene.retire_worker()
                 results[slot] = MemberResult(
                     TIMEOUT, {}, None, 0, 0.0, f"stopped: over the time limit of "
                     f"{own_limit:g} s while building the model (the build function or the "

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from . import hygiene, limits
 from .base import Job, Setup, finished, resolve
@@ -141,6 +142,7 @@ def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Eval
 
     hygiene.limit_worker_growth()
     task = resolve(setup.task)
+    _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
     limit = jobs[0].time_limit
     shared = None if limit is None else limit * len(jobs)
     hard = None if shared is None else shared + limits.GRACE
@@ -157,6 +159,7 @@ def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Eval
         except limits.OverTime as exc:  # the campaign retries each one alone
             if exc.clock is not clock:
                 raise
+            hygiene.retire_worker()
             results = [fused.MemberResult(fused.TIMEOUT, {}, None, 0, 0.0, "stopped: over the "
                                           f"group's time limit of {shared:g} s")] * len(jobs)
     worker = hygiene.worker_name()
@@ -177,12 +180,15 @@ def probe(setup: Setup, config: dict, epochs: int, time_limit: float | None = No
     from . import fused
 
     hard = None if time_limit is None else time_limit + limits.GRACE
+    task = resolve(setup.task)
+    _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
     with limits.lease(None if hard is None else hard + limits.KILL_AFTER, setup.scratch,
                       [], "the probe"):
         try:
             with limits.alarm(hard):
-                return fused.fusable(setup.model, config, resolve(setup.task), epochs)
+                return fused.fusable(setup.model, config, task, epochs)
         except limits.OverTime:
+            hygiene.retire_worker()
             return ""
 
 

@@ -38,6 +38,16 @@ def limit_worker_growth() -> None:
         executor._MAX_MEMORY_LEAK_SIZE = int(0.8 * limit)
 
 
+def retire_worker() -> None:
+    """Have loky replace this worker once its current task returns (the same clean exit as
+    for a worker that outgrew its memory): after the time limit interrupted code at an
+    arbitrary point (a module half imported, a lock held), the process is not trusted again."""
+    executor = sys.modules.get("joblib.externals.loky.process_executor")
+    if executor is not None and hasattr(executor, "_MAX_MEMORY_LEAK_SIZE"):
+        executor._MAX_MEMORY_LEAK_SIZE = -(2**62)
+        executor._MEMORY_LEAK_CHECK_DELAY = -1.0
+
+
 def worker_name() -> str:
     """What the CSV's ``worker`` column says: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"

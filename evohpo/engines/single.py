@@ -121,6 +121,7 @@ def _train_and_score(keras: Any, job: Job, setup: Setup, data: Task,
                         diverged="" if math.isfinite(train_loss) else
                         "training loss is NaN or infinite (diverged)")
     except limits.OverTime as exc:
+        hygiene.retire_worker()
         return timeout(exc.clock.what + (f" ({clock.epochs_done} of {epochs_of(job)} epochs "
                                          "finished)" if "training" in exc.clock.what else ""))
     except Exception as exc:  # a bad network is data, not a crash of the campaign
