@@ -123,8 +123,11 @@ def test_ga_selection_pressure_beats_random_selection():
 
 
 def test_ga_beats_random_search_at_equal_budget():
-    ga = np.array([best(drive(GeneticSearch(SMOOTH, population=12, seed=s), 144)) for s in SEEDS])
-    rs = np.array([best(drive(RandomSearch(SMOOTH, seed=s, batch=12), 144)) for s in SEEDS])
+    """Six seeds: the GA's mean best is about 0.06x random search's (0.056x over twelve), far
+    inside the 0.5x bound; twelve cost 11 s of the suite."""
+    seeds = SEEDS[:6]
+    ga = np.array([best(drive(GeneticSearch(SMOOTH, population=12, seed=s), 144)) for s in seeds])
+    rs = np.array([best(drive(RandomSearch(SMOOTH, seed=s, batch=12), 144)) for s in seeds])
     assert ga.mean() < 0.5 * rs.mean()
 
 
