@@ -145,11 +145,9 @@ def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Eval
     _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
     limit = jobs[0].time_limit
     shared = None if limit is None else limit * len(jobs)
-    hard = None if shared is None else shared + limits.GRACE
     batch_size, epochs = group_key(jobs[0])
-    what = "" if shared is None else f"over the group's time limit of {shared:g} s"
-    with limits.lease(None if hard is None else hard + limits.KILL_AFTER, setup.scratch,
-                      [j.eval_id for j in jobs], what):
+    with limits.lease(shared, setup.scratch, [j.eval_id for j in jobs],
+                      "group's time limit") as hard:
         try:
             with limits.alarm(hard) as clock:
                 results = fused.train_group(
@@ -179,11 +177,9 @@ def probe(setup: Setup, config: dict, epochs: int, time_limit: float | None = No
     ``time_limit`` tells nothing: "" (its evaluations will be ``timeout`` rows)."""
     from . import fused
 
-    hard = None if time_limit is None else time_limit + limits.GRACE
     task = resolve(setup.task)
     _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
-    with limits.lease(None if hard is None else hard + limits.KILL_AFTER, setup.scratch,
-                      [], "the probe"):
+    with limits.lease(time_limit, setup.scratch, [], "probe's time limit") as hard:
         try:
             with limits.alarm(hard):
                 return fused.fusable(setup.model, config, task, epochs)

@@ -105,20 +105,27 @@ def marker(scratch: str, eval_id: int) -> Path:
 
 
 @contextmanager
-def lease(seconds: float | None, scratch: str | None, eval_ids: Sequence[int],
-          what: str) -> Iterator[None]:
-    """Tell the campaign (through a file in ``scratch``) that this process runs
-    ``eval_ids`` until ``seconds`` from now at the latest; past that, :func:`enforce` in the
-    campaign ends the process (see the module docstring). The file goes when the block ends."""
-    if seconds is None or scratch is None or not usable():
-        yield
+def lease(limit: float | None, scratch: str | None, eval_ids: Sequence[int],
+          label: str = "time limit") -> Iterator[float | None]:
+    """Around one worker call with a ``limit``: yields the hard limit for :func:`alarm`
+    (``limit + GRACE``; None without a limit) and tells the campaign, through a file in
+    ``scratch``, that this process runs ``eval_ids`` until :data:`KILL_AFTER` seconds after
+    that at the latest; past it, :func:`enforce` in the campaign ends the process (see the
+    module docstring). The file goes when the block ends."""
+    if limit is None:
+        yield None
+        return
+    hard = limit + GRACE
+    if scratch is None or not usable():
+        yield hard
         return
     path = Path(scratch) / f"{_LEASE}{os.getpid()}-{time.monotonic_ns()}.json"
-    record = {"pid": os.getpid(), "eval_ids": list(eval_ids), "what": what,
-              "deadline": time.time() + seconds}
+    record = {"pid": os.getpid(), "eval_ids": list(eval_ids),
+              "what": f"over the {label} of {limit:g} s",
+              "deadline": time.time() + hard + KILL_AFTER}
     path.write_text(json.dumps(record), encoding="utf-8")
     try:
-        yield
+        yield hard
     finally:
         path.unlink(missing_ok=True)
 

@@ -76,10 +76,7 @@ def evaluate(job: Job, setup: Setup) -> Evaluation:
     hygiene.limit_worker_growth()
     data = resolve(setup.task)
     hygiene.fresh_session(keras, job.seed)
-    hard = None if job.time_limit is None else job.time_limit + limits.GRACE
-    what = "" if job.time_limit is None else f"over the time limit of {job.time_limit:g} s"
-    with limits.lease(None if hard is None else hard + limits.KILL_AFTER, setup.scratch,
-                      [job.eval_id], what), \
+    with limits.lease(job.time_limit, setup.scratch, [job.eval_id]) as hard, \
             hygiene.forget_custom_gradients():  # else every traced step's graph stays (5 MB)
         return _train_and_score(keras, job, setup, data, hard)
 
