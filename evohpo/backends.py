@@ -224,6 +224,7 @@ def _dask(stack, scheduler, workers, task, Parallel, delayed, parallel_config):
 
 
 RAY_CONNECT_TIMEOUT = 10.0  # seconds to reach an existing Ray cluster before giving up
+GCS_PROBE = "GetClusterId"  # a call every Ray head answers (ray.init makes it first)
 _RAY_ENV = {
     # no usage statistics sent anywhere: evohpo talks to nothing but its own workers
     "RAY_USAGE_STATS_ENABLED": "0",
@@ -258,6 +259,28 @@ def _check_reachable(address: str, timeout: float) -> None:
             f"cannot reach the Ray cluster at {address} ({exc.strerror or exc}); check the "
             "address (HOST:6379) and that `ray start --head` is running there"
         ) from None
+    if "://" not in address and os.environ.get("RAY_USE_TLS", "0") in ("0", ""):
+        _check_gcs_answers(f"{host}:{port}", timeout)
+
+
+def _check_gcs_answers(address: str, timeout: float) -> None:
+    """An open port proves little (a proxy or another service may hold it, and ``ray.init``
+    then retries for 20 s): ask for the cluster's id, the first call ``ray.init`` makes too."""
+    import grpc  # installed with ray
+
+    channel = grpc.insecure_channel(address)
+    try:
+        ask = channel.unary_unary(f"/ray.rpc.NodeInfoGcsService/{GCS_PROBE}")
+        ask(b"", timeout=timeout)  # an empty request message is a valid GetClusterIdRequest
+    except grpc.RpcError as exc:
+        if exc.code() != grpc.StatusCode.UNAUTHENTICATED:  # token clusters: ray.init says more
+            detail = (exc.details() or exc.code().name).splitlines()[0][:120]
+            raise EvohpoError(
+                f"{address} does not answer as a Ray cluster ({detail}); check the address "
+                "(the head's GCS port, 6379 by default) and that `ray start --head` runs there"
+            ) from None
+    finally:
+        channel.close()
 
 
 def _loopback(address: str | None) -> bool:

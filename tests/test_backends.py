@@ -142,6 +142,20 @@ def test_ray_bad_scheduler_is_one_line_error(tmp_path, address, fragment, monkey
     assert "\n" not in str(info.value) and time.monotonic() - start < 30
 
 
+def test_ray_open_port_that_is_not_a_cluster_is_one_line_error(tmp_path, monkeypatch):
+    # a port that accepts connections but never speaks Ray (a proxy, another service):
+    # ray.init would retry it for about 20 s with a warning a second
+    monkeypatch.setattr("evohpo.backends.RAY_CONNECT_TIMEOUT", 2.0)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        address = f"127.0.0.1:{server.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(EvohpoError, match="does not answer as a Ray cluster") as info:
+            _run("ray", tmp_path / "x", scheduler=address)
+    assert "\n" not in str(info.value) and time.monotonic() - start < 8
+
+
 def test_ray_imported_in_network_mode_refuses_a_loopback_cluster(tmp_path, monkeypatch):
     import ray  # as a user script would have done before calling evohpo
 
