@@ -29,8 +29,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evohpo import GeneticSearch, RandomSearch, run_campaign  # noqa: E402
-from evohpo.benchmark_tasks import synthetic  # noqa: E402
 from evohpo.presets import mlp  # noqa: E402
+from evohpo.tasks.generated import synthetic  # noqa: E402
 
 BUDGET, EPOCHS, POPULATION = 60, 5, 8
 DIGITS = 4  # the stored curves are rounded to this many decimals

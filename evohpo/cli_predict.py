@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     if args.npz is not None:
         table, what = _from_npz(predictor, args.npz)
     else:
-        from .tables import read_csv
+        from .tasks.csv_files import read_csv
 
         if hasattr(predictor.prep, "shape"):
             raise EvohpoError(f"{args.model} is a campaign on arrays: give new inputs with "
@@ -60,8 +60,8 @@ def _check_out(out: Path) -> None:
 def _from_npz(predictor: Any, path: str) -> tuple[Any, str]:
     """An array campaign's predictions for the inputs in an .npz: one row per input, its
     index, the prediction (and probability), and the true label where the file has one."""
-    from .arrays import read_new_inputs
     from .errors import EvohpoError
+    from .tasks.arrays import read_new_inputs
 
     if not hasattr(predictor.prep, "shape"):
         raise EvohpoError(f"{predictor.folder} is a table campaign: give new rows with --csv")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .tables import IMPUTE
 from .tasks import KINDS, Task
+from .tasks.tables import IMPUTE
 
 
 def add_table_args(p: argparse.ArgumentParser) -> None:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+LIST_CAP = 5  # names listed in one error message
 
 
 class EvohpoError(ValueError):
     """A problem with the user's input or files; the CLI prints it as one line and exits 2."""
+
+
+def listing(items: Iterable[Any], cap: int = LIST_CAP) -> str:
+    """``a, b, c, d, e and 7 more``: lists in one-line messages stay short."""
+    items = [str(i) for i in items]
+    head = ", ".join(items[:cap])
+    return head if len(items) <= cap else f"{head} and {len(items) - cap} more"
 
 
 def check_whole(name: str, value: object, minimum: int, hint: str = "") -> int:

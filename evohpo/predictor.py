@@ -1,17 +1,22 @@
 """Use a campaign's best model on new raw rows: ``evohpo.predict(folder, frame_or_csv)``.
 
 A campaign on a table (``csv:PATH:TARGET`` or ``tasks.from_frame``) leaves two files in its
-folder: ``best.keras`` and ``preprocess.joblib`` (the encoding fitted on the training rows and
-the target's labels or scaling, see :class:`evohpo.tables.Preprocess`). Together they take rows
-as the user has them (text columns, original units, extra columns ignored) and answer in the
-user's labels and units. ``preprocess.joblib`` is a pickle: load only folders you trust.
+folder: ``best.keras`` and ``preprocess.joblib`` (the encoding fitted on the training rows
+and the target's labels or scaling, see :class:`evohpo.tasks.tables.Preprocess`). Together
+they take rows as the user has them (text columns, original units, extra columns ignored)
+and answer in the user's labels and units. ``preprocess.joblib`` is a pickle: load only
+folders you trust.
 
 (Named ``predictor`` so that ``evohpo.predict`` stays the function, not a module.)
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +26,8 @@ import numpy as np
 
 from . import results as results_mod
 from .errors import EvohpoError
-from .tables import Preprocess, read_csv
+from .tasks.csv_files import read_csv
+from .tasks.tables import Preprocess
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,24 @@ def _damaged(model_file: Path, why: str) -> EvohpoError:
                        "run the campaign again to write it")
 
 
+# where the pickled preprocessing classes lived before they moved into evohpo.tasks (0.3):
+# folders written by earlier versions name these modules in preprocess.joblib
+_OLD_MODULES = {"evohpo.tables": "evohpo.tasks.tables", "evohpo.arrays": "evohpo.tasks.arrays"}
+
+
+@contextlib.contextmanager
+def _modules_moved_in_0_3() -> Iterator[None]:
+    """Let pickles name the old module paths while one file is read; nothing stays behind."""
+    added = [old for old in _OLD_MODULES if old not in sys.modules]
+    for old in added:
+        sys.modules[old] = importlib.import_module(_OLD_MODULES[old])
+    try:
+        yield
+    finally:
+        for old in added:
+            del sys.modules[old]
+
+
 def load(model_dir: str | os.PathLike) -> Predictor:
     """The preprocessing a campaign saved in ``model_dir``, and its model (loaded when first
     used). Every file is checked here without TensorFlow: a missing folder or file, a
@@ -85,12 +109,13 @@ def load(model_dir: str | os.PathLike) -> Predictor:
     if not _is_keras_archive(model_file):  # truncated, or not a Keras 3 file at all
         raise _damaged(model_file, "not a Keras archive")
     try:
-        prep = joblib.load(prep_file)
+        with _modules_moved_in_0_3():
+            prep = joblib.load(prep_file)
     except Exception as exc:  # a truncated file, another scikit-learn's pickle...
         why = f"{type(exc).__name__}: {exc}"[:120]
         raise EvohpoError(f"cannot read {prep_file} ({why}); it is damaged or from another "
                           "version: run the campaign again with this evohpo") from None
-    from .arrays import ArrayScaling
+    from .tasks.arrays import ArrayScaling
 
     if not isinstance(prep, Preprocess | ArrayScaling):
         raise EvohpoError(f"{prep_file} is not an evohpo preprocessing file")

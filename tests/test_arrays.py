@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evohpo.arrays import from_npz
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
+from evohpo.tasks.arrays import from_npz
 
 
 def sorted_digits(tmp_path, **extra):

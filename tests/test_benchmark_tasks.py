@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evohpo import benchmark_tasks, tasks
+from evohpo import tasks
+from evohpo.tasks import generated
 
 
 def test_synthetic_classification_is_built_in_and_deterministic():
@@ -18,7 +19,7 @@ def test_synthetic_classification_is_built_in_and_deterministic():
 def test_synthetic_regression_is_built_in_and_deterministic():
     task = tasks.get("synthetic_regression")
     assert task.kind == "regression" and task.input_shape == (20,)
-    assert task.fingerprint() == benchmark_tasks.synthetic_regression().fingerprint()
+    assert task.fingerprint() == generated.synthetic_regression().fingerprint()
     assert abs(float(task.y_train.std()) - 1.0) < 1e-4  # the target is standardised
 
 

@@ -197,7 +197,7 @@ def array_campaign(d: Path) -> None:
     only its preprocess.joblib differs, and predict checks inputs before loading the model."""
     import joblib
 
-    from evohpo.arrays import ArrayScaling
+    from evohpo.tasks.arrays import ArrayScaling
 
     scaling = ArrayScaling("multiclass", (4,), np.zeros(4, np.float32), np.ones(4, np.float32),
                            (0, 1, 2))

@@ -126,3 +126,29 @@ def test_a_damaged_best_keras_is_one_line(table_run, tmp_path, capsys):
     code = main(["predict", "--model", str(folder), "--csv", str(tmp_path / "new.csv")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "best.keras" in err and "damaged" in err
+
+
+def test_a_folder_written_before_the_tasks_package_still_predicts(table_run, tmp_path):
+    # evohpo < 0.3 pickled the preprocessing as evohpo.tables.Preprocess
+    import shutil
+    import sys
+
+    import joblib
+
+    from evohpo.tasks import tables
+
+    frame, _, result = table_run
+    old = tmp_path / "old"
+    shutil.copytree(result.out, old)
+    prep = joblib.load(old / "preprocess.joblib")
+    sys.modules["evohpo.tables"] = tables
+    tables.Preprocess.__module__ = "evohpo.tables"
+    try:
+        joblib.dump(prep, old / "preprocess.joblib")
+    finally:
+        tables.Preprocess.__module__ = "evohpo.tasks.tables"
+        del sys.modules["evohpo.tables"]
+    assert b"evohpo.tables" in (old / "preprocess.joblib").read_bytes()
+    expected = evohpo.predict(result.out, frame.head(20))
+    assert evohpo.predict(old, frame.head(20)).equals(expected)
+    assert "evohpo.tables" not in sys.modules  # the old name was lent for the load only

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evohpo import tables, tasks
+from evohpo import tasks
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
+from evohpo.tasks import csv_files, kinds
 
 
 def houses(n: int = 200, seed: int = 0) -> pd.DataFrame:
@@ -49,7 +50,7 @@ def one_line(exc: pytest.ExceptionInfo) -> str:
     ],
 )
 def test_infer_kind_rule(y, kind, fragment):
-    guess = tables.infer_kind(y)
+    guess = kinds.infer_kind(y)
     assert guess.kind == kind and fragment in guess.reason
 
 
@@ -213,8 +214,8 @@ def test_semicolon_file_with_decimal_commas_and_comma_text(tmp_path):
     path.write_text("x;label;y\n" + "\n".join(rows) + "\n")
     t = tasks.from_csv(path, "y")
     assert t.preprocess.numeric == ("x",) and t.preprocess.categorical == ("label",)
-    assert tables.sniff_delimiter('a;b;c\n"x, y";1,5;2\n') == ";"
-    assert tables.sniff_delimiter('a,b,c\n"x; y",1;5,2\n') == ","
+    assert csv_files.sniff_delimiter('a;b;c\n"x, y";1,5;2\n') == ";"
+    assert csv_files.sniff_delimiter('a,b,c\n"x; y",1;5,2\n') == ","
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,8 @@ def test_from_arrays_encodes_string_labels_and_infers_kind():
         (np.array([[1.0, np.inf]] * 10), [0, 1] * 5, "NaN or infinite"),
         (np.array([["a", "b"]] * 10), [0, 1] * 5, "not numeric"),
         (np.ones((10, 2)), [1] * 10, "single class"),
-        (np.ones((4, 2)), [0, 1, 2, 3], "too few rows"),
+        (np.ones((4, 2)), [0, 1, 2, 3], "a class has only 1 row(s)"),  # same rule as tables
+        (np.ones((6, 2)), [0, 0, 0, 1, 1, 1], "rows are too few to split"),
         (np.ones((10, 2)), np.ones((10, 2)), "one column"),
     ],
 )

@@ -32,24 +32,22 @@ What happens to a table, in order:
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import EvohpoError
-from .tasks import KINDS, Kind, Task
+from ..errors import EvohpoError, listing
+from .csv_files import looks_numeric, read_csv
+from .kinds import Kind, KindGuess, check_kind, decode_outputs, infer_kind, is_text
+from .splits import split_rows
+from .task import Task
 
 IMPUTE: tuple[str, ...] = ("mean", "median", "most_frequent", "drop")
-MAX_WHOLE_CLASSES = 20  # a whole-number target with more distinct values is regression...
-DISTINCT_SHARE = 0.05  # ...and so is one with more than MIN_SHARE_CLASSES over 5% of the rows
-MIN_SHARE_CLASSES = 10
 MIN_ROWS = 10  # fewer cannot be split into train/validation/test usefully
 MAX_CATEGORIES = 50  # a text column's most frequent values one-hot encoded; the rest share one
 ID_SHARE = 0.5  # a text column with more distinct values than this share of its rows is an ID
@@ -58,161 +56,12 @@ _DATE = re.compile(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/]\d{1,2}[-/]\d{2,
                    r"|\d{1,2}\.\d{1,2}\.\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
                    r"(Z|[+-]\d{2}:?\d{2})?$")
 _TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-DELIMITERS = (",", ";", "\t", "|")
-LIST_CAP = 5  # names listed in one error message
-
-
-def listing(items: Iterable[Any], cap: int = LIST_CAP) -> str:
-    """``a, b, c, d, e and 7 more``: lists in one-line messages stay short."""
-    items = [str(i) for i in items]
-    head = ", ".join(items[:cap])
-    return head if len(items) <= cap else f"{head} and {len(items) - cap} more"
-
-
-# -- kind --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class KindGuess:
-    """A task kind and why: given by the user, or inferred from the target's values."""
-
-    kind: Kind
-    reason: str
-    inferred: bool = True
-
-    def __str__(self) -> str:
-        how = "inferred" if self.inferred else "given"
-        return f"{self.kind} ({how}: {self.reason})"
-
-
-def _is_text(values: Any) -> bool:
-    """Text, true/false or categorical values (not numbers) by pandas' or numpy's dtype."""
-    import pandas as pd
-
-    dtype = getattr(values, "dtype", np.asarray(values).dtype)
-    if isinstance(dtype, pd.CategoricalDtype):
-        return True
-    return pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype)
-
-
-def infer_kind(y: Any, name: str = "target") -> KindGuess:
-    """The kind a target's values suggest, with the rule that decided (see the module doc)."""
-    import pandas as pd
-
-    values = pd.Series(np.asarray(y) if not isinstance(y, pd.Series) else y).dropna()
-    distinct = int(values.nunique())
-    if _is_text(values):
-        kind: Kind = "binary" if distinct == 2 else "multiclass"
-        return KindGuess(kind, f"{name} holds labels ({distinct} distinct values)")
-    numbers = values.to_numpy(dtype=np.float64)
-    if not np.all(np.mod(numbers[np.isfinite(numbers)], 1) == 0):
-        return KindGuess("regression", f"{name} holds numbers with fractions")
-    if distinct == 2:
-        return KindGuess("binary", f"{name} holds two whole-number values")
-    share = distinct / max(len(values), 1)
-    if distinct > MAX_WHOLE_CLASSES:
-        return KindGuess("regression", f"{name} holds whole numbers with {distinct} distinct "
-                                       f"values, more than {MAX_WHOLE_CLASSES}")
-    if distinct > MIN_SHARE_CLASSES and share > DISTINCT_SHARE:
-        return KindGuess("regression", f"{name} holds whole numbers with {distinct} distinct "
-                                       f"values, {share:.0%} of the rows")
-    return KindGuess("multiclass", f"{name} holds whole numbers with {distinct} distinct "
-                                   f"values, at most {MAX_WHOLE_CLASSES}")
-
-
-def check_kind(kind: str | None) -> Kind | None:
-    if kind is not None and kind not in KINDS:
-        raise EvohpoError(f"unknown kind {kind!r}; choose from: {', '.join(KINDS)}")
-    return kind  # type: ignore[return-value]
 
 
 def check_impute(impute: str | None) -> str | None:
     if impute is not None and impute not in IMPUTE:
         raise EvohpoError(f"unknown impute {impute!r}; choose from: {', '.join(IMPUTE)}")
     return impute
-
-
-# -- reading -----------------------------------------------------------------------------------
-def _read_text(file: Path) -> tuple[str, str]:
-    """The file's text and encoding: UTF-8 (with or without BOM), else Latin-1."""
-    raw = file.read_bytes()
-    try:
-        return raw.decode("utf-8-sig"), "utf-8-sig"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
-
-
-def sniff_delimiter(text: str, lines: int = 50) -> str:
-    """The delimiter that splits the first ``lines`` lines into the same number (> 1) of fields,
-    the most fields winning; ``,`` for a one-column file. Unlike ``csv.Sniffer`` this is not
-    fooled by commas inside the values of a ``;`` file (decimal commas, free text)."""
-    head = [line for line in text.splitlines()[:lines] if line.strip()]
-    best, best_fields = ",", 1
-    for delim in DELIMITERS:
-        try:
-            counts = {len(row) for row in csv.reader(head, delimiter=delim)}
-        except csv.Error:
-            continue
-        if len(counts) == 1 and (n := counts.pop()) > best_fields:
-            best, best_fields = delim, n
-    return best
-
-
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d+(,\d+)?$")
-
-
-def read_csv(path: str | os.PathLike) -> Any:
-    """A CSV file with a header line -> DataFrame, delimiter sniffed; one-line errors for a
-    missing, empty, header-only or unreadable file."""
-    import pandas as pd
-
-    file = Path(path)
-    if file.is_dir():
-        raise EvohpoError(f"{file} is a folder, not a CSV file; give the path of the CSV file")
-    if not file.is_file():
-        raise EvohpoError(f"CSV file {file} does not exist; check the path")
-    text, encoding = _read_text(file)
-    if "\x00" in text:
-        raise EvohpoError(f"{file} holds NUL bytes, so it is not a text CSV file (a spreadsheet, "
-                          "UTF-16 or compressed file?); save it as CSV (UTF-8) and pass that")
-    if not text.strip():
-        raise EvohpoError(f"{file} is empty; a CSV task needs a header line and data rows")
-    delim = sniff_delimiter(text)
-    _check_header_names(text, delim, file)
-    options = {"sep": delim, "skipinitialspace": True}
-    try:
-        frame = pd.read_csv(io.StringIO(text), **options)
-        if delim != "," and _has_decimal_commas(frame):
-            frame = pd.read_csv(io.StringIO(text), decimal=",", **options)
-    except (ValueError, pd.errors.ParserError) as exc:
-        first = str(exc).strip().splitlines()[0][:150] if str(exc).strip() else ""
-        raise EvohpoError(f"cannot read {file} as CSV ({first}); check its delimiter and "
-                          "quoting") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise EvohpoError(f"{file} has a header ({listing(frame.columns)}) but no data rows; "
-                          "add rows")
-    return frame
-
-
-def _check_header_names(text: str, delim: str, file: Path) -> None:
-    """A name given twice in the header line is refused (pandas would silently rename the
-    second ``a.1``, so a model would be trained on a column the user never named)."""
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delim), [])
-    names = [h.strip() for h in header]
-    if names and all(_looks_numeric(n) for n in names):
-        return  # no header line at all: the target's absence says so (from_frame)
-    twice = sorted({n for n in names if n and names.count(n) > 1})
-    if twice:
-        raise EvohpoError(f"{file}: column names repeat ({listing(twice)}); rename them in the "
-                          "header line")
-
-
-def _has_decimal_commas(frame: Any) -> bool:
-    for col in frame.columns:
-        if frame[col].dtype.kind in "OT" or str(frame[col].dtype) in ("str", "string"):
-            vals = frame[col].dropna().astype(str)
-            if len(vals) and vals.str.match(_DECIMAL_COMMA).all() and vals.str.contains(",").any():
-                return True
-    return False
 
 
 # -- the fitted preprocessing that travels with a task -----------------------------------------
@@ -259,25 +108,6 @@ class Preprocess:
         """Model outputs -> ``prediction`` (labels or target units) and, for classifiers,
         ``probability`` of that prediction."""
         return decode_outputs(outputs, self.kind, self.classes, self.y_mean, self.y_std)
-
-
-def decode_outputs(outputs: np.ndarray, kind: Kind, classes: Sequence[Any], y_mean: float,
-                   y_std: float) -> dict[str, np.ndarray]:
-    """Model outputs -> ``prediction`` (labels, or target units for regression: the model
-    predicts the standardised target) and, for classifiers, ``probability`` of that label."""
-    out = np.asarray(outputs, dtype=np.float64)
-    if kind == "regression":
-        return {"prediction": out[:, 0] * y_std + y_mean}
-    if kind == "binary":
-        p1 = out[:, 0]
-        codes = (p1 > 0.5).astype(int)
-        prob = np.where(codes == 1, p1, 1 - p1)
-    else:
-        codes = out.argmax(axis=1)
-        prob = out[np.arange(len(out)), codes] / out.sum(axis=1)
-    labels = np.empty(len(codes), dtype=object)
-    labels[:] = [classes[c] for c in codes]
-    return {"prediction": labels, "probability": prob}
 
 
 def _missing_counts(frame: Any) -> list[str]:
@@ -343,40 +173,10 @@ def _transformer(numeric: Sequence[str], categorical: Sequence[str], impute: str
 
 
 # -- a table -> Task ---------------------------------------------------------------------------
-def _split_rows(codes: np.ndarray, kind: Kind, val_fraction: float, test_fraction: float,
-                seed: int, source: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row indices of train/validation/test, stratified for classification."""
-    from sklearn.model_selection import train_test_split
-
-    rows = np.arange(len(codes))
-    strat = codes if kind != "regression" else None
-    if strat is not None:
-        labels, counts = np.unique(codes, return_counts=True)
-        if counts.min() < 3:
-            raise EvohpoError(
-                f"{source}: a class has only {counts.min()} row(s) ({int((counts < 3).sum())} of "
-                f"{len(labels)} classes have fewer than 3); a stratified train/validation/test "
-                "split needs at least 3 rows per class: add rows, drop rare classes, or if the "
-                "target is a quantity pass kind='regression' (--kind regression)"
-            )
-    try:
-        rest, test = train_test_split(rows, test_size=test_fraction, random_state=seed,
-                                      stratify=strat)
-        strat = codes[rest] if strat is not None else None
-        train, val = train_test_split(rest, test_size=val_fraction / (1 - test_fraction),
-                                      random_state=seed, stratify=strat)
-    except ValueError:
-        raise EvohpoError(
-            f"{source}: {len(rows)} rows are too few to split into train/validation/test with "
-            f"every class in each; add rows (about {5 * (int(codes.max()) + 1)} or more)"
-        ) from None
-    return train, val, test
-
-
 def _target(values: Any, guess: KindGuess, target: str, source: str):
     """Encoded target: (y, classes, mean, std)."""
     if guess.kind == "regression":
-        if _is_text(values):
+        if is_text(values):
             example = _show(values.dropna().iloc[0])
             raise EvohpoError(
                 f"{source}: kind is regression but target {target!r} holds labels such as "
@@ -387,7 +187,7 @@ def _target(values: Any, guess: KindGuess, target: str, source: str):
             raise EvohpoError(f"{source}: target {target!r} holds infinite values; drop those "
                               "rows")
         return y, (), 0.0, 1.0
-    labels = values.map(str) if _is_text(values) else values
+    labels = values.map(str) if is_text(values) else values
     classes, codes = np.unique(labels.to_numpy(), return_inverse=True)
     if guess.kind == "binary" and len(classes) != 2:
         raise EvohpoError(
@@ -408,10 +208,10 @@ def _column_types(features: Any, source: str) -> tuple[list[str], list[str]]:
     for c in features.columns:
         col = features[c]
         if (pd.api.types.is_datetime64_any_dtype(col) or pd.api.types.is_timedelta64_dtype(col)
-                or (_is_text(col) and _holds_dates(col))):
+                or (is_text(col) and _holds_dates(col))):
             raise EvohpoError(f"{source}: column {c!r} holds dates or times; turn it into "
                               "numbers (e.g. day of year, hour) or drop it")
-        if _is_text(col):
+        if is_text(col):
             distinct, present = col.nunique(), int(col.notna().sum())
             if distinct > MAX_CATEGORIES and distinct > ID_SHARE * present:
                 what = (f"a different value in every row ({distinct})" if distinct == present
@@ -486,7 +286,7 @@ def from_frame(
     frame = frame.rename(columns=str)
     if target not in frame.columns:
         hint = ""
-        if len(frame.columns) and all(_looks_numeric(c) for c in frame.columns):
+        if len(frame.columns) and all(looks_numeric(c) for c in frame.columns):
             hint = " (the first line looks like data: add a header line naming the columns)"
         raise EvohpoError(f"{source} has no column {target!r}; its columns are: "
                           f"{listing(frame.columns, 10)}{hint}")
@@ -516,7 +316,7 @@ def from_frame(
     y, classes, _, _ = _target(y_raw, guess, target, source)
     features = frame.drop(columns=[target])
     numeric, categorical = _column_types(features, source)
-    train, val, test = _split_rows(y if guess.kind != "regression" else np.zeros(len(y)),
+    train, val, test = split_rows(y if guess.kind != "regression" else np.zeros(len(y)),
                                    guess.kind, val_fraction, test_fraction, split_seed, source)
     x = _coerce(features, numeric, categorical, source)
     transformer = _transformer(numeric, categorical, impute).fit(x.iloc[train])
@@ -559,14 +359,6 @@ def _onehot_notes(categorical: Sequence[str], encoder: Any) -> list[str]:
 def _show(value: Any) -> str:
     """A cell as users wrote it: 5, not np.int64(5)."""
     return repr(value.item() if isinstance(value, np.generic) else value)
-
-
-def _looks_numeric(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _handle_missing(frame: Any, target: str, impute: str | None, source: str):

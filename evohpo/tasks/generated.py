@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tasks import Task, from_arrays
+from .task import Task, from_arrays
 
 DATA_SEED = 1414  # the seed of the generated data (issue 14); the split seed is tasks' default
 CLASSIFICATION_ROWS = 3000

@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EvohpoError
-from .tasks import KINDS, Kind, Task
+from ..errors import EvohpoError
+from .kinds import Kind, check_kind, decode_outputs, infer_kind
+from .splits import carve, check_fractions
+from .task import Task
 
 PAIRS = (("x_train", "y_train"), ("x_val", "y_val"), ("x_test", "y_test"))
 MIN_ROWS = 10  # x_train rows needed to carve validation and test splits out of it
@@ -58,8 +60,6 @@ class ArrayScaling:
         return ((arr - self.mean) / self.std).astype(np.float32)
 
     def decode(self, outputs: np.ndarray) -> dict[str, np.ndarray]:
-        from .tables import decode_outputs
-
         return decode_outputs(outputs, self.kind, self.classes, self.y_mean, self.y_std)
 
 
@@ -157,25 +157,6 @@ def _labels(y: np.ndarray, key: str, path: Path) -> np.ndarray:
     return y
 
 
-def _carve(x: np.ndarray, y: np.ndarray, kind: Kind, fraction: float,
-           seed: int, what: str) -> tuple[np.ndarray, ...]:
-    """(x_rest, y_rest, x_part, y_part): ``fraction`` of the rows, seeded, stratified for
-    classification where every class has two rows or more."""
-    from sklearn.model_selection import train_test_split
-
-    strat = None
-    if kind != "regression":
-        _, counts = np.unique(y, return_counts=True)
-        strat = y if counts.min() >= 2 else None
-    try:
-        x_rest, x_part, y_rest, y_part = train_test_split(
-            x, y, test_size=fraction, random_state=seed, stratify=strat, shuffle=True)
-    except ValueError as exc:
-        raise EvohpoError(f"too few rows to carve the {what} split out of x_train "
-                          f"({len(y)} rows): {exc}; give more rows or the split itself") from None
-    return x_rest, y_rest, x_part, y_part
-
-
 def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: int = 0,
              val_fraction: float = 0.2, test_fraction: float = 0.2, scale: bool = True,
              name: str | None = None) -> Task:
@@ -186,10 +167,8 @@ def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: i
     the file holds only training rows); both seeded by ``split_seed`` and stratified.
     ``scale=False`` keeps the inputs as stored."""
     path = Path(path)
-    if kind is not None and kind not in KINDS:
-        raise EvohpoError(f"unknown kind {kind!r}; choose from: {', '.join(KINDS)}")
-    if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise EvohpoError("val_fraction and test_fraction must be in (0, 1) and sum below 1")
+    kind = check_kind(kind)
+    check_fractions(val_fraction, test_fraction)
     data = _read(path)
     xs = {x_key: _numeric(data[x_key], f"npz:{path}: {x_key}") for x_key, _ in PAIRS
           if x_key in data}
@@ -201,8 +180,6 @@ def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: i
         if x_key in xs and xs[x_key].shape[1:] != xs["x_train"].shape[1:]:
             raise EvohpoError(f"npz:{path}: {x_key} inputs have shape {xs[x_key].shape[1:]}, "
                               f"x_train's {xs['x_train'].shape[1:]}; they must be equal")
-    from .tables import infer_kind
-
     every = np.concatenate(list(ys.values()))
     if kind is None:
         guess = infer_kind(every, "y")
@@ -232,13 +209,13 @@ def from_npz(path: str | os.PathLike, *, kind: Kind | None = None, split_seed: i
     if "x_test" in xs:
         x_test, y_test = xs["x_test"], ys["y_test"]
     else:
-        x_train, y_train, x_test, y_test = _carve(x_train, y_train, kind, test_fraction,
+        x_train, y_train, x_test, y_test = carve(x_train, y_train, kind, test_fraction,
                                                   split_seed, "test")
     if "x_val" in xs:
         x_val, y_val = xs["x_val"], ys["y_val"]
     else:
         share = val_fraction / (1 - test_fraction) if "x_test" not in xs else val_fraction
-        x_train, y_train, x_val, y_val = _carve(x_train, y_train, kind, share, split_seed,
+        x_train, y_train, x_val, y_val = carve(x_train, y_train, kind, share, split_seed,
                                                 "validation")
     if kind != "regression":
         _say_missing_classes(path, classes, {"training": y_train, "validation": y_val,
