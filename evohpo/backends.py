@@ -162,16 +162,23 @@ def local_workers(n_jobs: int, *, remote: bool = False) -> int:
     return n_jobs
 
 
+def check_backend(name: str, scheduler: str | None) -> None:
+    """A known backend; a scheduler address only with one that connects to a cluster."""
+    if name not in BACKENDS:
+        raise EvohpoError(f"unknown backend {name!r}; choose --backend from: "
+                          f"{', '.join(BACKENDS)}")
+    if scheduler is not None and name not in ("dask", "ray"):
+        raise EvohpoError(f"--scheduler is for --backend dask or ray (the address of a running "
+                          f"cluster); --backend {name} runs on this machine: leave it out")
+
+
 @contextmanager
 def open_backend(
     name: str, n_jobs: int, task: Task, *, scheduler: str | None = None,
     threads_per_worker: int = 1,
 ) -> Iterator[Backend]:
     """Start (or connect to) the workers, hand them the task once, and clean up afterwards."""
-    if name not in BACKENDS:
-        raise EvohpoError(f"unknown backend {name!r}; choose from: {', '.join(BACKENDS)}")
-    if scheduler and name not in ("dask", "ray"):
-        raise EvohpoError(f"--scheduler is for the dask and ray backends, not {name!r}")
+    check_backend(name, scheduler)
     from joblib import Parallel, delayed, parallel_config
 
     workers = local_workers(n_jobs, remote=bool(scheduler))

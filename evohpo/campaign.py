@@ -35,7 +35,7 @@ from . import front as front_mod
 from . import objectives
 from . import results as results_mod
 from . import tasks as tasks_mod
-from .backends import BACKENDS, Backend, open_backend
+from .backends import Backend, check_backend, open_backend
 from .engines import choice
 from .engines.base import Job, Setup, eval_seed
 from .engines.groups import probe, train_final_fused
@@ -140,8 +140,8 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objective: Any, *,
              budget: int, epochs: int, n_jobs: int, out: Any, seed: int | None,
-             time_limit: float | None, backend: str, threads_per_worker: int,
-             evaluator: Callable, engine: str = "single") -> _Plan:
+             time_limit: float | None, backend: str, scheduler: str | None,
+             threads_per_worker: int, evaluator: Callable, engine: str = "single") -> _Plan:
     """Check every setting before anything starts, so a typo fails in a second."""
     if isinstance(task, str):
         task = tasks_mod.get(task)
@@ -151,8 +151,7 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     check_whole("threads_per_worker", threads_per_worker, 1)
     if time_limit is not None and not time_limit > 0:
         raise EvohpoError(f"time_limit must be > 0 seconds, got {time_limit!r}")
-    if backend not in BACKENDS:
-        raise EvohpoError(f"unknown backend {backend!r}; choose from: {', '.join(BACKENDS)}")
+    check_backend(backend, scheduler)
     check_strategy(strategy)
     seed = check_whole("seed", strategy.seed if seed is None else seed, 0)
     space = strategy.space
@@ -382,7 +381,8 @@ def run_campaign(
         raise EvohpoError("resume and overwrite exclude each other; pass one of them")
     plan = _prepare(strategy, task, model, fit, objective, budget=budget, epochs=epochs,
                     n_jobs=n_jobs, out=out, seed=seed, time_limit=time_limit, backend=backend,
-                    threads_per_worker=threads_per_worker, evaluator=evaluator, engine=engine)
+                    scheduler=scheduler, threads_per_worker=threads_per_worker,
+                    evaluator=evaluator, engine=engine)
     if resume:
         plan = _engine_of_checkpoint(plan)
         state = _resume(plan)

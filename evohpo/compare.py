@@ -100,8 +100,8 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     rather than after an hour of GA. ``task`` is a Task or a task name; ``methods`` default
     to :func:`default_methods` for the number of objectives."""
     from . import objectives, tasks
+    from .backends import check_backend
     from .campaign import as_model_spec
-    from .cli_checks import check_backend
     from .presets import mlp
 
     budget = check_whole("--budget", budget, 1)

@@ -1,7 +1,7 @@
 """A report of existing results: summary.csv, the plots and report.md in one folder.
 
 Library code (``compare`` writes its report through here); the command line face is
-:mod:`evohpo.cli_report`. The markdown embeds the plots by relative links, so the output
+:mod:`evohpo.cli.report`. The markdown embeds the plots by relative links, so the output
 folder can be moved or committed as a whole.
 """
 

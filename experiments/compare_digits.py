@@ -17,10 +17,10 @@ import argparse
 import sys
 
 from evohpo import analysis
-from evohpo.cli_report import print_report
 from evohpo.compare import compare, make_plan
 from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
+from evohpo.report import print_report
 
 # Every method searches this same space (the built-in MLP's); edit it here.
 SPACE = mlp.space(

@@ -495,7 +495,7 @@ def test_analysis_and_plots_never_import_tensorflow() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, evohpo.analysis, evohpo.plots, evohpo.report, evohpo.cli_report; "
+    code = ("import sys, evohpo.analysis, evohpo.plots, evohpo.report, evohpo.cli.report; "
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout

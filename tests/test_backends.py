@@ -60,7 +60,8 @@ def test_missing_extra_names_it(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [({"backend": "spark"}, "unknown backend 'spark'"),
-     ({"backend": "loky", "scheduler": "tcp://127.0.0.1:8786"}, "--scheduler is for the dask"),
+     ({"backend": "loky", "scheduler": "tcp://127.0.0.1:8786"},
+      "--scheduler is for --backend dask or ray"),
      ({"backend": "dask", "scheduler": "tcp://127.0.0.1:9"}, "cannot reach the Dask scheduler")],
 )
 def test_backend_mistakes(tmp_path, kwargs, fragment, monkeypatch):

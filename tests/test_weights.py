@@ -9,7 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from evohpo import cli_weights, tasks, weights
+from evohpo import tasks, weights
+from evohpo.cli import main
+from evohpo.cli import weights as cli_weights
 from evohpo.errors import EvohpoError
 from evohpo.presets.mlp import build as build_model
 from evohpo.runtime import keras as _keras
@@ -224,7 +226,7 @@ def test_cli_bad_input_is_one_line_error(argv, match) -> None:
 def test_cli_main_prints_error_and_exits_2(capsys, argv) -> None:
     """Every number is checked as argparse reads it: one line naming the flag as typed."""
     with pytest.raises(SystemExit) as info:
-        cli_weights.main(argv)
+        main(["weights", *argv])
     err = capsys.readouterr().err.strip()
     assert info.value.code == 2 and err.startswith(f"error: argument {argv[0]}: must be a")
     assert "\n" not in err

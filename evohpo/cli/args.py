@@ -1,7 +1,6 @@
-"""``evohpo`` command line: search, compare, report, weights.
-
-Every user mistake ends as one line ``error: …`` on stderr and exit code 2, never a traceback.
-"""
+"""What ``search`` and ``compare`` share: argparse with one-line errors, the run's flags, the
+MLP's space flags and a user's own model, each turned into what the library takes, with errors
+that name the flags the user typed (``--learning-rate``), not the API's arguments."""
 
 from __future__ import annotations
 
@@ -9,19 +8,15 @@ import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
-from .cli_checks import check_backend, check_out, positive, whole
-from .cli_tables import add_table_args, predict_hint, task_from_args
-from .errors import EvohpoError
-from .space import Space
-
-# cli_<name>.py modules, each adding one subcommand
-COMMAND_MODULES: tuple[str, ...] = ("compare", "report", "weights", "predict")
+from ..errors import EvohpoError
+from ..space import Space
+from .checks import positive, whole
+from .task_args import add_table_args
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse with one-line errors, like every other evohpo error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -43,7 +38,7 @@ def _floats(text: str) -> tuple[float, ...]:
         raise argparse.ArgumentTypeError(f"expected numbers like 1e-4,1e-1, got {text!r}") from None
 
 
-def _names(text: str) -> tuple[str, ...]:
+def names(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
@@ -58,15 +53,15 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
                    help="hidden layers (default 1,4)")
     g.add_argument("--units", type=_ints, metavar="MIN,MAX",
                    help="width of each layer, sampled on a log scale (default 4,512)")
-    g.add_argument("--activations", type=_names, metavar="A,B,...")
-    g.add_argument("--optimizers", type=_names, metavar="A,B,...")
+    g.add_argument("--activations", type=names, metavar="A,B,...")
+    g.add_argument("--optimizers", type=names, metavar="A,B,...")
     g.add_argument("--learning-rate", type=_floats, metavar="MIN,MAX",
                    help="sampled on a log scale (default 1e-4,1e-1)")
     g.add_argument("--batch-sizes", type=_ints, metavar="A,B,...",
                    help="make batch size a gene with these choices (default: fixed 32)")
     g.add_argument("--dropout", type=_floats, metavar="MIN,MAX",
                    help="tune a dropout rate after every hidden layer, e.g. 0,0.5")
-    g.add_argument("--initializers", type=_names, metavar="A,B,...",
+    g.add_argument("--initializers", type=names, metavar="A,B,...",
                    help="tune the kernel initializer, e.g. glorot_uniform,he_normal,lecun_normal")
     g.add_argument("--batch-norm", action="store_true",
                    help="tune whether hidden layers use batch normalization")
@@ -78,7 +73,7 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
                    help="tune the optimizer's weight decay on a log scale, e.g. 1e-6,1e-2")
     g.add_argument("--patience", type=_ints, metavar="MIN,MAX",
                    help="tune early-stopping patience (epochs without val_loss improvement)")
-    g.add_argument("--lr-schedules", type=_names, metavar="A,B,...",
+    g.add_argument("--lr-schedules", type=names, metavar="A,B,...",
                    help="tune the learning-rate schedule: constant,cosine,exponential")
     m = p.add_argument_group("your own model")
     m.add_argument("--model", default=None, metavar="FILE.py:NAME",
@@ -96,7 +91,7 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
                         ":log compares sizes and times by ratio)")
 
 
-def _as_flags(exc: EvohpoError, names: Sequence[str]) -> EvohpoError:
+def as_flags(exc: EvohpoError, names: Sequence[str]) -> EvohpoError:
     """The library's error, naming its arguments (``learning_rate``, ``population``) as the
     flags the user typed (``--learning-rate``, ``--population``); quoted values untouched."""
     word = re.compile(r"(?<![\w'-])(" + "|".join(names) + r")\b(?!')")
@@ -107,20 +102,20 @@ def space_from_args(args: argparse.Namespace) -> Space:
     """The MLP preset's space from the flags (only the flags given override its defaults).
     ``mlp.space`` names its arguments (``learning_rate``); its errors are given back with the
     flags the user typed (``--learning-rate``)."""
-    from .presets import mlp
+    from ..presets import mlp
 
     given = {k: getattr(args, k) for k in MLP_FLAGS
              if getattr(args, k, None) not in (None, False)}
     try:
         return mlp.space(**given)
     except EvohpoError as exc:
-        raise _as_flags(exc, MLP_FLAGS) from None
+        raise as_flags(exc, MLP_FLAGS) from None
 
 
 def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
     """(space, model) from --model/--space/--fit, or the MLP preset from its flags."""
-    from .campaign import as_model_spec
-    from .model import load_object
+    from ..campaign import as_model_spec
+    from ..model import load_object
 
     if args.model is None:
         if args.space or args.fit:
@@ -200,128 +195,7 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     add_space_args(p)
 
 
-def make_strategy(method: str, space: Space, args: argparse.Namespace, seed: int,
-                  n_objectives: int = 1):
-    from .strategies import make
-
-    try:
-        return make(method, space, seed=seed, population=args.population, levels=args.levels,
-                    n_objectives=n_objectives)
-    except EvohpoError as exc:
-        raise _as_flags(exc, ("population", "levels")) from None
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    """Everything that can be checked without the data first (flags, folder, model files,
-    objectives, method), then the task, then what needs the task; then the campaign."""
-    from . import objectives
-    from .campaign import as_model_spec, run_campaign
-
-    if args.out is not None:
-        check_out(Path(args.out), resume=args.resume, overwrite=args.overwrite)
-    check_backend(args.backend, args.scheduler)
-    space, model = model_from_args(args)
-    # the task's kind only picks the default objective: the objectives are known before it
-    objs = objectives.resolve_many(args.objective, "binary")
-    # unknown method, nsga2 with one objective, ga with several: fails here
-    strategy = make_strategy(args.method, space, args, args.seed, len(objs))
-    task = task_from_args(args)  # --kind/--impute; prints the inferred kind
-    if args.objective is None:
-        objs = (objectives.default(task.kind),)
-    objectives.check_reported(objs, as_model_spec(model), task.kind)  # a typo: before training
-    out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
-    if args.out is None:
-        check_out(Path(out), resume=args.resume, overwrite=args.overwrite)
-    result = run_campaign(
-        strategy, task, budget=args.budget, model=model, objective=args.objective,
-        epochs=args.epochs, n_jobs=args.n_jobs, out=out, overwrite=args.overwrite,
-        resume=args.resume, time_limit=args.time_limit, backend=args.backend,
-        scheduler=args.scheduler, progress=not args.quiet, engine=args.engine,
-    )
-    print(f"task: {task.describe()}")
-    print(f"method: {args.method}  seed: {args.seed}  evaluations: {len(result.evaluations)}  "
-          f"cache hits: {result.cache_hits}  seconds: {result.seconds:.1f}")
-    if result.extra.get("duplicates_avoided"):
-        print(f"children re-mutated because their network was already tried: "
-              f"{result.extra['duplicates_avoided']}")
-    print(f"results: {result.csv}")
-    if result.reference is not None:
-        _print_front(result)
-    if result.best is None:
-        print("best: none (no evaluation finished cleanly; see the status and error columns)")
-        return 1
-    label = "best (knee of the front)" if result.reference is not None else "best"
-    print(f"{label}: {result.best}")
-    if result.best.model_path:
-        print(f"model: {result.best.model_path}")
-    else:
-        print(f"model: not saved ({result.best.error})")
-    if hint := predict_hint(task, result.out):
-        print(hint)
-    return 0
-
-
-def _print_front(result: Any) -> None:
-    """A multi-objective search's front, its hypervolume and where the files are."""
-    from . import analysis, plots
-    from .results import PARETO_NAME
-
-    hv = ", ".join(f"{v:.4g}" for v in result.hypervolume)
-    ref = ", ".join(f"{v:.4g}" for v in result.reference)
-    n = len(result.pareto)
-    print(f"pareto front: {n} network{'s' if n != 1 else ''} ({result.out / PARETO_NAME}); "
-          f"hypervolume per generation: {hv} (reference point {ref})")
-    plot = plots.pareto(analysis.load(result.csv), result.out / plots.FILES["pareto"])
-    print(f"pareto plot: {plot}")
-
-
 def add_time_limit(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=positive, default=None, metavar="SECONDS",
                    help="hard limit on each evaluation (build, training, scoring): past it the "
                         "row is a timeout (see docs/engines-and-backends.md)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="evohpo", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("search", help="run one search campaign and write its results CSV")
-    p.add_argument("--method", default="ga",
-                   help="ga, random, grid or nsga2 (several objectives; default ga)")
-    p.add_argument("--out", default=None, help="output folder (default results/TASK-METHOD-seedN)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the killed campaign in --out (same settings)")
-    add_time_limit(p)
-    add_run_args(p)
-    p.set_defaults(func=cmd_search)
-    for name in COMMAND_MODULES:
-        _optional_command(sub, name)
-    return parser
-
-
-def _optional_command(sub, name: str) -> None:
-    """Commands living in their own modules register themselves through ``add_parser``."""
-    import importlib
-
-    module = importlib.import_module(f".cli_{name}", __package__)
-    module.add_parser(sub)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = args.func
-    try:
-        return func(args)
-    except EvohpoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        from .backends import stop_local_workers
-
-        stop_local_workers()  # else the exit waits for the evaluations they are running
-        print("error: interrupted; finished rows are in the results CSV", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

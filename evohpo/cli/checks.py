@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import EvohpoError, file_in_the_way
+from ..errors import EvohpoError, file_in_the_way
 
 
 def whole(minimum: int, *, all_cores: bool = False) -> Callable[[str], int]:
@@ -50,8 +50,8 @@ def check_out(out: Path, *, resume: bool, overwrite: bool) -> None:
     """The ``--out`` folder of ``evohpo search``, before the task loads: a file is no folder;
     a results.csv evohpo did not write is never continued or replaced; one evohpo wrote needs
     ``--resume`` or ``--overwrite`` (``--overwrite`` alone when it holds no checkpoint)."""
-    from .checkpoint import CHECKPOINT_NAME
-    from .results import CSV_NAME, written_by_evohpo
+    from ..checkpoint import CHECKPOINT_NAME
+    from ..results import CSV_NAME, written_by_evohpo
 
     if resume and overwrite:
         raise EvohpoError("--resume and --overwrite exclude each other; pass one of them")
@@ -81,15 +81,3 @@ def check_folder(folder: Path, flag: str) -> None:
         what = f"{flag} {folder}" + ("" if file == folder else f": {file}")
         raise EvohpoError(f"{what} is a file, not a folder; give {flag} a folder (it is "
                           "created if missing)")
-
-
-def check_backend(backend: str, scheduler: str | None) -> None:
-    """A known ``--backend``; ``--scheduler`` only with one that connects to a cluster."""
-    from .backends import BACKENDS
-
-    if backend not in BACKENDS:
-        raise EvohpoError(f"unknown backend {backend!r}; choose --backend from: "
-                          f"{', '.join(BACKENDS)}")
-    if scheduler is not None and backend not in ("dask", "ray"):
-        raise EvohpoError(f"--scheduler is for --backend dask or ray (the address of a running "
-                          f"cluster); --backend {backend} runs on this machine: leave it out")

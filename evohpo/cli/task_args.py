@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .tasks import KINDS, Task
-from .tasks.tables import IMPUTE
+from ..tasks import KINDS, Task
+from ..tasks.tables import IMPUTE
 
 
 def add_table_args(p: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def task_from_args(args: argparse.Namespace) -> Task:
     """The task of ``--task``, ``--kind`` and ``--impute``; a table task's kind, its reason and
     what was done to the table go to stderr as ``note:`` lines (unless ``--quiet``), one line
     each, like every other line evohpo prints beside an error."""
-    from . import tasks
+    from .. import tasks
 
     task = tasks.get(args.task, kind=args.kind, impute=args.impute)
     prep = task.preprocess

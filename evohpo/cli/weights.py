@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from . import tasks as tasks_mod
-from . import weights
-from .cli_checks import positive, whole
-from .errors import EvohpoError, file_in_the_way
+from .. import tasks as tasks_mod
+from .. import weights
+from ..errors import EvohpoError, file_in_the_way
+from .checks import positive, whole
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -169,22 +168,3 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"task": task.name, "es": es, "sgd": sgd}))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m evohpo.cli_weights --task xor ...``: the subcommand on its own."""
-    from .cli import _Parser  # one-line argparse errors, as in `evohpo weights`
-
-    parser = _Parser(prog="evohpo")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    add_parser(sub)
-    args = parser.parse_args(["weights", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return args.func(args)
-    except EvohpoError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,9 +9,9 @@ from typing import Any
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import results
-    from .errors import EvohpoError
-    from .predictor import load
+    from .. import results
+    from ..errors import EvohpoError
+    from ..predictor import load
 
     if (args.csv is None) == (args.npz is None):
         raise EvohpoError("predict takes new rows as --csv FILE (a table campaign) or new "
@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     if args.npz is not None:
         table, what = _from_npz(predictor, args.npz)
     else:
-        from .tasks.csv_files import read_csv
+        from ..tasks.csv_files import read_csv
 
         if hasattr(predictor.prep, "shape"):
             raise EvohpoError(f"{args.model} is a campaign on arrays: give new inputs with "
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 def _check_out(out: Path) -> None:
     """``--out`` names a file to write: refused now, before any model loads, if it is a folder
     or lies under a file (writing would fail after the predictions, naming free space)."""
-    from .errors import EvohpoError, file_in_the_way
+    from ..errors import EvohpoError, file_in_the_way
 
     if out.is_dir():
         raise EvohpoError(f"--out {out} is a folder; give the name of a CSV file to write, "
@@ -60,8 +60,8 @@ def _check_out(out: Path) -> None:
 def _from_npz(predictor: Any, path: str) -> tuple[Any, str]:
     """An array campaign's predictions for the inputs in an .npz: one row per input, its
     index, the prediction (and probability), and the true label where the file has one."""
-    from .errors import EvohpoError
-    from .tasks.arrays import read_new_inputs
+    from ..errors import EvohpoError
+    from ..tasks.arrays import read_new_inputs
 
     if not hasattr(predictor.prep, "shape"):
         raise EvohpoError(f"{predictor.folder} is a table campaign: give new rows with --csv")

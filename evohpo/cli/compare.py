@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .cli import _names, add_run_args, add_time_limit, model_from_args
-from .cli_tables import task_from_args
+from .args import add_run_args, add_time_limit, model_from_args, names
+from .task_args import task_from_args
 
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not above: pandas, scipy and matplotlib would slow every ``evohpo`` command
-    from .compare import compare, make_plan
-    from .report import print_report
+    from ..compare import compare, make_plan
+    from ..report import print_report
 
     space, model = model_from_args(args)
     plan = make_plan(
@@ -37,7 +37,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="search methods (default GA, random and grid search; NSGA-II, random and "
                     "grid with several objectives) at the same budget over several seeds",
     )
-    p.add_argument("--methods", type=_names, default=None, metavar="A,B,...",
+    p.add_argument("--methods", type=names, default=None, metavar="A,B,...",
                    help="methods to compare: ga, random, grid, nsga2 (default ga,random,grid; "
                         "nsga2,random,grid with several --objectives)")
     p.add_argument("--out", default=None,

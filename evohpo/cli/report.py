@@ -12,13 +12,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-__all__ = ["add_parser", "print_report", "run"]  # print_report: for scripts that import it here
-
 
 def run(args: argparse.Namespace) -> int:
     # imported here, not above: pandas and matplotlib would slow every ``evohpo`` command
-    from . import analysis
-    from .report import write_report
+    from .. import analysis
+    from ..report import print_report, write_report
 
     frame = analysis.load(args.paths)
     report = write_report(frame, args.out, title=args.title, overwrite=args.overwrite)
@@ -40,11 +38,3 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="replace a report.md and summary.csv already in --out")
     p.set_defaults(func=run)
     return p
-
-
-def print_report(report: Any) -> None:
-    """:func:`evohpo.report.print_report`, kept here for the scripts that import it from this
-    module; a wrapper so that registering ``report`` does not load pandas and matplotlib."""
-    from .report import print_report as show
-
-    show(report)
