@@ -47,54 +47,11 @@ from .model import ModelSpec
 from .objectives import Objective
 from .outcome import Best, CampaignResult
 from .outcome import summary as summarise
+from .plans import CampaignPlan
 from .presets import MLP
 from .space import Space
 from .strategies.base import Evaluation, Strategy, check_strategy
 from .tasks import Task
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """Everything fixed before the first evaluation: checked once, used by every step."""
-
-    strategy: Strategy
-    space: Space
-    task: Task
-    setup: Setup
-    objective: Objective  # the first objective: the one a single-objective strategy minimises
-    objectives: tuple[Objective, ...]
-    out: Path
-    method: str
-    seed: int
-    budget: int
-    epochs: int
-    time_limit: float | None
-    front: front_mod.Tracker | None = None  # with several objectives: hypervolume per batch
-    engine: str = "single"  # "single" (one model per worker call) or "fused" (groups)
-    engine_asked: str = "single"  # "auto" lets a resume keep the engine the campaign began with
-    n_workers: int = 1  # the backend's real worker count (a cluster's size), once it is open
-    custom_evaluator: bool = False  # evaluator= replaced the per-model evaluate
-    spent: float = 0.0  # wall seconds earlier processes spent on this campaign (a resume)
-    started: float = 0.0  # time.perf_counter() when this process began it
-
-    def checkpoint(self, n_evals: int, finished: bool = False) -> None:
-        results_mod.write_json(self.out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
-            method=self.method, seed=self.seed, task=self.task.name,
-            fingerprint=self.task.fingerprint(), epochs=self.epochs, budget=self.budget,
-            n_evals=n_evals, strategy_state=self.strategy.state_dict(), space=self.space,
-            objective=self.objectives, model=self.setup.model.name, engine=self.engine,
-            finished=finished,
-            pareto=self.front.state_dict() if self.front else None,
-            settings=self.settings(), seconds=self.seconds(),
-        ))
-
-    def seconds(self) -> float:
-        """Wall seconds of the whole campaign so far, every process of it."""
-        return self.spent + time.perf_counter() - self.started
-
-    def settings(self) -> dict[str, Any]:
-        """What the checkpoint holds a resume to (see :func:`evohpo.checkpoint.settings`)."""
-        return ckpt_mod.settings(self.strategy, time_limit=self.time_limit)
 
 
 def as_model_spec(model: ModelSpec | Callable | str | None,
@@ -141,7 +98,7 @@ def _check_out(out: Path, overwrite: bool) -> None:
 def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objective: Any, *,
              budget: int, epochs: int, n_jobs: int, out: Any, seed: int | None,
              time_limit: float | None, backend: str, scheduler: str | None,
-             threads_per_worker: int, evaluator: Callable, engine: str = "single") -> _Plan:
+             threads_per_worker: int, evaluator: Callable, engine: str = "single") -> CampaignPlan:
     """Check every setting before anything starts, so a typo fails in a second."""
     if isinstance(task, str):
         task = tasks_mod.get(task)
@@ -168,14 +125,14 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     objectives.check_reported(objs, spec, task.kind)  # a misspelling, before anything trains
     _check_objective_count(strategy, objs)
     setup = Setup(task, spec, objs[0], objs[1:])
-    return _Plan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
+    return CampaignPlan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
                  seed, budget, epochs, time_limit,
                  front_mod.Tracker(objs) if len(objs) > 1 else None,
                  engine=choice.check(engine), engine_asked=engine,
                  custom_evaluator=custom_evaluator)
 
 
-def _with_workers(plan: _Plan, workers: Backend, resume: bool) -> _Plan:
+def _with_workers(plan: CampaignPlan, workers: Backend, resume: bool) -> CampaignPlan:
     """The plan's last two settings, which need the open backend: its real worker count, and
     for a new campaign the engine, chosen by what the model can do (a worker builds one
     member from a sample config, :mod:`evohpo.engines.choice`). A resume keeps the engine
@@ -217,7 +174,7 @@ def _check_objective_count(strategy: Strategy, objs: tuple[Objective, ...]) -> N
                       + ("; for one objective use ga" if len(objs) == 1 else ""))
 
 
-def _start_fresh(plan: _Plan, overwrite: bool) -> results_mod.ResultsLog:
+def _start_fresh(plan: CampaignPlan, overwrite: bool) -> results_mod.ResultsLog:
     header = results_mod.columns(plan.space, plan.objectives)
     _check_out(plan.out, overwrite)
     log = results_mod.ResultsLog.create(plan.out / results_mod.CSV_NAME, header)
@@ -236,7 +193,7 @@ class _Resumed:
     seconds: float = 0.0  # what the processes before this one spent
 
 
-def _engine_of_checkpoint(plan: _Plan) -> _Plan:
+def _engine_of_checkpoint(plan: CampaignPlan) -> CampaignPlan:
     """With engine="auto", a resume continues on the engine the campaign began with (the two
     give close but not identical numbers); an explicit other engine is refused later."""
     if plan.engine_asked != "auto":
@@ -245,7 +202,7 @@ def _engine_of_checkpoint(plan: _Plan) -> _Plan:
     return replace(plan, engine=stored if stored in choice.ENGINES else "single")
 
 
-def _resume(plan: _Plan) -> _Resumed:
+def _resume(plan: CampaignPlan) -> _Resumed:
     """Load the checkpoint into the strategy; split the CSV into rows before it (done) and
     after it (to reuse when the strategy proposes them again)."""
     out, csv_path = plan.out, plan.out / results_mod.CSV_NAME
@@ -288,7 +245,7 @@ def _in_space_order(space: Space, ev: Evaluation) -> Evaluation:
     return replace(ev, config=ordered) if ordered == ev.config else ev  # only the order moves
 
 
-def _run_loop(plan: _Plan, loop: Loop, bar: Progress) -> None:
+def _run_loop(plan: CampaignPlan, loop: Loop, bar: Progress) -> None:
     """Ask, evaluate, tell and checkpoint until the budget is spent or the strategy is done."""
     strategy = plan.strategy
     while len(loop.evaluations) < plan.budget and not strategy.done:
@@ -306,7 +263,7 @@ def _run_loop(plan: _Plan, loop: Loop, bar: Progress) -> None:
         bar.update(proposals[0].generation, len(loop.evaluations), batch, note)
 
 
-def _track_front(plan: _Plan, batch: list[Evaluation], evaluations: list[Evaluation]) -> str:
+def _track_front(plan: CampaignPlan, batch: list[Evaluation], evaluations: list[Evaluation]) -> str:
     """With several objectives: the hypervolume after this batch (checkpointed with it), and
     the progress line's note."""
     if plan.front is None:
@@ -315,7 +272,7 @@ def _track_front(plan: _Plan, batch: list[Evaluation], evaluations: list[Evaluat
     return plan.front.note(len(front_mod.members(evaluations)))
 
 
-def _finish_log(plan: _Plan, log: results_mod.ResultsLog,
+def _finish_log(plan: CampaignPlan, log: results_mod.ResultsLog,
                 evaluations: list[Evaluation]) -> list[Evaluation]:
     """Sort the CSV; with several objectives also flag its front (the ``pareto`` column) in
     the same atomic rewrite, and write the front's rows to pareto.csv. Computed from every
@@ -435,7 +392,7 @@ def run_campaign(
     return result
 
 
-def _choose(plan: _Plan, evaluations: list[Evaluation],
+def _choose(plan: CampaignPlan, evaluations: list[Evaluation],
             front: list[Evaluation]) -> Evaluation | None:
     """The network to retrain and save: the best objective, or with several objectives the
     knee of the front (:func:`evohpo.front.knee`)."""
@@ -445,7 +402,7 @@ def _choose(plan: _Plan, evaluations: list[Evaluation],
     return min(ok, key=lambda e: (e.objective, e.eval_id)) if ok else None
 
 
-def _final_model(plan: _Plan, workers: Backend, evaluations: list[Evaluation],
+def _final_model(plan: CampaignPlan, workers: Backend, evaluations: list[Evaluation],
                  chosen: Evaluation | None) -> Best | None:
     """Retrain the chosen evaluation with its own seed, score it on test, save it as .keras."""
     if chosen is None:

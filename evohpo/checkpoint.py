@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvohpoError
+from .objectives import minimised
 from .results import CSV_NAME, Objectives, Row, as_tuple, metric_columns, spec
 from .space import Space
 from .strategies.base import WORST, Evaluation, Status
@@ -164,7 +165,7 @@ def evaluation_from_row(row: dict[str, str], *, objective: Objectives, source: s
         scores["params"] = float(params)
     ok = status == Status.OK
     objs = as_tuple(objective)
-    vector = tuple(o.minimised(scores.get(o.name)) for o in objs) if ok else ()
+    vector = minimised(objs, scores) if ok else ()
     return Evaluation(
         eval_id=r.get("eval_id"), generation=r.get("generation"),
         config=config, status=status, objective=vector[0] if ok else WORST,

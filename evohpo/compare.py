@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,50 +28,11 @@ from . import results as results_mod
 from .compare_state import COMPARE_JSON, RunState
 from .errors import EvohpoError, check_n_jobs, check_whole
 from .lock import hold
+from .plans import ComparisonPlan
 from .report import Report, write_report
 from .space import Space
 
 RUN_DIR = re.compile(r"^(?P<method>[a-z0-9_]+)-seed(?P<seed>\d+)$")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a comparison will run, fixed and checked before anything trains."""
-
-    task: Any  # evohpo.tasks.Task
-    space: Space
-    methods: tuple[str, ...]
-    seeds: tuple[int, ...]
-    budget: int
-    epochs: int
-    n_jobs: int
-    out: Path
-    population: int = 12
-    levels: int = 3
-    backend: str = "loky"
-    scheduler: str | None = None
-    model: Any = None  # a ModelSpec or build function; None = the MLP preset
-    objective: Any = None  # a metric name / Objective; None = the task's default
-
-    def folder(self, method: str, seed: int) -> Path:
-        return self.out / f"{method}-seed{seed}"
-
-    @property
-    def runs(self) -> list[tuple[str, int]]:
-        # seed-major: stopped half way, the finished seeds still compare all methods
-        return [(m, s) for s in self.seeds for m in self.methods]
-
-    @property
-    def n_objectives(self) -> int:
-        from .objectives import resolve_many
-
-        return len(resolve_many(self.objective, self.task.kind))
-
-    def strategy(self, method: str, seed: int):
-        from .strategies import make
-
-        return make(method, self.space, seed=seed, population=self.population,
-                    levels=self.levels, n_objectives=self.n_objectives)
 
 
 SINGLE_METHODS = ("ga", "random", "grid")  # the default comparison for one objective
@@ -95,7 +55,7 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
               seeds: int = 5, budget: int = 60, epochs: int = 5, n_jobs: int = 1,
               population: int = 12, levels: int = 3, out: str | Path | None = None,
               backend: str = "loky", scheduler: str | None = None, model: Any = None,
-              objective: Any = None) -> Plan:
+              objective: Any = None) -> ComparisonPlan:
     """Validate every input and build each strategy once, so a bad value fails in a second
     rather than after an hour of GA. ``task`` is a Task or a task name; ``methods`` default
     to :func:`default_methods` for the number of objectives."""
@@ -113,12 +73,14 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
         task = tasks.get(task)
     out = Path(out) if out is not None else Path(f"results/compare-{task.name}")
     objs = objectives.resolve_many(objective, task.kind)  # bad ones fail now
-    objectives.check_reported(objs, as_model_spec(model), task.kind)
+    spec = as_model_spec(model)
+    objectives.check_reported(objs, spec, task.kind)
     n_objectives = len(objs)
     methods = tuple(methods) if methods is not None else default_methods(n_objectives)
     _check_methods(methods)
-    plan = Plan(task, space or mlp.space(), methods, tuple(range(seeds)), budget,
-                epochs, n_jobs, out, population, levels, backend, scheduler, model, objective)
+    plan = ComparisonPlan(task, space or mlp.space(), methods, tuple(range(seeds)), budget,
+                          epochs, n_jobs, out, population, levels, backend, scheduler, spec,
+                          objs)
     for method in plan.methods:
         plan.strategy(method, 0)  # unknown method, bad --population, ga with 2 objectives
     return plan
@@ -154,7 +116,7 @@ def check_out(out: Path, overwrite: bool) -> list[Path]:
     return there
 
 
-def _remove_stale_runs(plan: Plan, there: list[Path]) -> None:
+def _remove_stale_runs(plan: ComparisonPlan, there: list[Path]) -> None:
     """With --overwrite, drop earlier runs this comparison will not redo (e.g. extra seeds),
     so that ``evohpo report OUT`` afterwards shows this comparison only."""
     planned = {plan.folder(m, s).resolve() for m, s in plan.runs}
@@ -166,7 +128,7 @@ def _remove_stale_runs(plan: Plan, there: list[Path]) -> None:
                 results_mod.remove_run(folder)
 
 
-def compare(plan: Plan, *, overwrite: bool = False, resume: bool = False,
+def compare(plan: ComparisonPlan, *, overwrite: bool = False, resume: bool = False,
             progress: bool = True, **campaign_kw: Any) -> Report:
     """Run every (method, seed) of ``plan``, then write summary.csv, plots and report.md into
     ``plan.out``. Refuses a folder that already holds results unless ``overwrite``;
@@ -181,7 +143,7 @@ def compare(plan: Plan, *, overwrite: bool = False, resume: bool = False,
                         campaign_kw=campaign_kw)
 
 
-def _compare(plan: Plan, *, overwrite: bool, resume: bool, progress: bool,
+def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: bool,
              campaign_kw: dict[str, Any]) -> Report:
     from .campaign import run_campaign
 
@@ -215,7 +177,7 @@ def _compare(plan: Plan, *, overwrite: bool, resume: bool, progress: bool,
                      n_jobs=plan.n_jobs, out=folder, overwrite=state == RunState.NEW,
                      resume=state == RunState.STARTED, progress=progress,
                      backend=plan.backend, scheduler=plan.scheduler, model=plan.model,
-                     objective=plan.objective, **campaign_kw)
+                     objective=plan.objectives, **campaign_kw)
         if is_grid:
             record["grid_size"] = int(strategy.size)
             results_mod.write_json(folder / results_mod.GRID_NAME, {

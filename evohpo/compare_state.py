@@ -26,6 +26,7 @@ from typing import Any
 from . import checkpoint as ckpt_mod
 from . import results as results_mod
 from .errors import EvohpoError
+from .plans import ComparisonPlan
 
 COMPARE_JSON = "compare.json"
 VERSION = 2  # 2: typed spaces, models and objectives
@@ -45,25 +46,12 @@ class RunState(StrEnum):
     NEW = "new"
 
 
-def _objective_spec(plan: Any) -> str:
-    from .objectives import resolve_many
-    from .results import spec
-
-    return spec(resolve_many(plan.objective, plan.task.kind))
-
-
-def _model_name(plan: Any) -> str:
-    from .campaign import as_model_spec
-
-    return as_model_spec(plan.model).name
-
-
-def plan_record(plan: Any) -> dict[str, Any]:
+def plan_record(plan: ComparisonPlan) -> dict[str, Any]:
     """What compare.json records about a plan (JSON types, so a reloaded record compares equal)."""
     record = {
         "evohpo_compare": VERSION, "task": plan.task.name,
         "task_fingerprint": plan.task.fingerprint(), "kind": plan.task.kind,
-        "objective": _objective_spec(plan), "model": _model_name(plan),
+        "objective": results_mod.spec(plan.objectives), "model": plan.model.name,
         "methods": list(plan.methods), "seeds": list(plan.seeds),
         "budget": plan.budget, "epochs": plan.epochs, "population": plan.population,
         "levels": plan.levels, "space": plan.space.to_json(),
@@ -98,7 +86,7 @@ def _shown(key: str, value: Any) -> str:
     return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
-def check_same_plan(out: Path, stored: dict[str, Any], plan: Any) -> None:
+def check_same_plan(out: Path, stored: dict[str, Any], plan: ComparisonPlan) -> None:
     """Resuming with other settings would mix two comparisons in one report: refuse."""
     now = plan_record(plan)
     for key, option in PLAN_KEYS.items():

@@ -21,6 +21,7 @@ from .engines.base import Job, Setup, eval_seed
 from .engines.groups import dispatch
 from .errors import EvohpoError, check_whole
 from .objectives import Objective
+from .plans import CampaignPlan
 from .space import Config, config_key
 from .strategies.base import Evaluation, Proposal, Status
 
@@ -74,7 +75,7 @@ def from_cache(hit: Evaluation, eval_id: int, generation: int) -> Evaluation:
 class Loop:
     """The state of one running campaign; ``batch`` does one ask/evaluate/tell round."""
 
-    plan: Any  # campaign._Plan: the settings fixed before the first evaluation
+    plan: CampaignPlan  # the settings fixed before the first evaluation
     backend: Backend
     evaluator: Callable[[Job, Setup], Evaluation]
     log: results_mod.ResultsLog

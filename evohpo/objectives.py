@@ -19,7 +19,7 @@ the wide stretch of large networks, in decades every factor of ten counts alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,12 @@ class Objective:
         """Inverse of :meth:`minimised` for finite values."""
         v = minimised if self.lower_is_better else -minimised
         return 10.0 ** v if self.scale == "log" else v
+
+
+def minimised(objectives: Sequence[Objective], scores: Mapping[str, float]) -> tuple[float, ...]:
+    """Scores -> the strategies' vector, one minimised value per objective (a missing score is
+    the worst): the one place an evaluation's scores become what strategies compare."""
+    return tuple(o.minimised(scores.get(o.name)) for o in objectives)
 
 
 def guess_direction(name: str) -> str:

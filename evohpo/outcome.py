@@ -8,6 +8,7 @@ from typing import Any
 
 from . import results as results_mod
 from .objectives import Objective
+from .plans import CampaignPlan
 from .space import Config, describe
 from .strategies.base import Evaluation
 
@@ -79,7 +80,7 @@ class CampaignResult:
         return results_mod.read(self.csv)
 
 
-def summary(result: CampaignResult, plan: Any) -> dict:
+def summary(result: CampaignResult, plan: CampaignPlan) -> dict:
     """best.json: what ran, how it went, and the chosen network with its test scores."""
     counts: dict[str, int] = {}
     for e in result.evaluations:

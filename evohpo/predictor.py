@@ -26,6 +26,7 @@ import numpy as np
 
 from . import results as results_mod
 from .errors import EvohpoError
+from .tasks.arrays import ArrayScaling
 from .tasks.csv_files import read_csv
 from .tasks.tables import Preprocess
 
@@ -35,7 +36,7 @@ class Predictor:
     """A trained model with the preprocessing it was trained behind. The model is loaded on
     first use, so new inputs are checked (and refused in one line) before TensorFlow starts."""
 
-    prep: Any  # tables.Preprocess (rows) or arrays.ArrayScaling (arrays)
+    prep: Preprocess | ArrayScaling  # a table's encoding (rows) or an array task's scaling
     folder: Path
 
     @cached_property
@@ -115,8 +116,6 @@ def load(model_dir: str | os.PathLike) -> Predictor:
         why = f"{type(exc).__name__}: {exc}"[:120]
         raise EvohpoError(f"cannot read {prep_file} ({why}); it is damaged or from another "
                           "version: run the campaign again with this evohpo") from None
-    from .tasks.arrays import ArrayScaling
-
     if not isinstance(prep, Preprocess | ArrayScaling):
         raise EvohpoError(f"{prep_file} is not an evohpo preprocessing file")
     return Predictor(prep, folder)

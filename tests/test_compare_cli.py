@@ -17,7 +17,8 @@ import pytest
 
 from evohpo import results as results_mod
 from evohpo.cli import main
-from evohpo.compare import Plan, _remove_stale_runs, check_out
+from evohpo.compare import _remove_stale_runs, check_out
+from evohpo.plans import ComparisonPlan
 from evohpo.presets import mlp
 from evohpo.space import Space
 
@@ -258,7 +259,7 @@ def test_overwrite_drops_runs_the_new_comparison_will_not_redo(tmp_path: Path) -
     with pytest.raises(Exception, match="--overwrite"):
         check_out(out, overwrite=False)
     there = check_out(out, overwrite=True)
-    plan = Plan(None, None, ("ga",), (0, 1), 4, 1, 1, out)
+    plan = ComparisonPlan(None, None, ("ga",), (0, 1), 4, 1, 1, out)
     _remove_stale_runs(plan, there)
     assert (out / "ga-seed0" / "results.csv").exists()  # campaign replaces it itself
     assert not (out / "ga-seed4" / "results.csv").exists()

@@ -47,25 +47,22 @@ def run(args: argparse.Namespace) -> int:
     """Everything that can be checked without the data first (flags, folder, model files,
     objectives, method), then the task, then what needs the task; then the campaign."""
     from .. import objectives
-    from ..campaign import as_model_spec, run_campaign
+    from ..campaign import run_campaign
 
     if args.out is not None:
         check_out(Path(args.out), resume=args.resume, overwrite=args.overwrite)
     check_backend(args.backend, args.scheduler)
     space, model = model_from_args(args)
-    # the task's kind only picks the default objective: the objectives are known before it
-    objs = objectives.resolve_many(args.objective, "binary")
-    # unknown method, nsga2 with one objective, ga with several: fails here
-    strategy = make_strategy(args.method, space, args, args.seed, len(objs))
+    # the objectives the user named are known before the task (its kind only picks the
+    # default); unknown method, nsga2 with one objective, ga with several: fails here
+    named = objectives.resolve_many(args.objective, "binary") if args.objective else None
+    strategy = make_strategy(args.method, space, args, args.seed, len(named or (None,)))
     task = task_from_args(args)  # --kind/--impute; prints the inferred kind
-    if args.objective is None:
-        objs = (objectives.default(task.kind),)
-    objectives.check_reported(objs, as_model_spec(model), task.kind)  # a typo: before training
     out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
     if args.out is None:
         check_out(Path(out), resume=args.resume, overwrite=args.overwrite)
     result = run_campaign(
-        strategy, task, budget=args.budget, model=model, objective=args.objective,
+        strategy, task, budget=args.budget, model=model, objective=named,
         epochs=args.epochs, n_jobs=args.n_jobs, out=out, overwrite=args.overwrite,
         resume=args.resume, time_limit=args.time_limit, backend=args.backend,
         scheduler=args.scheduler, progress=not args.quiet, engine=args.engine,

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import tasks as tasks_mod
 from ..model import ModelSpec
-from ..objectives import Objective
+from ..objectives import Objective, minimised
 from ..space import Config
 from ..strategies.base import Evaluation, Status
 from ..tasks import Task
@@ -123,6 +123,6 @@ def finished(job: Job, setup: Setup, *, scores: dict[str, float], params: int | 
     if missing:
         return Evaluation(**record, status=Status.FAILED,
                           error=_missing_objective(missing[0], scores))
-    vector = tuple(o.minimised(scores[o.name]) for o in setup.objectives)
+    vector = minimised(setup.objectives, scores)
     return Evaluation(**record, status=Status.OK, objective=vector[0],
                       objectives=vector if setup.others else ())
