@@ -65,7 +65,7 @@ def test_missing_extra_names_it(tmp_path, monkeypatch):
      ({"backend": "dask", "scheduler": "tcp://127.0.0.1:9"}, "cannot reach the Dask scheduler")],
 )
 def test_backend_mistakes(tmp_path, kwargs, fragment, monkeypatch):
-    monkeypatch.setattr("evohpo.backends.CONNECT_TIMEOUT", "2s")
+    monkeypatch.setattr("evohpo.backends.dask_cluster.CONNECT_TIMEOUT", "2s")
     backend = kwargs.pop("backend")
     with pytest.raises(EvohpoError, match=fragment):
         _run(backend, tmp_path / "x", **kwargs)
@@ -136,7 +136,7 @@ def test_ray_existing_cluster_matches_loky(loky_frame, ray_head, tmp_path):
      ("no-port-here", "is not a Ray cluster address")],
 )
 def test_ray_bad_scheduler_is_one_line_error(tmp_path, address, fragment, monkeypatch):
-    monkeypatch.setattr("evohpo.backends.RAY_CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr("evohpo.backends.ray_cluster.RAY_CONNECT_TIMEOUT", 2.0)
     start = time.monotonic()
     with pytest.raises(EvohpoError, match=fragment) as info:
         _run("ray", tmp_path / "x", scheduler=address)
@@ -146,7 +146,7 @@ def test_ray_bad_scheduler_is_one_line_error(tmp_path, address, fragment, monkey
 def test_ray_open_port_that_is_not_a_cluster_is_one_line_error(tmp_path, monkeypatch):
     # a port that accepts connections but never speaks Ray (a proxy, another service):
     # ray.init would retry it for about 20 s with a warning a second
-    monkeypatch.setattr("evohpo.backends.RAY_CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr("evohpo.backends.ray_cluster.RAY_CONNECT_TIMEOUT", 2.0)
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()

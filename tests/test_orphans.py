@@ -25,7 +25,7 @@ import psutil
 from joblib import delayed
 from joblib.externals.loky import get_reusable_executor
 from evohpo import lifeline
-from evohpo.backends import _loky_runner
+from evohpo.backends.local import loky_runner as _loky_runner
 
 def job(i, folder, seconds):
     open(os.path.join(folder, f"started-{i}"), "w").close()
