@@ -103,7 +103,8 @@ from typing import Any
 
 from evohpo import run_campaign, tasks
 from evohpo.engines import eval_seed
-from evohpo.engines.single import batch_size_of, evaluate
+from evohpo.engines.base import batch_size_of
+from evohpo.engines.single import evaluate
 from evohpo.errors import EvohpoError
 from evohpo.model import ModelSpec, load_object
 from evohpo.presets import mlp

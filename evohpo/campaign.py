@@ -12,7 +12,7 @@ batches and campaigns. Around the loop, each step a named function:
 * ``_run_loop`` with :class:`evohpo.loop.Loop`: one ask/evaluate/tell round at a time; a
   network already evaluated in this campaign is not trained again (its row says ``cached``);
   an evaluation that raises, diverges, runs over ``time_limit`` or kills its worker becomes a
-  row with a status and the campaign goes on (:mod:`evohpo.engines.groups`);
+  row with a status and the campaign goes on (:mod:`evohpo.engines.dispatch`);
 * ``_final_model``: retrain the best network, score it on test, save it; the summary
   (:mod:`evohpo.outcome`) goes to best.json.
 
@@ -38,7 +38,7 @@ from . import tasks as tasks_mod
 from .backends import Backend, check_backend, open_backend
 from .engines import choice
 from .engines.base import Job, Setup, eval_seed
-from .engines.groups import probe, train_final_fused
+from .engines.fused_worker import probe, train_final_fused
 from .engines.single import evaluate, train_final
 from .errors import EvohpoError, check_n_jobs, check_whole
 from .lock import holds_folder

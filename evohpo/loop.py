@@ -2,7 +2,7 @@
 and the CSV row of every evaluation as it finishes; plus the progress line.
 
 A network already evaluated in this campaign is not trained again (its row says ``cached``);
-where jobs run, and how failures are retried, is :mod:`evohpo.engines.groups`.
+where jobs run, and how failures are retried, is :mod:`evohpo.engines.dispatch`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from . import results as results_mod
 from .backends import Backend
 from .engines.base import Job, Setup, eval_seed
-from .engines.groups import dispatch
+from .engines.dispatch import dispatch
 from .errors import EvohpoError, check_whole
 from .objectives import Objective
 from .plans import CampaignPlan
@@ -169,8 +169,8 @@ class Loop:
         return ev
 
     def _train(self, todo: list[Job]):
-        """Yield evaluations as they finish (see :mod:`evohpo.engines.groups` for how jobs
-        are grouped, and how dead workers and timeouts are retried)."""
+        """Yield evaluations as they finish (see :mod:`evohpo.engines.dispatch` for where jobs
+        go, and how dead workers and timeouts are retried)."""
         plan = self.plan
         yield from dispatch(self.backend, todo, plan.setup, evaluator=self.evaluator,
                             fused=plan.engine == "fused", shuffle_seed=plan.seed,

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from evohpo import GeneticSearch, RandomSearch, run_campaign, tasks
-from evohpo.engines import groups
+from evohpo.engines import fused_worker
 from evohpo.engines.base import Job
 from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
@@ -144,7 +144,7 @@ def test_a_member_the_fused_step_cannot_train_is_trained_one_by_one_with_its_rea
     layer = [{"units": 8, "activation": "relu"}]
     jobs = [Job({"layers": layer, "optimizer": opt, "learning_rate": 0.01, "batch_size": 16},
                 i, 0, 100 + i, 2) for i, opt in enumerate(["adam", "sgd"])]
-    fused_ev, alone_ev = groups.train_members(jobs, setup, shuffle_seed=0)
+    fused_ev, alone_ev = fused_worker.train_members(jobs, setup, shuffle_seed=0)
     assert "alone" not in fused_ev.extra and fused_ev.ok
     assert "TerminateOnNaN" in alone_ev.extra["alone"]
     assert alone_ev.scores == evaluate(jobs[1], setup).scores
@@ -206,9 +206,10 @@ def test_to_evaluation_fills_objectives_from_the_members_scores():
     setup = Setup(tasks.iris(), MLP, objs[0], objs[1:])
     job = Job({"x": 1}, 3, 0, 7, 2)
     scores = {"val_loss": 0.5, "val_accuracy": 0.9, "params": 120.0}
-    ev = groups.to_evaluation(job, MemberResult("ok", scores, 120, 2, 0.1), setup, "w")
+    ev = fused_worker.to_evaluation(job, MemberResult("ok", scores, 120, 2, 0.1), setup, "w")
     assert ev.ok and ev.objective == -0.9 and ev.objectives == (-0.9, 120.0)
     assert ev.scores == scores
-    bad = groups.to_evaluation(job, MemberResult("diverged", {}, 120, 1, 0.1, "nan"), setup, "w")
+    diverged = MemberResult("diverged", {}, 120, 1, 0.1, "nan")
+    bad = fused_worker.to_evaluation(job, diverged, setup, "w")
     assert str(bad.status) == "diverged" and bad.objective == float("inf") and not bad.objectives
     assert bad.error == "nan"

@@ -18,6 +18,7 @@ from evohpo.runtime import keras as _keras
 from evohpo.strategies.base import Status
 from evohpo.strategies.es import OnePlusOneES
 from evohpo.weights import NumpyMLP, WeightFitness
+from evohpo.weights.summary import percentile
 
 ISSUE_ACTIVATIONS = [
     "tanh", "relu", "sigmoid", "elu", "selu", "leaky_relu", "gelu", "softplus", "linear",
@@ -168,9 +169,9 @@ def test_found_weights_make_a_usable_keras_model(tmp_path) -> None:
 
 
 def test_percentiles_count_unsolved_runs_as_never() -> None:
-    assert weights._percentile([10, 20, 30, math.inf], 50) == 25.0
-    assert weights._percentile([10, 20, math.inf, math.inf], 90) is None
-    assert weights._percentile([], 50) is None
+    assert percentile([10, 20, 30, math.inf], 50) == 25.0
+    assert percentile([10, 20, math.inf, math.inf], 90) is None
+    assert percentile([], 50) is None
 
 
 # -- the CLI ----------------------------------------------------------------------------------

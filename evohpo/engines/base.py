@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import tasks as tasks_mod
-from ..model import ModelSpec
+from ..model import DEFAULT_BATCH_SIZE, ModelSpec
 from ..objectives import Objective, minimised
 from ..space import Config
 from ..strategies.base import Evaluation, Status
@@ -33,6 +33,16 @@ class Job:
     seed: int
     epochs: int
     time_limit: float | None = None
+
+
+def epochs_of(job: Job) -> int:
+    """The epochs a job trains: the config's ``epochs`` gene if it has one, else the job's."""
+    return int(job.config.get("epochs", job.epochs))
+
+
+def batch_size_of(config: dict) -> int:
+    """The minibatch size a config trains with: its ``batch_size`` gene, else the default."""
+    return int(config.get("batch_size", DEFAULT_BATCH_SIZE))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ time (silently: nothing of theirs is dropped) and ``fused`` refuses.
 
 A config-dependent fit hook can still hand one member something the probe's config did not
 show; that member then trains one by one inside its group's worker, and says why
-(:mod:`evohpo.engines.groups`).
+(:mod:`evohpo.engines.fused_worker`).
 """
 
 from __future__ import annotations

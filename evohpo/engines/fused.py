@@ -33,7 +33,7 @@ with any other members, alone, or beside one that diverges (``tests/test_fused.p
 
 A member the fused step cannot train — a fit argument only ``fit`` honours, a custom
 ``train_step``, a model that cannot be traced with the others — comes back as ``alone`` with
-the reason: the caller trains it one by one (:mod:`evohpo.engines.groups`).
+the reason: the caller trains it one by one (:mod:`evohpo.engines.fused_worker`).
 """
 
 from __future__ import annotations

@@ -1,40 +1,23 @@
-"""Where a batch of jobs goes: one worker call per job, or one per fused group.
+"""Who trains with whom: a batch of jobs cut into fused groups, a pure function of the batch.
 
-The campaign hands every batch to :func:`dispatch`. With the per-model engine each job is one
-worker call (``evaluate``); with the fused engine the jobs are split into groups
-(:func:`split_groups`, a pure function of the batch), each group one worker call that trains
-all its members in one traced function (:mod:`evohpo.engines.fused`). A member the fused step
-cannot train is trained one by one in the same worker, and its record says why
-(``extra["alone"]``; the campaign prints each reason once). Either way results come back as
-Evaluations as they finish, and the same failure rules hold:
-
-* a worker that dies takes its call with it: the jobs that did not come back are retried one
-  at a time, so the network that kills its worker is found and recorded as ``crashed``;
-* with a time limit, a group gets ``limit x members``; a member still training when that runs
-  out is retrained alone with the plain limit, so ``timeout`` means what it means one by one.
-
-A member's numbers depend on its config, seed, epochs and the campaign's ``shuffle_seed``
-only, never on the group it shares, so the CSV is the same for any n_jobs and after resume.
+Members of a group step through the same minibatches for the same epochs (:func:`group_key`);
+within that, groups are balanced on an estimated cost (:func:`job_cost`) so that the batch's
+wall time on the campaign's workers is short and no worker idles. Nothing here touches
+TensorFlow or a worker: the same batch always trains in the same groups, so a member's numbers
+(which depend on its config, seed, epochs and ``shuffle_seed`` only, never on its group) and the
+CSV are the same for any n_jobs and after resume.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from ..runtime import keras as _keras
-from ..strategies.base import Evaluation, Status
-from . import hygiene, limits
-from .base import Job, Setup, finished, resolve
-from .single import batch_size_of, epochs_of, evaluate, final_scores
+from .base import Job, Setup, batch_size_of, epochs_of
 
 MAX_GROUP = 12  # members per group: 12-24 is the measured sweet spot (benchmarks/README.md)
 MEMBER_COST = 100.0  # a member's build and share of the trace, in member-steps (job_cost)
 GROUP_COST = 150.0  # a group's clean-up and graph set-up, in the same units
-_STATUS = {"ok": Status.OK, "diverged": Status.DIVERGED, "failed": Status.FAILED,
-           "timeout": Status.TIMEOUT}
 
 
 def group_key(job: Job) -> tuple[int, int]:
@@ -104,107 +87,6 @@ def split_groups(jobs: Sequence[Job], cost: Callable[[Job], float], max_group: i
             return groups
 
 
-def crashed(job: Job, exc: BaseException) -> Evaluation:
-    return Evaluation(
-        eval_id=job.eval_id, generation=job.generation, config=job.config,
-        status=Status.CRASHED, worker="crashed",
-        error=f"worker process died (killed or out of memory): {type(exc).__name__}",
-    )
-
-
-def ended_by_limit(job: Job, what: str) -> Evaluation:
-    """An evaluation whose worker the hard time limit ended (:mod:`evohpo.engines.limits`)."""
-    return Evaluation(
-        eval_id=job.eval_id, generation=job.generation, config=job.config,
-        status=Status.TIMEOUT, worker="ended",
-        error=f"stopped: {what}, still running {limits.GRACE + limits.KILL_AFTER:g} s later "
-              "(in native code, which no signal interrupts): its worker was ended and replaced",
-    )
-
-
-def to_evaluation(job: Job, result: Any, setup: Setup, worker: str) -> Evaluation:
-    """A fused member's result as the same record the per-model engine returns."""
-    if result.status in ("ok", "diverged"):
-        return finished(job, setup, scores=dict(result.scores), params=result.params,
-                        epochs=result.epochs, seconds=result.seconds, worker=worker,
-                        diverged=result.error if result.status == "diverged" else "")
-    return Evaluation(eval_id=job.eval_id, generation=job.generation, config=job.config,
-                      status=_STATUS[result.status], scores=dict(result.scores),
-                      params=result.params, epochs=result.epochs,
-                      train_seconds=result.seconds, worker=worker, error=result.error,
-                      extra={"own_limit": True} if result.own_limit else {})
-
-
-def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Evaluation]:
-    """Worker side: train ``jobs`` (one group: one :func:`group_key`) as one fused group;
-    a member the fused step cannot train is trained one by one here, its reason recorded."""
-    from . import fused
-
-    hygiene.limit_worker_growth()
-    task = resolve(setup.task)
-    _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
-    limit = jobs[0].time_limit
-    shared = None if limit is None else limit * len(jobs)
-    batch_size, epochs = group_key(jobs[0])
-    with limits.lease(shared, setup.scratch, [j.eval_id for j in jobs],
-                      "group's time limit") as hard:
-        try:
-            with limits.alarm(hard) as clock:
-                results = fused.train_group(
-                    setup.model, [j.config for j in jobs], [j.seed for j in jobs], task,
-                    epochs, batch_size, objectives=setup.objectives, time_limit=shared,
-                    shuffle_seed=shuffle_seed)
-        except limits.OverTime as exc:  # the campaign retries each one alone
-            if exc.clock is not clock:
-                raise
-            hygiene.retire_worker()
-            results = [fused.MemberResult(fused.TIMEOUT, {}, None, 0, 0.0, "stopped: over the "
-                                          f"group's time limit of {shared:g} s")] * len(jobs)
-    worker = hygiene.worker_name()
-    out = []
-    for job, result in zip(jobs, results, strict=True):
-        if result.status == fused.ALONE:
-            ev = evaluate(job, setup)
-            out.append(replace(ev, extra={**ev.extra, "alone": result.error}))
-        else:
-            out.append(to_evaluation(job, result, setup, worker))
-    return out
-
-
-def probe(setup: Setup, config: dict, epochs: int, time_limit: float | None = None) -> str:
-    """Worker side: why this campaign's model cannot train in a fused group, or ""
-    (:func:`evohpo.engines.fused.fusable` on one sample config). A build that runs past
-    ``time_limit`` tells nothing: "" (its evaluations will be ``timeout`` rows)."""
-    from . import fused
-
-    task = resolve(setup.task)
-    _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
-    with limits.lease(time_limit, setup.scratch, [], "probe's time limit") as hard:
-        try:
-            with limits.alarm(hard):
-                return fused.fusable(setup.model, config, task, epochs)
-        except limits.OverTime:
-            hygiene.retire_worker()
-            return ""
-
-
-def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
-                      save_to: str | None = None) -> dict[str, Any]:
-    """Retrain the chosen member alone (its numbers do not depend on its group) and report
-    validation and test scores of exactly that trained model, saved if asked."""
-    from . import fused
-    from .single import train_final
-
-    task = resolve(setup.task)
-    batch_size, epochs = group_key(job)
-    (result,) = fused.train_group(setup.model, [job.config], [job.seed], task, epochs,
-                                  batch_size, objectives=setup.objectives,
-                                  shuffle_seed=shuffle_seed, keep_models=True)
-    if result.model is None:  # it trained one by one in the search, so it does so here
-        return train_final(job, setup, save_to)
-    return final_scores(result.model, task, setup, save_to)
-
-
 def job_cost(setup: Setup, n_rows: int) -> Callable[[Job], float]:
     """A job's training cost for balancing groups, in steps of one member at batch 32.
 
@@ -224,53 +106,3 @@ def job_cost(setup: Setup, n_rows: int) -> Callable[[Job], float]:
         return MEMBER_COST + epochs * per_epoch
 
     return cost
-
-
-def _calls(backend: Any, jobs: list[Job], setup: Setup, evaluator: Callable, fused: bool,
-           shuffle_seed: int, n_workers: int, task: Any) -> list[tuple[list[Job], Any]]:
-    """(jobs, worker call) pairs: fused groups heaviest first, or one call per job."""
-    if not fused:
-        return [([j], backend.delayed(evaluator)(j, setup)) for j in jobs]
-    groups = split_groups(jobs, job_cost(replace(setup, task=task), len(task.y_train)),
-                          MAX_GROUP, n_workers, GROUP_COST)
-    return [([jobs[i] for i in group],
-             backend.delayed(train_members)([jobs[i] for i in group], setup, shuffle_seed))
-            for group in groups]
-
-
-def dispatch(backend: Any, jobs: list[Job], setup: Setup, *, evaluator: Callable, fused: bool,
-             shuffle_seed: int, n_workers: int, task: Any) -> Iterator[Evaluation]:
-    """Yield the evaluations of ``jobs`` as they finish (see the module docstring)."""
-    setup = replace(setup, task=backend.task_arg, scratch=backend.scratch)
-    calls = _calls(backend, jobs, setup, evaluator, fused, shuffle_seed, n_workers, task)
-    finished_ids: set[int] = set()
-    retry_alone: list[Job] = []
-    by_id = {j.eval_id: j for j in jobs}
-    grouped = {j.eval_id for members, _ in calls if len(members) > 1 for j in members}
-    try:
-        for out in backend.run(call for _, call in calls):
-            for ev in out if isinstance(out, list) else [out]:
-                finished_ids.add(ev.eval_id)
-                if (ev.status == Status.TIMEOUT and ev.eval_id in grouped
-                        and not ev.extra.get("own_limit")):
-                    retry_alone.append(by_id[ev.eval_id])  # the group's limit was shared
-                    continue
-                yield ev
-    except backend.worker_died:
-        pass
-    lost = [j for j in jobs if j.eval_id not in finished_ids]
-    ended = limits.read_markers(setup.scratch, [j.eval_id for j in lost])
-    for job in lost:
-        if job.eval_id in ended and job.eval_id not in grouped:
-            finished_ids.add(job.eval_id)
-            yield ended_by_limit(job, ended[job.eval_id])
-    retry_alone += [j for j in jobs if j.eval_id not in finished_ids]
-    for job in sorted(retry_alone, key=lambda j: j.eval_id):
-        solo = _calls(backend, [job], setup, evaluator, fused, shuffle_seed, 1, task)
-        try:
-            (out,) = list(backend.run([solo[0][1]]))
-            (ev,) = out if isinstance(out, list) else [out]
-        except backend.worker_died as exc:
-            marks = limits.read_markers(setup.scratch, [job.eval_id])
-            ev = ended_by_limit(job, marks[job.eval_id]) if marks else crashed(job, exc)
-        yield ev

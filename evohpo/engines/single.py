@@ -14,12 +14,11 @@ import math
 import time
 from typing import Any
 
-from ..model import DEFAULT_BATCH_SIZE
 from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from ..tasks import Task
 from . import hygiene, limits
-from .base import Job, Setup, error_text, finished, resolve, save_model
+from .base import Job, Setup, batch_size_of, epochs_of, error_text, finished, resolve, save_model
 from .scoring import measure
 
 
@@ -44,16 +43,6 @@ class _Deadline:
                     self.model.stop_training = True
 
         self.callback = _Count() if limit is None else _Stop()
-
-
-def epochs_of(job: Job) -> int:
-    """The epochs a job trains: the config's ``epochs`` gene if it has one, else the job's."""
-    return int(job.config.get("epochs", job.epochs))
-
-
-def batch_size_of(config: dict) -> int:
-    """The minibatch size a config trains with: its ``batch_size`` gene, else the default."""
-    return int(config.get("batch_size", DEFAULT_BATCH_SIZE))
 
 
 def _train(model: Any, job: Job, setup: Setup, data: Task, callbacks: list[Any]) -> Any:

@@ -1,0 +1,100 @@
+"""What a worker runs for the fused engine: a group's training, the probe, the final retrain.
+
+The counterpart of :mod:`evohpo.engines.single` for groups: around
+:func:`evohpo.engines.fused.train_group` it puts the worker's clean-up
+(:mod:`evohpo.engines.hygiene`) and the hard time limit (:mod:`evohpo.engines.limits`), trains a
+member the fused step cannot train one by one in the same worker (its record says why,
+``extra["alone"]``), and turns each member's result into the same Evaluation the per-model
+engine returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..runtime import keras as _keras
+from ..strategies.base import Evaluation, Status
+from . import fused, hygiene, limits
+from .base import Job, Setup, finished, resolve
+from .groups import group_key
+from .single import evaluate, final_scores, train_final
+
+_STATUS = {"ok": Status.OK, "diverged": Status.DIVERGED, "failed": Status.FAILED,
+           "timeout": Status.TIMEOUT}
+
+
+def to_evaluation(job: Job, result: Any, setup: Setup, worker: str) -> Evaluation:
+    """A fused member's result as the same record the per-model engine returns."""
+    if result.status in ("ok", "diverged"):
+        return finished(job, setup, scores=dict(result.scores), params=result.params,
+                        epochs=result.epochs, seconds=result.seconds, worker=worker,
+                        diverged=result.error if result.status == "diverged" else "")
+    return Evaluation(eval_id=job.eval_id, generation=job.generation, config=job.config,
+                      status=_STATUS[result.status], scores=dict(result.scores),
+                      params=result.params, epochs=result.epochs,
+                      train_seconds=result.seconds, worker=worker, error=result.error,
+                      extra={"own_limit": True} if result.own_limit else {})
+
+
+def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Evaluation]:
+    """Worker side: train ``jobs`` (one group: one :func:`group_key`) as one fused group;
+    a member the fused step cannot train is trained one by one here, its reason recorded."""
+    hygiene.limit_worker_growth()
+    task = resolve(setup.task)
+    _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
+    limit = jobs[0].time_limit
+    shared = None if limit is None else limit * len(jobs)
+    batch_size, epochs = group_key(jobs[0])
+    with limits.lease(shared, setup.scratch, [j.eval_id for j in jobs],
+                      "group's time limit") as hard:
+        try:
+            with limits.alarm(hard) as clock:
+                results = fused.train_group(
+                    setup.model, [j.config for j in jobs], [j.seed for j in jobs], task,
+                    epochs, batch_size, objectives=setup.objectives, time_limit=shared,
+                    shuffle_seed=shuffle_seed)
+        except limits.OverTime as exc:  # the campaign retries each one alone
+            if exc.clock is not clock:
+                raise
+            hygiene.retire_worker()
+            results = [fused.MemberResult(fused.TIMEOUT, {}, None, 0, 0.0, "stopped: over the "
+                                          f"group's time limit of {shared:g} s")] * len(jobs)
+    worker = hygiene.worker_name()
+    out = []
+    for job, result in zip(jobs, results, strict=True):
+        if result.status == fused.ALONE:
+            ev = evaluate(job, setup)
+            out.append(replace(ev, extra={**ev.extra, "alone": result.error}))
+        else:
+            out.append(to_evaluation(job, result, setup, worker))
+    return out
+
+
+def probe(setup: Setup, config: dict, epochs: int, time_limit: float | None = None) -> str:
+    """Worker side: why this campaign's model cannot train in a fused group, or ""
+    (:func:`evohpo.engines.fused.fusable` on one sample config). A build that runs past
+    ``time_limit`` tells nothing: "" (its evaluations will be ``timeout`` rows)."""
+    task = resolve(setup.task)
+    _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
+    with limits.lease(time_limit, setup.scratch, [], "probe's time limit") as hard:
+        try:
+            with limits.alarm(hard):
+                return fused.fusable(setup.model, config, task, epochs)
+        except limits.OverTime:
+            hygiene.retire_worker()
+            return ""
+
+
+def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
+                      save_to: str | None = None) -> dict[str, Any]:
+    """Retrain the chosen member alone (its numbers do not depend on its group) and report
+    validation and test scores of exactly that trained model, saved if asked."""
+    task = resolve(setup.task)
+    batch_size, epochs = group_key(job)
+    (result,) = fused.train_group(setup.model, [job.config], [job.seed], task, epochs,
+                                  batch_size, objectives=setup.objectives,
+                                  shuffle_seed=shuffle_seed, keep_models=True)
+    if result.model is None:  # it trained one by one in the search, so it does so here
+        return train_final(job, setup, save_to)
+    return final_scores(result.model, task, setup, save_to)
