@@ -48,28 +48,10 @@ from .objectives import Objective
 from .outcome import Best, CampaignResult
 from .outcome import summary as summarise
 from .plans import CampaignPlan
-from .presets import MLP
+from .presets import as_model_spec
 from .space import Space
 from .strategies.base import Evaluation, Strategy, check_strategy
 from .tasks import Task
-
-
-def as_model_spec(model: ModelSpec | Callable | str | None,
-                  fit: Callable | None = None) -> ModelSpec:
-    """``model=`` as users pass it: None (the MLP preset), a build function, a ModelSpec, or
-    ``"FILE.py:NAME"`` / ``"MODULE:NAME"`` as on the command line."""
-    if isinstance(model, str):
-        from .model import load_object
-
-        model = load_object(model, "model")
-    if model is None:
-        if fit is not None:
-            raise EvohpoError("fit= goes with your own model=; the MLP preset has its own")
-        return MLP
-    if isinstance(model, ModelSpec):
-        return model if fit is None else replace(model, fit=fit)
-    name = getattr(model, "__name__", "custom")
-    return ModelSpec(build=model, fit=fit, name=name)
 
 
 def _check_out(out: Path, overwrite: bool) -> None:

@@ -61,8 +61,7 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     to :func:`default_methods` for the number of objectives."""
     from . import objectives, tasks
     from .backends import check_backend
-    from .campaign import as_model_spec
-    from .presets import mlp
+    from .presets import as_model_spec, mlp
 
     budget = check_whole("--budget", budget, 1)
     seeds = check_whole("--seeds", seeds, 1)

@@ -114,8 +114,8 @@ def space_from_args(args: argparse.Namespace) -> Space:
 
 def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
     """(space, model) from --model/--space/--fit, or the MLP preset from its flags."""
-    from ..campaign import as_model_spec
     from ..model import load_object
+    from ..presets import as_model_spec
 
     if args.model is None:
         if args.space or args.fit:
