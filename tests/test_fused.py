@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from evohpo import tasks
-from evohpo.engines import fused
+from evohpo.engines import fused, fused_worker
 from evohpo.engines.fused import train_group
 from evohpo.model import ModelSpec
 from evohpo.presets import MLP
@@ -241,8 +241,8 @@ def test_what_only_fit_can_do_trains_alone_with_the_reason(task):
     assert "'accuracy'" in reasons["accuracy"].error
     (own,) = train_group(ModelSpec(build=own_step_build), [{}], [1], task, 1, 32)
     assert own.status == "alone" and "train_step" in own.error
-    assert fused.fusable(ModelSpec(build=own_step_build), {}, task, 1) == own.error
-    assert fused.fusable(MLP, A, task, 1) == ""
+    assert fused_worker.fusable(ModelSpec(build=own_step_build), {}, task, 1) == own.error
+    assert fused_worker.fusable(MLP, A, task, 1) == ""
 
 
 def test_a_model_with_two_named_inputs_and_branches(task):

@@ -3,8 +3,8 @@
 ``auto`` fuses any model that can be fused and says in one line why not when it cannot;
 ``fused`` refuses with that line instead of falling back; ``single`` trains one model at a
 time. "Can be fused" is a capability, asked of the model itself: a worker builds one member
-from a sample config as the fused engine would (:func:`evohpo.engines.fused.fusable`), so the
-answer reflects the user's real build function and fit hook, never a name or an identity.
+from a sample config as the fused engine would (:func:`evohpo.engines.fused_worker.fusable`),
+so the answer reflects the user's real build function and fit hook, never a name or an identity.
 The only thing decided without building is a replaced ``evaluator=``: the fused engine trains
 with its own step and could not call it, so ``auto`` runs the user's evaluator one model at a
 time (silently: nothing of theirs is dropped) and ``fused`` refuses.

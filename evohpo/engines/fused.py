@@ -64,8 +64,7 @@ from .members import (
 )
 from .scoring import measure
 
-__all__ = ["ALONE", "DIVERGED", "FAILED", "OK", "TIMEOUT", "MemberResult", "fusable",
-           "train_group"]
+__all__ = ["ALONE", "DIVERGED", "FAILED", "OK", "TIMEOUT", "MemberResult", "train_group"]
 CHUNK_SECONDS = 0.25  # with a time limit, how long one call of the traced function runs
 MEMORY_SHARE = 0.5  # a group's weights and optimizer state may take this share of free memory
 
@@ -391,26 +390,3 @@ def _finish(m: Member, run: GroupRun, objectives: Sequence[Any], keep_models: bo
         status, error = DIVERGED, "loss or a metric is NaN or infinite (diverged)"
     model = m.model if keep_models and status == OK else None
     return MemberResult(status, scores, m.params, m.epochs, 0.0, error, model)
-
-
-def fusable(spec: Any, config: dict, task: Any, epochs: int, seed: int = 0) -> str:
-    """Why a model ``spec`` builds from ``config`` cannot train in a fused group, or "".
-
-    Builds one member as :func:`train_group` would (no training): the answer comes from what
-    the model and its fit arguments *can do*, never from a name. A config that fails to build
-    says "": its evaluation will be a failed row like any bad network.
-    """
-    keras = _keras()
-    import tensorflow as tf
-
-    n = len(task.y_train)
-    run = GroupRun(tf, keras, spec, task, None, None, n, 1, n, int(epochs), 0, None, None)
-    try:
-        run.member(0, config, seed)
-    except (fit_args.NotFusable, NotTrainable) as exc:
-        return str(exc)
-    except Exception:
-        return ""
-    finally:
-        hygiene.fresh_session(keras)
-    return ""

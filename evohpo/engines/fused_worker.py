@@ -15,9 +15,10 @@ from typing import Any
 
 from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
-from . import fused, hygiene, limits
+from . import fit_args, fused, hygiene, limits
 from .base import Job, Setup, finished, resolve
 from .groups import group_key
+from .members import GroupRun, NotTrainable
 from .single import evaluate, final_scores, train_final
 
 _STATUS = {"ok": Status.OK, "diverged": Status.DIVERGED, "failed": Status.FAILED,
@@ -73,14 +74,14 @@ def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Eval
 
 def probe(setup: Setup, config: dict, epochs: int, time_limit: float | None = None) -> str:
     """Worker side: why this campaign's model cannot train in a fused group, or ""
-    (:func:`evohpo.engines.fused.fusable` on one sample config). A build that runs past
+    (:func:`fusable` on one sample config). A build that runs past
     ``time_limit`` tells nothing: "" (its evaluations will be ``timeout`` rows)."""
     task = resolve(setup.task)
     _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
     with limits.lease(time_limit, setup.scratch, [], "probe's time limit") as hard:
         try:
             with limits.alarm(hard):
-                return fused.fusable(setup.model, config, task, epochs)
+                return fusable(setup.model, config, task, epochs)
         except limits.OverTime:
             hygiene.retire_worker()
             return ""
@@ -98,3 +99,26 @@ def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
     if result.model is None:  # it trained one by one in the search, so it does so here
         return train_final(job, setup, save_to)
     return final_scores(result.model, task, setup, save_to)
+
+
+def fusable(spec: Any, config: dict, task: Any, epochs: int, seed: int = 0) -> str:
+    """Why a model ``spec`` builds from ``config`` cannot train in a fused group, or "".
+
+    Builds one member as :func:`train_group` would (no training): the answer comes from what
+    the model and its fit arguments *can do*, never from a name. A config that fails to build
+    says "": its evaluation will be a failed row like any bad network.
+    """
+    keras = _keras()
+    import tensorflow as tf
+
+    n = len(task.y_train)
+    run = GroupRun(tf, keras, spec, task, None, None, n, 1, n, int(epochs), 0, None, None)
+    try:
+        run.member(0, config, seed)
+    except (fit_args.NotFusable, NotTrainable) as exc:
+        return str(exc)
+    except Exception:
+        return ""
+    finally:
+        hygiene.fresh_session(keras)
+    return ""
