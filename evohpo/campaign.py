@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt_mod
+from . import files, objectives
 from . import front as front_mod
-from . import objectives
 from . import results as results_mod
 from . import tasks as tasks_mod
 from .backends import Backend, check_backend, open_backend
@@ -368,7 +368,7 @@ def run_campaign(
     summary = summarise(result, plan)
     if plan.front is not None:
         summary.update(plan.front.summary(front, chosen))
-    results_mod.write_json(plan.out / results_mod.BEST_NAME, summary)
+    files.write_json(plan.out / results_mod.BEST_NAME, summary)
     if best is not None and best.model_path:  # a table's encoding beside best.keras, for predict
         results_mod.write_preprocess(plan.out, plan.task.preprocess)
     return result

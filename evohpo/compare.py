@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import analysis
+from . import analysis, files
 from . import compare_state as state_mod
 from . import results as results_mod
 from .compare_state import COMPARE_JSON, RunState
@@ -157,7 +157,7 @@ def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: b
             _remove_stale_runs(plan, there)
         spent = 0.0
     record.update(finished=False, seconds=round(spent, 2), grid_size=None)
-    results_mod.write_json(plan.out / COMPARE_JSON, record)  # the plan, before any run
+    files.write_json(plan.out / COMPARE_JSON, record)  # the plan, before any run
     started = time.perf_counter()
     for i, (method, seed) in enumerate(plan.runs, start=1):
         folder = plan.folder(method, seed)
@@ -179,15 +179,15 @@ def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: b
                      objective=plan.objectives, **campaign_kw)
         if is_grid:
             record["grid_size"] = int(strategy.size)
-            results_mod.write_json(folder / results_mod.GRID_NAME, {
+            files.write_json(folder / results_mod.GRID_NAME, {
                 "grid_size": int(strategy.size), "coverage": strategy.coverage,
                 "levels": plan.levels,
             })
         record["seconds"] = round(spent + time.perf_counter() - started, 2)
-        results_mod.write_json(plan.out / COMPARE_JSON, record)
+        files.write_json(plan.out / COMPARE_JSON, record)
     seconds = spent + time.perf_counter() - started
     record.update(finished=True, seconds=round(seconds, 2))
-    results_mod.write_json(plan.out / COMPARE_JSON, record)
+    files.write_json(plan.out / COMPARE_JSON, record)
     frame = analysis.load([plan.folder(m, s) for m, s in plan.runs])
     notes = [
         f"task: {plan.task.describe()}",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import files
 from . import results as results_mod
 from .errors import EvohpoError, file_in_the_way
 
@@ -162,7 +163,7 @@ def hold(folder: str | os.PathLike, *, remove_if_empty: bool = False) -> Iterato
             os.pwrite(fd, f"{me.host}:{me.pid}\n".encode(), 0)
         except OSError:
             pass  # a full disk: we still own the folder; a refusal then says "unknown pid"
-        results_mod.remove_temporaries(folder)  # half-done atomic writes of a killed owner
+        files.remove_temporaries(folder)  # half-done atomic writes of a killed owner
         yield folder
     finally:
         if found is None or _identity(folder / results_mod.CSV_NAME) != found:

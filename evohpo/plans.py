@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt_mod
+from . import files
 from . import front as front_mod
-from . import results as results_mod
 from .engines.base import Setup
 from .model import ModelSpec
 from .objectives import Objective
@@ -49,7 +49,7 @@ class CampaignPlan:
     started: float = 0.0  # time.perf_counter() when this process began it
 
     def checkpoint(self, n_evals: int, finished: bool = False) -> None:
-        results_mod.write_json(self.out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
+        files.write_json(self.out / ckpt_mod.CHECKPOINT_NAME, ckpt_mod.build(
             method=self.method, seed=self.seed, task=self.task.name,
             fingerprint=self.task.fingerprint(), epochs=self.epochs, budget=self.budget,
             n_evals=n_evals, strategy_state=self.strategy.state_dict(), space=self.space,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import analysis, plots
+from . import analysis, files, plots
 from . import results as results_mod
 from .errors import EvohpoError, file_in_the_way
 
@@ -106,10 +106,10 @@ def write_report(frame: pd.DataFrame, out: str | os.PathLike, *, title: str = "e
             f"cannot write the report to {out} ({exc.strerror}); choose a writable folder"
         ) from None
     summary_csv = out / results_mod.SUMMARY_NAME
-    results_mod.write_table(summary_csv, summary.table)
+    files.write_table(summary_csv, summary.table)
     images = plots.plot_all(frame, out, summary.metric)
     md_path = out / results_mod.REPORT_NAME
-    results_mod.write_text(md_path, markdown(frame, summary, images, out, title=title,
+    files.write_text(md_path, markdown(frame, summary, images, out, title=title,
                                              notes=notes))
     return Report(out, summary, summary_csv, md_path, images)
 

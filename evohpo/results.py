@@ -1,4 +1,5 @@
-"""The results log: one CSV row per evaluation. The only module that writes result files.
+"""The results log: one CSV row per evaluation, its columns, reading and checking it (every
+file is written through :mod:`evohpo.files`).
 
 Rows are appended, flushed and fsynced as each evaluation finishes, so a crash never loses a
 finished row. Rows land in completion order while a campaign runs; ``finalize`` rewrites the
@@ -12,14 +13,12 @@ import csv
 import io
 import json
 import os
-import re
-import tempfile
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from .errors import EvohpoError, write_failed
+from . import files
+from .errors import EvohpoError
 from .objectives import Objective
 from .space import Space, config_key
 from .strategies.base import Evaluation, Status
@@ -43,7 +42,6 @@ TAIL_COLUMNS = ("params", "epochs", "train_seconds", "worker", "config")
 REQUIRED = ("method", "seed", "eval_id", "status", "objective", "config")
 RUN_FACTS = ("run", "task", "kind", "run_seconds", "best_eval_id", "grid_size")  # analysis adds
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
-RESUMABLE_FROM = ("checkpoint.json", "compare.json")  # a folder with one of these can resume
 
 
 Objectives = Objective | tuple[Objective, ...]
@@ -117,16 +115,16 @@ class ResultsLog:
     @classmethod
     def create(cls, path: Path, header: Sequence[str]) -> ResultsLog:
         log = cls(path, header)
-        _atomic_write(log.path, _to_csv(log.header, []))
+        files.atomic_write(log.path, _to_csv(log.header, []))
         log._tail_checked = True
         return log
 
     def append(self, record: dict) -> None:
-        with _writing(self.path):
+        with files.writing(self.path):
             if not self._tail_checked:
-                _cut_torn_tail(self.path)
+                files.cut_torn_tail(self.path)
                 self._tail_checked = True
-            _append(self.path, _to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
+            files.append(self.path, _to_csv(None, [[_cell(record.get(c)) for c in self.header]]))
 
     def finalize(self, front: Collection[int] | None = None) -> None:
         """Rewrite sorted by eval_id, atomically: a finished log reads the same for any n_jobs.
@@ -136,7 +134,7 @@ class ResultsLog:
         rows.sort(key=lambda r: int(r[idx]))
         if front is not None:
             _flag_front(header, rows, front)
-        _atomic_write(self.path, _to_csv(header, rows))
+        files.atomic_write(self.path, _to_csv(header, rows))
 
 
 def _flag_front(header: list[str], rows: list[list[str]], front: Collection[int]) -> None:
@@ -154,7 +152,7 @@ def write_front(csv_path: Path, eval_ids: Sequence[int]) -> Path:
     idx = header.index("eval_id")
     by_id = {int(r[idx]): r for r in rows}
     path = Path(csv_path).parent / PARETO_NAME
-    _atomic_write(path, _to_csv(header, [by_id[i] for i in eval_ids]))
+    files.atomic_write(path, _to_csv(header, [by_id[i] for i in eval_ids]))
     return path
 
 
@@ -167,89 +165,6 @@ def _to_csv(header: Sequence[str] | None, rows: Iterable[Sequence[str]]) -> str:
     return buf.getvalue()
 
 
-@contextmanager
-def _writing(path: Path) -> Iterator[None]:
-    """A failed write (ENOSPC, EDQUOT, EROFS, ...) becomes one EvohpoError naming the folder."""
-    try:
-        yield
-    except OSError as exc:
-        resumable = any((Path(path).parent / n).is_file() for n in RESUMABLE_FROM)
-        raise write_failed(path, exc, resumable=resumable) from None
-
-
-def _cut_torn_tail(path: Path) -> None:
-    """Truncate an unfinished last line so the next row starts a line of its own; every
-    complete line stays byte for byte."""
-    with open(path, "rb+") as f:
-        size = f.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        f.seek(size - 1)
-        if f.read(1) == b"\n":
-            return
-        f.seek(0)
-        f.truncate(f.read().rfind(b"\n") + 1)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _append(path: Path, text: str) -> None:
-    """Append ``text`` and fsync: once this returns the row survives a crash."""
-    with open(path, "a", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _fill(f: IO, data: str | bytes) -> None:
-    """Write and fsync the temporary file of an atomic write (a hook for the disk-full tests)."""
-    f.write(data)
-    f.flush()
-    os.fsync(f.fileno())
-
-
-_TEMPORARY = re.compile(  # the temporaries of _atomic_write and save_model_atomically
-    r"^\.[^/]+\.(csv|json|md|joblib)\.[a-z0-9_]+\.tmp$|^\.[^/]+\.keras\.[a-z0-9_]+\.tmp\.keras$")
-
-
-def _atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file, fsync, rename: readers see the old or the new file, never half."""
-    with _writing(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb" if isinstance(data, bytes) else "w", newline=None if
-                           isinstance(data, bytes) else "") as f:
-                _fill(f, data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def save_model_atomically(model: Any, path: Path) -> None:
-    """``model.save(path)`` through a temporary beside it, fsynced, then renamed: a full disk
-    or a kill leaves the old file or none, never a truncated ``.keras`` (the temporary ends in
-    ``.keras`` because Keras insists on it; a killed writer's is cleaned as the others)."""
-    path = Path(path)
-    with _writing(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.keras")
-        os.close(fd)
-        try:
-            model.save(tmp)
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-
-def write_json(path: Path, data: dict) -> None:
-    _atomic_write(Path(path), json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-
-
 def write_preprocess(out: Path, preprocess: Any) -> None:
     """A table task's fitted preprocessing beside best.keras (a joblib pickle, atomically), so
     ``evohpo predict`` can take raw rows; nothing for tasks without one."""
@@ -259,17 +174,7 @@ def write_preprocess(out: Path, preprocess: Any) -> None:
 
     buf = io.BytesIO()
     joblib.dump(preprocess, buf)
-    _atomic_write(Path(out) / PREPROCESS_NAME, buf.getvalue())
-
-
-def write_table(path: Path, frame) -> None:
-    """A pandas DataFrame (a summary, not an evaluation log) as CSV, atomically."""
-    _atomic_write(Path(path), frame.to_csv(index=False, lineterminator="\n"))
-
-
-def write_text(path: Path, text: str) -> None:
-    """A text file such as report.md, atomically."""
-    _atomic_write(Path(path), text if text.endswith("\n") else text + "\n")
+    files.atomic_write(Path(out) / PREPROCESS_NAME, buf.getvalue())
 
 
 def remove_run(folder: Path) -> None:
@@ -286,18 +191,6 @@ def remove_run(folder: Path) -> None:
         folder.rmdir()
     except OSError:
         pass  # the user keeps other files there
-
-
-def remove_temporaries(folder: Path) -> list[str]:
-    """Delete what atomic writes of a killed process left behind (``.NAME.xxxx.tmp``).
-
-    Call only while owning ``folder`` (see :mod:`evohpo.lock`): then no write is in flight."""
-    removed = []
-    for path in Path(folder).glob(".*.tmp*"):
-        if _TEMPORARY.match(path.name) and path.is_file():
-            path.unlink(missing_ok=True)
-            removed.append(path.name)
-    return removed
 
 
 def written_by_evohpo(path: Path) -> bool:
@@ -321,7 +214,7 @@ def remove_unstarted(folder: Path) -> bool:
     written while owning it (see :mod:`evohpo.lock`).
     """
     csv_path = Path(folder) / CSV_NAME
-    if not csv_path.is_file() or (Path(folder) / RESUMABLE_FROM[0]).exists():
+    if not csv_path.is_file() or (Path(folder) / files.RESUMABLE_FROM[0]).exists():
         return False
     try:
         lines = csv_path.read_text().splitlines()

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from evohpo import analysis, plots
+from evohpo import analysis, files, plots
 from evohpo import results as results_mod
 from evohpo.errors import EvohpoError
 from evohpo.objectives import Objective
@@ -89,7 +89,7 @@ def write_run(folder: Path, method: str, seed: int, scores: list[float | None], 
         if objective is not LOSS:
             tests["test_accuracy"] = test
             tests["test_" + objective.name.removeprefix("val_")] = test
-        results_mod.write_json(folder / results_mod.BEST_NAME, {
+        files.write_json(folder / results_mod.BEST_NAME, {
             "method": method, "seed": seed, "task": task, "objective": objective.spec,
             "kind": "regression" if objective is LOSS else "multiclass", "seconds": seconds,
             "best": None if best is None else {
@@ -113,7 +113,7 @@ def compare_dir(tmp_path: Path) -> Path:
     write_run(root / "grid-seed0", "grid", 0, [0.3, 0.5, 0.6, 0.5], test=0.55, seconds=8)
     write_run(root / "grid-seed1", "grid", 1, [0.4, 0.5, 0.5, 0.5], test=0.5, seconds=8)
     for s in (0, 1):
-        results_mod.write_json(root / f"grid-seed{s}" / results_mod.GRID_NAME, {"grid_size": 16})
+        files.write_json(root / f"grid-seed{s}" / results_mod.GRID_NAME, {"grid_size": 16})
     return root
 
 

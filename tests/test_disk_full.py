@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from _fakes import SPACE, fake_evaluate
 
-from evohpo import GeneticSearch, campaign, results, tasks
+from evohpo import GeneticSearch, campaign, files, tasks
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
 from evohpo.results import VOLATILE, read, read_rows
@@ -55,7 +55,7 @@ def _full_at(n: int, real):
 @pytest.mark.parametrize("nth_row", [1, 6, 11])
 def test_full_disk_at_a_row_stops_keeps_rows_and_resumes(tmp_path, monkeypatch, twin, nth_row):
     out = tmp_path / "run"
-    monkeypatch.setattr(results, "_append", _full_at(nth_row, results._append))
+    monkeypatch.setattr(files, "append", _full_at(nth_row, files.append))
     with pytest.raises(EvohpoError) as info:
         _run(out)
     message = str(info.value)
@@ -77,7 +77,7 @@ def test_full_disk_at_a_row_stops_keeps_rows_and_resumes(tmp_path, monkeypatch, 
 def test_full_disk_while_checkpointing_keeps_the_previous_checkpoint(tmp_path, monkeypatch,
                                                                       twin):
     out = tmp_path / "run"
-    real, seen = results._fill, []
+    real, seen = files._fill, []
 
     def fill(f, text):
         if '"evohpo_checkpoint"' in text:
@@ -86,7 +86,7 @@ def test_full_disk_while_checkpointing_keeps_the_previous_checkpoint(tmp_path, m
                 raise OSError(errno.ENOSPC, "No space left on device")
         real(f, text)
 
-    monkeypatch.setattr(results, "_fill", fill)
+    monkeypatch.setattr(files, "_fill", fill)
     with pytest.raises(EvohpoError, match=r"cannot write checkpoint\.json in .*ENOSPC"):
         _run(out)
     ckpt = json.loads((out / "checkpoint.json").read_text())
@@ -103,7 +103,7 @@ def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, caps
     fake = functools.partial(campaign.run_campaign, evaluator=fake_evaluate,
                              backend="threading", save_best=False)
     monkeypatch.setattr(campaign, "run_campaign", fake)
-    monkeypatch.setattr(results, "_append", _full_at(3, results._append))
+    monkeypatch.setattr(files, "append", _full_at(3, files.append))
     code = main(["search", "--task", "iris", "--budget", "8", "--population", "4",
                  "--epochs", "1", "--out", str(out), "--quiet"])
     err = capsys.readouterr().err.strip().splitlines()

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from _kills import error
 
-from evohpo import checkpoint, objectives, results
+from evohpo import checkpoint, files, objectives, results
 from evohpo.errors import EvohpoError
 from evohpo.objectives import Objective
 from evohpo.space import (
@@ -171,7 +171,7 @@ def _checkpoint(tmp_path, **changes) -> dict:
                 "budget": 20, "n_evals": 8, "strategy_state": {"generation": 2},
                 "space": CK_SPACE, "objective": ACC, "model": "mlp", **changes}
     data = checkpoint.build(**settings)
-    results.write_json(tmp_path / checkpoint.CHECKPOINT_NAME, data)
+    files.write_json(tmp_path / checkpoint.CHECKPOINT_NAME, data)
     return data
 
 
@@ -382,11 +382,11 @@ def test_remove_run_deletes_only_evohpo_s_files(tmp_path):
 
 
 def test_small_files_are_written_whole(tmp_path):
-    results.write_text(tmp_path / "a.md", "# title")
+    files.write_text(tmp_path / "a.md", "# title")
     assert (tmp_path / "a.md").read_text() == "# title\n"
-    results.write_text(tmp_path / "b.md", "done\n")
+    files.write_text(tmp_path / "b.md", "done\n")
     assert (tmp_path / "b.md").read_text() == "done\n"
-    results.write_json(tmp_path / "sub" / "c.json", {"b": 1, "a": math.inf})
+    files.write_json(tmp_path / "sub" / "c.json", {"b": 1, "a": math.inf})
     assert (tmp_path / "sub" / "c.json").read_text() == '{\n  "a": Infinity,\n  "b": 1\n}\n'
     assert [p.name for p in (tmp_path / "sub").iterdir()] == ["c.json"]  # no temporary left
 
@@ -409,15 +409,15 @@ def moved(monkeypatch) -> list[tuple[Path, Path]]:
 
 def test_an_atomic_write_goes_through_a_temporary_beside_its_file(tmp_path, moved):
     target = tmp_path / "a" / "b" / "best.json"  # folders made as needed
-    results.write_json(target, {"model": tmp_path / "m.keras", "n": np.int64(3)})
+    files.write_json(target, {"model": tmp_path / "m.keras", "n": np.int64(3)})
     (src, dst), = moved
     assert dst == target and src.parent == target.parent
-    assert results._TEMPORARY.match(src.name) and src.name.startswith(".best.json.")
+    assert files._TEMPORARY.match(src.name) and src.name.startswith(".best.json.")
     assert json.loads(target.read_text()) == {"model": str(tmp_path / "m.keras"), "n": "3"}
 
 
 def test_csv_files_end_lines_with_a_bare_newline(tmp_path):
-    results.write_table(tmp_path / "s.csv", pd.DataFrame({"m": ["ga"], "x": [0.5]}))
+    files.write_table(tmp_path / "s.csv", pd.DataFrame({"m": ["ga"], "x": [0.5]}))
     assert (tmp_path / "s.csv").read_bytes() == b"m,x\nga,0.5\n"  # no index, no \\r
     path = tmp_path / "results.csv"
     path.write_text("eval_id,x\n1,b\n0,a\n2,")
@@ -506,9 +506,9 @@ def test_leftovers_of_a_killed_writer_are_cleaned_and_nothing_else(tmp_path):
     for name in keep + gone:
         (tmp_path / name).write_text("x")
     (tmp_path / ".dir.csv.abc.tmp").mkdir()  # a folder that looks like one: left alone
-    assert sorted(results.remove_temporaries(tmp_path)) == sorted(gone)
+    assert sorted(files.remove_temporaries(tmp_path)) == sorted(gone)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*keep, ".dir.csv.abc.tmp"])
-    assert results.remove_temporaries(tmp_path) == []
+    assert files.remove_temporaries(tmp_path) == []
 
 
 def test_a_results_file_without_rows_or_checkpoint_is_an_unstarted_run(tmp_path):
@@ -534,19 +534,19 @@ def test_a_full_disk_keeps_the_old_file_and_names_the_folder(tmp_path, monkeypat
     import errno
 
     path = tmp_path / "best.json"
-    results.write_json(path, {"a": 1})
+    files.write_json(path, {"a": 1})
 
     def full(f, text):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(results, "_fill", full)
-    assert error(lambda: results.write_json(path, {"a": 2})) == (
+    monkeypatch.setattr(files, "_fill", full)
+    assert error(lambda: files.write_json(path, {"a": 2})) == (
         f"cannot write best.json in {tmp_path}: No space left on device (ENOSPC); what was "
         "written before is kept: free space (or fix the folder) and run the same command again")
     assert json.loads(path.read_text()) == {"a": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.json"]  # no temporary left
     (tmp_path / "checkpoint.json").write_text("{}")
-    assert error(lambda: results.write_text(path, "x")).endswith(
+    assert error(lambda: files.write_text(path, "x")).endswith(
         "run the same command with --resume")
 
 
@@ -559,12 +559,12 @@ def test_a_table_encoding_is_written_atomically_like_every_other_file(tmp_path, 
     def full(f, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(results, "_fill", full)
+    monkeypatch.setattr(files, "_fill", full)
     assert error(lambda: results.write_preprocess(tmp_path, {"columns": ["b"]})).startswith(
         f"cannot write {results.PREPROCESS_NAME} in {tmp_path}: No space left on device")
     assert (tmp_path / results.PREPROCESS_NAME).read_bytes() == saved
     assert [p.name for p in tmp_path.iterdir()] == [results.PREPROCESS_NAME]
-    assert results._TEMPORARY.match(f".{results.PREPROCESS_NAME}.k3x_9a.tmp")  # a kill's leftover
+    assert files._TEMPORARY.match(f".{results.PREPROCESS_NAME}.k3x_9a.tmp")  # a kill's leftover
 
 
 def test_appending_to_a_full_disk_is_one_error_naming_the_log(tmp_path, monkeypatch):
@@ -575,7 +575,7 @@ def test_appending_to_a_full_disk_is_one_error_naming_the_log(tmp_path, monkeypa
     def full(path, text):
         raise OSError(errno.EDQUOT, "Disk quota exceeded")
 
-    monkeypatch.setattr(results, "_append", full)
+    monkeypatch.setattr(files, "append", full)
     assert error(lambda: log.append({"eval_id": 0})).startswith(
         f"cannot write results.csv in {tmp_path}: Disk quota exceeded (EDQUOT)")
 

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from evohpo import Bool, Choice, Float, Int, Objective, Repeat, Space, results
+from evohpo import Bool, Choice, Float, Int, Objective, Repeat, Space, files, results
 from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
 from evohpo.strategies import Evaluation, Status
@@ -115,7 +115,7 @@ def test_a_write_into_a_folder_names_the_folder_not_free_space(tmp_path):
     """Issue 24: `predict --out DIR` talked of free space; the fix depends on the errno."""
     (tmp_path / "out.csv").mkdir()
     with pytest.raises(EvohpoError) as info:
-        results.write_table(tmp_path / "out.csv", pd.DataFrame({"a": [1]}))
+        files.write_table(tmp_path / "out.csv", pd.DataFrame({"a": [1]}))
     text = str(info.value)
     assert "Is a directory (EISDIR)" in text and "out.csv is a folder: move it away" in text
     assert "free space" not in text

@@ -11,7 +11,8 @@ import pytest
 
 from evohpo import results
 from evohpo.cli import main
-from evohpo.results import remove_temporaries, remove_unstarted, save_model_atomically
+from evohpo.files import remove_temporaries, save_model_atomically
+from evohpo.results import remove_unstarted
 
 FOREIGN = [
     "name,score\nada,3\nbob,4,5\n",  # rows evohpo cannot parse

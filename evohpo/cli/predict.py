@@ -9,7 +9,7 @@ from typing import Any
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import results
+    from .. import files
     from ..errors import EvohpoError
     from ..predictor import load
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         table = rows.join(preds)  # every input column kept, the true target included
         what = repr(predictor.prep.target)
     if args.out:
-        results.write_table(Path(args.out), table)
+        files.write_table(Path(args.out), table)
         print(f"predicted {what} ({predictor.prep.kind}) for {len(table)} rows: {args.out}",
               file=sys.stderr)
     else:

@@ -97,12 +97,12 @@ def error_text(exc: BaseException) -> str:
 
 def save_model(model: Any, path: str | None) -> tuple[str | None, str]:
     """Save the final model as ``.keras`` if asked: (where it went, or None; the error, or "").
-    Atomic (:func:`evohpo.results.save_model_atomically`): a failed save leaves no truncated
+    Atomic (:func:`evohpo.files.save_model_atomically`): a failed save leaves no truncated
     file. A model Keras cannot serialise (a custom layer) is reported, and the campaign goes
     on."""
     if not path:
         return None, ""
-    from ..results import save_model_atomically
+    from ..files import save_model_atomically
 
     try:
         save_model_atomically(model, Path(path))
