@@ -18,7 +18,8 @@ from evohpo.strategies.registry import (
     SEARCHES,
     check_objective_count,
     default_methods,
-    help_text,
+    labels,
+    listed,
     method,
 )
 
@@ -40,7 +41,8 @@ def test_callers_read_the_registry_order_and_defaults():
     assert SEARCHES == ("ga", "nsga2") and ORDER == ("ga", "nsga2", "random", "grid")
     assert default_methods(1) == ("ga", "random", "grid")
     assert default_methods(2) == default_methods(4) == ("nsga2", "random", "grid")
-    assert help_text() == "ga, random, grid or nsga2"
+    assert listed() == "ga, random, grid or nsga2"
+    assert listed(labels(default_methods(1)), "and") == "GA, random search and grid search"
     assert method("nsga2").label == "NSGA-II" and method("random").options == ()
     assert error(lambda: method("pso")) == (
         "unknown method 'pso'; choose from: ga, random, grid, nsga2")

@@ -127,7 +127,12 @@ def check_objective_count(strategy: Any, given: int, names: str = "") -> None:
                       f"given{listed}; give {wants} objectives{one}")
 
 
-def help_text(conjunction: str = "or") -> str:
-    """The method names as a help text lists them: ``ga, random, grid or nsga2``."""
-    *rest, last = METHODS
+def listed(words: tuple[str, ...] = METHODS, conjunction: str = "or") -> str:
+    """Words as a help text lists them: ``ga, random, grid or nsga2``."""
+    *rest, last = words
     return f"{', '.join(rest)} {conjunction} {last}" if rest else last
+
+
+def labels(names: tuple[str, ...]) -> tuple[str, ...]:
+    """How the docs write these methods: ``("GA", "random search", ...)``."""
+    return tuple(method(name).label for name in names)
