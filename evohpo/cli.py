@@ -282,11 +282,14 @@ def add_time_limit(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .strategies import registry
+
     parser = _Parser(prog="evohpo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("search", help="run one search campaign and write its results CSV")
     p.add_argument("--method", default="ga",
-                   help="ga, random, grid or nsga2 (several objectives; default ga)")
+                   help=f"{registry.listed()} ({registry.listed(registry.searches_for(2))} for "
+                        "several objectives; default ga)")
     p.add_argument("--out", default=None, help="output folder (default results/TASK-METHOD-seedN)")
     p.add_argument("--resume", action="store_true",
                    help="continue the killed campaign in --out (same settings)")
