@@ -50,7 +50,8 @@ from .outcome import summary as summarise
 from .plans import CampaignPlan
 from .presets import as_model_spec
 from .space import Space
-from .strategies.base import Evaluation, Strategy, check_strategy
+from .strategies.base import Evaluation, Strategy, Traits, check_strategy
+from .strategies.registry import check_objective_count
 from .tasks import Task
 
 
@@ -105,7 +106,7 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
         )
     objs = objectives.resolve_many(objective, task.kind)
     objectives.check_reported(objs, spec, task.kind)  # a misspelling, before anything trains
-    _check_objective_count(strategy, objs)
+    check_objective_count(strategy, len(objs), ', '.join(o.spec for o in objs))
     setup = Setup(task, spec, objs[0], objs[1:])
     return CampaignPlan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
                  seed, budget, epochs, time_limit,
@@ -139,21 +140,6 @@ def _with_workers(plan: CampaignPlan, workers: Backend, resume: bool) -> Campaig
     if chosen.note:
         print(f"note: {chosen.note}", file=sys.stderr, flush=True)
     return replace(plan, engine=chosen.engine)
-
-
-def _check_objective_count(strategy: Strategy, objs: tuple[Objective, ...]) -> None:
-    """A strategy that declares ``n_objectives`` (the GA: 1, NSGA-II: 2+) gets exactly that
-    many; random and grid search take any number (they only propose)."""
-    wants = getattr(strategy, "n_objectives", None)  # optional part of the protocol
-    if wants is None or wants == len(objs):
-        return
-    names = ", ".join(o.spec for o in objs)
-    if wants == 1:
-        raise EvohpoError(f"{strategy.name} optimises one objective, and {len(objs)} were given "
-                          f"({names}); use nsga2 for several, or give one")
-    raise EvohpoError(f"{strategy.name} was built for {wants} objectives, and {len(objs)} were "
-                      f"given ({names}); give {wants} objectives"
-                      + ("; for one objective use ga" if len(objs) == 1 else ""))
 
 
 def _start_fresh(plan: CampaignPlan, overwrite: bool) -> results_mod.ResultsLog:
@@ -361,7 +347,7 @@ def run_campaign(
     result = CampaignResult(
         plan.out, state.log.path, plan.method, plan.seed, evaluations, best,
         plan.seconds(), sum(e.cached for e in evaluations),
-        {"duplicates_avoided": getattr(strategy, "duplicates_avoided", None)}, front,
+        {"duplicates_avoided": Traits.of(strategy).duplicates_avoided}, front,
         list(plan.front.hypervolume) if plan.front else [],
         plan.front.natural_reference() if plan.front else None,
     )

@@ -31,16 +31,9 @@ from .lock import hold
 from .plans import ComparisonPlan
 from .report import Report, write_report
 from .space import Space
+from .strategies.registry import default_methods
 
 RUN_DIR = re.compile(r"^(?P<method>[a-z0-9_]+)-seed(?P<seed>\d+)$")
-
-
-SINGLE_METHODS = ("ga", "random", "grid")  # the default comparison for one objective
-MULTI_METHODS = ("nsga2", "random", "grid")  # and for several
-
-
-def default_methods(n_objectives: int) -> tuple[str, ...]:
-    return SINGLE_METHODS if n_objectives == 1 else MULTI_METHODS
 
 
 def _check_methods(methods: tuple[str, ...]) -> None:

@@ -23,7 +23,7 @@ from .errors import EvohpoError, check_whole
 from .objectives import Objective
 from .plans import CampaignPlan
 from .space import Config, config_key
-from .strategies.base import Evaluation, Proposal, Status
+from .strategies.base import Evaluation, Proposal, Status, Traits
 
 # Outcomes that training the same network again would repeat (timeouts and crashes might not).
 CACHEABLE = (Status.OK, Status.DIVERGED, Status.FAILED)
@@ -102,7 +102,7 @@ class Loop:
     def recall_fidelity(self, ev: Evaluation) -> None:
         """On resume: a row of a multi-fidelity strategy that trained fewer epochs than the
         campaign's was a screening run (the CSV ``epochs`` column says how many)."""
-        if getattr(self.plan.strategy, "fidelity", None) and 0 < ev.epochs < self.plan.epochs:
+        if Traits.of(self.plan.strategy).fidelity and 0 < ev.epochs < self.plan.epochs:
             self.low[ev.eval_id] = ev.epochs
 
     def full(self) -> list[Evaluation]:

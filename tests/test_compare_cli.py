@@ -210,7 +210,7 @@ def _one_error_line(capsys) -> str:
      "unknown method 'pso'"),
     (["--methods", "random,random"], "method 'random' is listed twice"),
     (["--methods", "nsga2", "--objectives", "val_accuracy:max,params:min",
-      "--population", "3"], "population must be >= 4 for nsga2"),
+      "--population", "3"], "population must be a whole number >= 4 for nsga2"),
     (["--objectives", "val_accuracy:max,val_accuracy:min"], "is given twice"),
     (["--objectives", "val_accuracy:max,params:down"], "neither max nor min"),
 ])

@@ -77,7 +77,8 @@ def test_immigrants_are_fresh_samples_not_children():
 
 @pytest.mark.parametrize(("kwargs", "expected"), [
     ({"selection": "best"}, "selection must be one of plus, comma, got 'best'"),
-    ({"immigrants": 7, "population": 8}, "immigrants must be in .0, population - elites., got 7"),
+    ({"immigrants": 7, "population": 8},
+     "immigrants must be a whole number in .0, population - elites., got 7"),
     ({"fidelity": 0}, "fidelity must be a whole number of epochs >= 1, got 0"),
     ({"fidelity": 1, "screen": 1}, "screen must be a whole number >= 2, got 1"),
     ({"initial": 4, "population": 8}, r"initial must be a whole number >= population \(8\), got 4"),

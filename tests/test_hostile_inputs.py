@@ -508,10 +508,10 @@ for flag, bad in [("--budget", ["0", "-1", "abc", "2.5"]), ("--seed", ["-1", "x"
         case(f"flag{flag}={value}", lambda d, f=flag, v=value: iris(d, f"{f}={v}"),
              f"argument {flag}: ")
 case("flag-population-1-ga", lambda d: iris(d, "--population", "1"),
-     "--population must be >= 2")
+     "--population must be a whole number >= 2")
 case("flag-population-3-nsga2", lambda d: iris(d, "--method", "nsga2", "--population", "3",
                                                "--objectives", "val_accuracy,params:min"),
-     "--population must be >= 4 for nsga2")
+     "--population must be a whole number >= 4 for nsga2")
 for flag, values, fragment in [
     ("--layers", "3,1", "--layers min 3 is greater than max 1"),
     ("--layers", "1,2,3", "--layers must be a (min, max) pair"),

@@ -478,12 +478,14 @@ def test_evaluation_records_are_plain_data():
      "nsga2 needs two or more objectives; for one objective use ga"),
     (lambda: NSGA2Search(SMALL, n_objectives=5),
      "nsga2 handles 2 to 4 objectives, got 5; its crowding distance cannot spread more"),
-    (lambda: NSGA2Search(SMALL, population=True), "population must be >= 4 for nsga2, got True"),
-    (lambda: NSGA2Search(SMALL, population=6.0), "population must be >= 4 for nsga2, got 6.0"),
+    (lambda: NSGA2Search(SMALL, population=True),
+     "population must be a whole number >= 4 for nsga2, got True"),
+    (lambda: NSGA2Search(SMALL, population=6.0),
+     "population must be a whole number >= 4 for nsga2, got 6.0"),
     (lambda: NSGA2Search(SMALL, mutpb=-0.5), "mutpb must be a probability in [0, 1], got -0.5"),
     (lambda: NSGA2Search(SMALL, cxpb=2), "cxpb must be a probability in [0, 1], got 2"),
-    (lambda: NSGA2Search(SMALL, max_retries=-1), "max_retries must be >= 0, got -1"),
-    (lambda: NSGA2Search(SMALL, generations=0), "generations must be >= 1, got 0"),
+    (lambda: NSGA2Search(SMALL, max_retries=-1), "max_retries must be a whole number >= 0, got -1"),
+    (lambda: NSGA2Search(SMALL, generations=0), "generations must be a whole number >= 1, got 0"),
 ])
 def test_bad_nsga2_settings_word_for_word(build, expected):
     assert error(build) == expected

@@ -155,7 +155,8 @@ def test_nsga2_speaks_the_protocol():
 
 @pytest.mark.parametrize("population", [3, 1, 0, -2])
 def test_a_population_below_four_is_refused(population):
-    with pytest.raises(EvohpoError, match=f"population must be >= 4 for nsga2, got {population}"):
+    with pytest.raises(EvohpoError,
+                       match=f"population must be a whole number >= 4 for nsga2, got {population}"):
         NSGA2Search(ZDT, population=population)
 
 

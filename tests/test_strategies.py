@@ -267,13 +267,17 @@ def test_ask_tell_misuse_is_refused():
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"population": 1}, "population must be >= 2, got 1"),
-        ({"population": 4, "elites": 4}, "elites must be in [0, population), got 4"),
-        ({"tournament": 0}, "tournament size must be >= 1, got 0"),
+        ({"population": 1}, "population must be a whole number >= 2, got 1"),
+        ({"population": 2.5}, "population must be a whole number >= 2, got 2.5"),
+        ({"population": 4, "elites": 4}, "elites must be a whole number in [0, population), got 4"),
+        ({"tournament": 0}, "tournament size must be a whole number >= 1, got 0"),
         ({"cxpb": 1.5}, "cxpb must be a probability in [0, 1], got 1.5"),
         ({"mutpb": -0.1}, "mutpb must be a probability in [0, 1], got -0.1"),
         ({"indpb": 2.0}, "indpb must be a probability in [0, 1], got 2.0"),
-        ({"generations": 0}, "generations must be >= 1, got 0"),
+        ({"generations": 0}, "generations must be a whole number >= 1, got 0"),
+        ({"max_retries": -1}, "max_retries must be a whole number >= 0, got -1"),
+        ({"hall_of_fame": 0}, "hall_of_fame must be a whole number >= 1, got 0"),
+        ({"cxpb": True}, "cxpb must be a probability in [0, 1], got True"),
     ],
 )
 def test_ga_settings_are_checked(kwargs, expected):
@@ -402,7 +406,7 @@ def test_random_search_batches_and_seeds():
         p.config for p in first]
     assert [p.config for p in RandomSearch(MIXED, seed=2, batch=5).ask(5)] != [
         p.config for p in first]
-    with pytest.raises(EvohpoError, match="batch must be >= 1"):
+    with pytest.raises(EvohpoError, match="batch must be a whole number >= 1, got 0"):
         RandomSearch(MIXED, batch=0)
 
 

@@ -24,9 +24,10 @@ from .. import objectives
 from .. import results as results_mod
 from ..errors import EvohpoError
 from ..objectives import Objective
+from ..strategies import registry
 
 PathLike = str | os.PathLike
-METHOD_ORDER = ("ga", "nsga2", "random", "grid")  # a search first, its baselines after
+METHOD_ORDER = registry.ORDER  # a search first, its baselines after
 TARGET_SHARE = 0.99  # "evaluations to reach 99% of the best score any method found"
 TEST_PREFIX = "best_test_"  # best.json's test scores, merged as best_test_<metric>
 # Run-level facts merged from best.json / grid.json, repeated on every row of the run.

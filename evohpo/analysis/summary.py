@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EvohpoError
+from ..strategies import registry
 from . import fronts
 from .frames import Metric, method_order, metric_of, ok_rows
 
@@ -138,8 +139,10 @@ def _mean_std(values: pd.Series) -> tuple[float, float]:
 
 
 def _baseline(methods: list[str]) -> str:
-    """The search the others are tested against: ga, else nsga2, else the first method."""
-    return next((m for m in ("ga", "nsga2") if m in methods), methods[0] if methods else "ga")
+    """The search the others are tested against: the first of the registry's searches (ga,
+    else nsga2), else the first method."""
+    fallback = methods[0] if methods else registry.SEARCHES[0]
+    return next((m for m in registry.SEARCHES if m in methods), fallback)
 
 
 def summarize(frame: pd.DataFrame, baseline: str | None = None) -> Summary:

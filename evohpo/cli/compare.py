@@ -32,14 +32,18 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``compare`` subcommand to an argparse subparsers object."""
+    from ..strategies import registry
+
+    one, several = registry.default_methods(1), registry.default_methods(2)
     p = subparsers.add_parser(
         "compare", help="search methods at equal budget over several seeds",
-        description="search methods (default GA, random and grid search; NSGA-II, random and "
-                    "grid with several objectives) at the same budget over several seeds",
+        description=f"search methods (default {registry.listed(registry.labels(one), 'and')}; "
+                    f"{registry.listed(registry.labels(several), 'and')} with several "
+                    "objectives) at the same budget over several seeds",
     )
     p.add_argument("--methods", type=names, default=None, metavar="A,B,...",
-                   help="methods to compare: ga, random, grid, nsga2 (default ga,random,grid; "
-                        "nsga2,random,grid with several --objectives)")
+                   help=f"methods to compare: {', '.join(registry.METHODS)} (default "
+                        f"{','.join(one)}; {','.join(several)} with several --objectives)")
     p.add_argument("--out", default=None,
                    help="output folder (default results/compare-TASK)")
     p.add_argument("--resume", action="store_true",

@@ -20,9 +20,12 @@ from .task_args import predict_hint, task_from_args
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``search`` subcommand to an argparse subparsers object."""
+    from ..strategies import registry
+
     p = subparsers.add_parser("search", help="run one search campaign and write its results CSV")
     p.add_argument("--method", default="ga",
-                   help="ga, random, grid or nsga2 (several objectives; default ga)")
+                   help=f"{registry.listed()} ({registry.listed(registry.searches_for(2))} for "
+                        "several objectives; default ga)")
     p.add_argument("--out", default=None, help="output folder (default results/TASK-METHOD-seedN)")
     p.add_argument("--resume", action="store_true",
                    help="continue the killed campaign in --out (same settings)")

@@ -11,7 +11,7 @@ import functools
 import math
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -103,7 +103,9 @@ def json_float(x: float) -> float | str:
 class Strategy(Protocol):
     """The one protocol: ``ask`` a batch, ``tell`` its evaluations, stop when ``done``;
     ``state_dict``/``load_state_dict`` checkpoint it; ``space`` and ``seed`` say what it
-    searches and how it was seeded. :func:`check_strategy` enforces it in ``run_campaign``."""
+    searches and how it was seeded. :func:`check_strategy` enforces it in ``run_campaign``.
+    Optional members (``n_objectives``, ``fidelity``, ``duplicates_avoided``) and their
+    defaults are declared once, in :class:`Traits`."""
 
     name: str
     seed: int
@@ -132,6 +134,23 @@ class Strategy(Protocol):
 
 
 REQUIRED = ("name", "seed", "space", "done", "ask", "tell", "state_dict", "load_state_dict")
+
+
+@dataclass(frozen=True)
+class Traits:
+    """The protocol's optional members and their defaults: what a strategy may declare beyond
+    :data:`REQUIRED`. A strategy that leaves one out (a user's, random search) is read as the
+    default, here and nowhere else, so callers read ``Traits.of(strategy).fidelity`` instead
+    of probing the strategy by name."""
+
+    n_objectives: int | None = None  # the objectives it is built for; None: any (it proposes)
+    fidelity: int | None = None  # epochs of its screening runs; None: every run is full
+    duplicates_avoided: int | None = None  # children re-mutated because their network was tried
+
+    @classmethod
+    def of(cls, strategy: object) -> Traits:
+        """The strategy's declared values now (``duplicates_avoided`` grows as it runs)."""
+        return cls(**{f.name: getattr(strategy, f.name, f.default) for f in fields(cls)})
 
 L = TypeVar("L", bound=Callable[..., None])
 

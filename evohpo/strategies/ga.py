@@ -38,25 +38,43 @@ still counts evaluations, screening runs included.
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 from deap import tools
 
-from ..errors import EvohpoError
-from ..space import Individual, Space, config_key, seeded_global_random
+from ..space import Individual, Space, seeded_global_random
 from . import surrogate
-from .base import Evaluation, Proposal, json_float, restores, rng_state, set_rng_state
+from .base import Evaluation, Proposal, json_float, restores
+from .checks import OneOf, Whole, validated
+from .evolution import EvolutionarySearch, genes_share
 
 SELECTIONS = ("plus", "comma")
 
 
-class GeneticSearch:
+class GeneticSearch(EvolutionarySearch):
     """GA over any :class:`~evohpo.space.Space`; see the module docstring for the loop."""
 
     name = "ga"
     n_objectives = 1
+    logbook_header = ("gen", "nevals", "min", "mean", "max")
+    _individual = Individual
+    constraints = {
+        "population": Whole(2),
+        # keep the best two, but always breed someone
+        "elites": Whole(0, "population", open_high=True,
+                        default=lambda a: min(2, a["population"] - 1)),
+        "tournament": Whole(1, label="tournament size"),
+        **EvolutionarySearch.constraints,
+        "selection": OneOf(SELECTIONS),
+        "immigrants": Whole(0, "population - elites"),
+        "fidelity": Whole(1, optional=True, unit="of epochs"),
+        "screen": Whole(2),
+        "initial": Whole("population", default=lambda a: a["population"]),
+        "preselect": Whole(1, note="(1: off)"),
+        "indpb": genes_share(2.0),  # about two genes change per mutation
+        "hall_of_fame": Whole(1),
+    }
 
+    @validated
     def __init__(
         self,
         space: Space,
@@ -78,75 +96,25 @@ class GeneticSearch:
         initial: int | None = None,
         preselect: int = 4,
     ) -> None:
-        if population < 2:
-            raise EvohpoError(f"population must be >= 2, got {population}")
-        if elites is None:
-            elites = min(2, population - 1)  # keep the best two, but always breed someone
-        if not 0 <= elites < population:
-            raise EvohpoError(f"elites must be in [0, population), got {elites}")
-        if tournament < 1:
-            raise EvohpoError(f"tournament size must be >= 1, got {tournament}")
-        for label, p in (("cxpb", cxpb), ("mutpb", mutpb)):
-            if not 0 <= p <= 1:
-                raise EvohpoError(f"{label} must be a probability in [0, 1], got {p}")
-        if generations is not None and generations < 1:
-            raise EvohpoError(f"generations must be >= 1, got {generations}")
-        if selection not in SELECTIONS:
-            raise EvohpoError(f"selection must be one of {', '.join(SELECTIONS)}, "
-                              f"got {selection!r}")
-        if not 0 <= immigrants <= population - elites:
-            raise EvohpoError(f"immigrants must be in [0, population - elites], got {immigrants}")
-        if fidelity is not None and (isinstance(fidelity, bool) or not isinstance(fidelity, int)
-                                     or fidelity < 1):
-            raise EvohpoError(f"fidelity must be a whole number of epochs >= 1, got {fidelity!r}")
-        if isinstance(screen, bool) or not isinstance(screen, int) or screen < 2:
-            raise EvohpoError(f"screen must be a whole number >= 2, got {screen!r}")
-        if initial is None:
-            initial = population
-        if isinstance(initial, bool) or not isinstance(initial, int) or initial < population:
-            raise EvohpoError(f"initial must be a whole number >= population ({population}), "
-                              f"got {initial!r}")
-        if isinstance(preselect, bool) or not isinstance(preselect, int) or preselect < 1:
-            raise EvohpoError(f"preselect must be a whole number >= 1 (1: off), got {preselect!r}")
+        super().__init__(space, population, seed, generations=generations, cxpb=cxpb,
+                         mutpb=mutpb, indpb=indpb, max_retries=max_retries)  # type: ignore[arg-type]
         self.initial, self.preselect = initial, preselect
         self._archive: list[tuple[list[float], float]] = []  # (features, objective), full runs
-        self.space = space
-        self.population_size = population
-        self.seed = seed
-        self.generations = generations
-        self.cxpb, self.mutpb = cxpb, mutpb
-        # about two genes change per mutation, whatever the size of the space
-        self.indpb = indpb if indpb is not None else min(1.0, 2.0 / max(1, space.n_genes))
-        if not 0 <= self.indpb <= 1:
-            raise EvohpoError(f"indpb must be a probability in [0, 1], got {self.indpb}")
-        self.tournament, self.elites, self.max_retries = tournament, elites, max_retries
+        self.tournament, self.elites = tournament, elites
         self.selection, self.immigrants = selection, immigrants
         self.fidelity, self.screen = fidelity, screen
         self._promote: list[Individual] = []  # screened at low fidelity, to train in full
         self._screening = False  # whether the pending batch is a screening one
         self.screened = 0  # low-fidelity evaluations told so far
-        self.rng = random.Random(f"ga:{seed}")  # own stream per method
-        self.generation = 0
-        self.population: list[Individual] = []
-        self._pending: list[Individual] = []
-        self._seen: set[str] = set()
-        self.duplicates_avoided = 0  # children re-mutated because their network was tried
         # one entry per network: genomes that differ only in dormant genes are the same one
         self.hall_of_fame = tools.HallOfFame(hall_of_fame, similar=self._same_network)
         self.stats = tools.Statistics(lambda ind: ind.fitness.values[0])
         for fn in ("min", "mean", "max"):
             self.stats.register(fn, getattr(np, fn))
-        self.logbook = tools.Logbook()
-        self.logbook.header = ["gen", "nevals", "min", "mean", "max"]
-
-    @property
-    def done(self) -> bool:
-        return self.generations is not None and self.generation >= self.generations
 
     # -- ask --------------------------------------------------------------------------------
     def ask(self, max_n: int) -> list[Proposal]:
-        if self._pending:
-            raise RuntimeError("ask() called twice without tell(); tell the last batch first")
+        self._check_told()
         if self._promote:  # the screened winners, now trained in full
             batch, self._promote = self._promote[:max_n], []
             self._screening = False
@@ -163,18 +131,6 @@ class GeneticSearch:
         self._pending = batch
         epochs = self.fidelity if self._screening else None
         return [Proposal(self.space.decode(ind), self.generation, epochs) for ind in batch]
-
-    def _initial(self, n: int) -> list[Individual]:
-        batch: list[Individual] = []
-        for _ in range(n):
-            ind = self.space.sample(self.rng)
-            for _ in range(self.max_retries):
-                if config_key(self.space.decode(ind)) not in self._seen:
-                    break
-                ind = self.space.sample(self.rng)
-            self._remember(ind)
-            batch.append(ind)
-        return batch
 
     def _offspring(self, n: int) -> list[Individual]:
         bred = max(0, n - self.immigrants)  # the last places go to fresh prior samples
@@ -202,43 +158,19 @@ class GeneticSearch:
         return [child for child, _ in bred]
 
     def _breed(self, n: int) -> list[tuple[Individual, int]]:
-        """Tournament selection, two-point crossover, mutation; each child a new network."""
+        """Tournament selection, two-point crossover, mutation of every child, then each made
+        a new network."""
         with seeded_global_random(self.rng):
             parents = tools.selTournament(self.population, n + n % 2, tournsize=self.tournament)
         children = [Individual(p) for p in parents]
-        for a, b in zip(children[::2], children[1::2], strict=True):
-            if self.rng.random() < self.cxpb:
-                self.space.crossover(a, b, self.rng)
+        self._crossover(children)
         for child in children[:n]:
-            if self.rng.random() < self.mutpb:
-                self.space.mutate(child, self.rng, self.indpb)
+            self._mutate(child)
         return [self._distinct(child) for child in children[:n]]
-
-    def _distinct(self, child: Individual) -> tuple[Individual, int]:
-        """Re-mutate a child whose network was already tried (up to ``max_retries`` times),
-        so the budget buys new networks; remember it. Returns it and its re-mutations."""
-        retries = 0
-        for _ in range(self.max_retries):
-            if config_key(self.space.decode(child)) not in self._seen:
-                break
-            retries += 1
-            self.space.mutate(child, self.rng, self.indpb)
-        self._remember(child)
-        return child, retries
-
-    def _same_network(self, a: Individual, b: Individual) -> bool:
-        return config_key(self.space.decode(a)) == config_key(self.space.decode(b))
-
-    def _remember(self, ind: Individual) -> None:
-        self._seen.add(config_key(self.space.decode(ind)))
 
     # -- tell -------------------------------------------------------------------------------
     def tell(self, evaluations: list[Evaluation]) -> None:
-        if len(evaluations) != len(self._pending):
-            raise ValueError(f"told {len(evaluations)} evaluations for {len(self._pending)} asked")
-        for ind, ev in zip(self._pending, evaluations, strict=True):
-            ind.fitness.values = (float(ev.objective),)
-        evaluated, self._pending = self._pending, []
+        evaluated = self._evaluated(evaluations)
         if self._screening:
             self._promote_best(evaluated)
             return
@@ -273,52 +205,23 @@ class GeneticSearch:
     def best(self) -> Individual | None:
         return self.hall_of_fame[0] if len(self.hall_of_fame) else None
 
+    def _fitness(self, ev: Evaluation) -> tuple[float, ...]:
+        return (float(ev.objective),)
+
     # -- checkpoint ---------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        if self._pending:
-            raise RuntimeError("state_dict() between ask() and tell(); take it after tell()")
         return {
-            "rng": rng_state(self.rng),
-            "generation": self.generation,
-            "population": [_dump(ind) for ind in self.population],
-            "hall_of_fame": [_dump(ind) for ind in self.hall_of_fame],
-            "seen": sorted(self._seen),
-            "duplicates_avoided": self.duplicates_avoided,
+            **self._common_state(),
+            "hall_of_fame": [self._dump(ind) for ind in self.hall_of_fame],
             "promote": [list(ind) for ind in self._promote],
             "screened": self.screened,
             "archive": [[f, json_float(y)] for f, y in self._archive],
-            "logbook": [
-                {k: v if isinstance(v, int) else json_float(float(v)) for k, v in rec.items()}
-                for rec in self.logbook
-            ],
         }
 
     @restores
     def load_state_dict(self, state: dict) -> None:
-        set_rng_state(self.rng, state["rng"])
-        self.generation = int(state["generation"])
-        self.population = [_load(d) for d in state["population"]]
-        self.hall_of_fame.clear()
-        for ind in reversed([_load(d) for d in state["hall_of_fame"]]):  # worst first: among
-            self.hall_of_fame.insert(ind)  # equal fitness, insert() puts the later one first
-        self._seen = set(state["seen"])
-        self.duplicates_avoided = int(state.get("duplicates_avoided", 0))
+        self._load_common_state(state)
+        self._load_best(self.hall_of_fame, state["hall_of_fame"])
         self._promote = [Individual(g) for g in state.get("promote", [])]
         self.screened = int(state.get("screened", 0))
         self._archive = [([float(v) for v in f], float(y)) for f, y in state.get("archive", [])]
-        self.logbook = tools.Logbook()
-        self.logbook.header = ["gen", "nevals", "min", "mean", "max"]
-        for rec in state["logbook"]:
-            self.logbook.record(**{k: v if isinstance(v, int) else float(v)
-                                   for k, v in rec.items()})
-        self._pending = []
-
-
-def _dump(ind: Individual) -> dict:
-    return {"genome": list(ind), "fitness": json_float(ind.fitness.values[0])}
-
-
-def _load(data: dict) -> Individual:
-    ind = Individual(data["genome"])
-    ind.fitness.values = (float(data["fitness"]),)
-    return ind

@@ -12,6 +12,7 @@ import random
 from ..errors import EvohpoError
 from ..space import Config, Grid, Space
 from .base import Evaluation, Proposal, restores, rng_state, set_rng_state
+from .checks import Whole, validated
 
 _FULL_SHUFFLE_MAX = 1_000_000  # larger grids are sampled without replacement instead
 
@@ -20,13 +21,11 @@ class GridSearch:
     """Every grid point at most once, in a seeded shuffled order; ``done`` when all are seen."""
 
     name = "grid"
+    constraints = {"levels": Whole(1), "batch": Whole(1)}
 
+    @validated
     def __init__(self, space: Space, seed: int = 0, *, levels: int = 3,
                  batch: int = 12) -> None:
-        if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
-            raise EvohpoError(f"levels must be a whole number >= 1, got {levels!r}")
-        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-            raise EvohpoError(f"batch must be a whole number >= 1, got {batch!r}")
         self.space, self.seed, self.levels, self.batch = space, seed, levels, batch
         self.rng = random.Random(f"grid:{seed}")  # own stream per method
         self.grid = Grid(space, levels)

@@ -16,15 +16,16 @@ cleanly scores ``inf`` in every objective, so every real result dominates it.
 from __future__ import annotations
 
 import math
-import random
 from typing import Any
 
 from deap import base, creator, tools
 from deap.tools.emo import assignCrowdingDist  # not re-exported by deap.tools
 
 from ..errors import EvohpoError
-from ..space import Config, Space, config_key, seeded_global_random
-from .base import Evaluation, Proposal, Status, json_float, restores, rng_state, set_rng_state
+from ..space import Config, Space, seeded_global_random
+from .base import Evaluation, Proposal, Status, restores
+from .checks import Whole, validated
+from .evolution import EvolutionarySearch, genes_share
 
 MIN_OBJECTIVES, MAX_OBJECTIVES = 2, 4  # beyond 4, crowding stops separating (use NSGA-III)
 
@@ -43,11 +44,18 @@ def individual_class(n_objectives: int) -> type:
     return getattr(creator, f"EvohpoIndividualMulti{n_objectives}")
 
 
-class NSGA2Search:
+class NSGA2Search(EvolutionarySearch):
     """NSGA-II over any :class:`~evohpo.space.Space`; see the module docstring for the loop."""
 
     name = "nsga2"
+    logbook_header = ("gen", "nevals", "failed", "front")
+    constraints = {
+        "population": Whole(4, note="for nsga2"),
+        **EvolutionarySearch.constraints,
+        "indpb": genes_share(1.0),  # Deb's 1/n: every child is mutated (mutpb=1), one gene
+    }
 
+    @validated
     def __init__(
         self,
         space: Space,
@@ -61,83 +69,35 @@ class NSGA2Search:
         max_retries: int = 20,
         generations: int | None = None,
     ) -> None:
-        if isinstance(population, bool) or not isinstance(population, int) or population < 4:
-            raise EvohpoError(f"population must be >= 4 for nsga2, got {population}")
         if n_objectives < MIN_OBJECTIVES:
             raise EvohpoError("nsga2 needs two or more objectives; for one objective use ga")
         if n_objectives > MAX_OBJECTIVES:
             raise EvohpoError(f"nsga2 handles 2 to {MAX_OBJECTIVES} objectives, got "
                               f"{n_objectives}; its crowding distance cannot spread more")
-        for label, p in (("cxpb", cxpb), ("mutpb", mutpb)):
-            if not 0 <= p <= 1:
-                raise EvohpoError(f"{label} must be a probability in [0, 1], got {p}")
-        if generations is not None and generations < 1:
-            raise EvohpoError(f"generations must be >= 1, got {generations}")
-        if max_retries < 0:
-            raise EvohpoError(f"max_retries must be >= 0, got {max_retries}")
-        self.space = space
-        self.population_size = population
-        self.seed = seed
         self.n_objectives = n_objectives
-        self.generations = generations
-        self.cxpb, self.mutpb, self.max_retries = cxpb, mutpb, max_retries
-        # Deb's 1/n: every child is mutated (mutpb=1), one gene on average
-        self.indpb = indpb if indpb is not None else min(1.0, 1.0 / max(1, space.n_genes))
-        if not 0 <= self.indpb <= 1:
-            raise EvohpoError(f"indpb must be a probability in [0, 1], got {self.indpb}")
-        self._Individual = individual_class(n_objectives)
-        self.rng = random.Random(f"nsga2:{seed}")  # own stream per method
-        self.generation = 0
-        self.population: list[Any] = []
-        self._pending: list[Any] = []
-        self._seen: set[str] = set()
-        self.duplicates_avoided = 0  # children re-mutated because their network was tried
+        self._individual = individual_class(n_objectives)
+        super().__init__(space, population, seed, generations=generations, cxpb=cxpb,
+                         mutpb=mutpb, indpb=indpb, max_retries=max_retries)  # type: ignore[arg-type]
         # one entry per network: genomes that differ only in dormant genes are the same one
         self.pareto = tools.ParetoFront(similar=self._same_network)
-        self.logbook = tools.Logbook()
-        self.logbook.header = ["gen", "nevals", "failed", "front"]
-
-    @property
-    def done(self) -> bool:
-        return self.generations is not None and self.generation >= self.generations
 
     # -- ask --------------------------------------------------------------------------------
     def ask(self, max_n: int) -> list[Proposal]:
-        if self._pending:
-            raise RuntimeError("ask() called twice without tell(); tell the last batch first")
+        self._check_told()
         n = min(max_n, self.population_size)
         batch = self._offspring(n) if self.population else self._initial(n)
         self._pending = batch
         return [Proposal(self.space.decode(ind), self.generation) for ind in batch]
 
-    def _initial(self, n: int) -> list[Any]:
-        batch = []
-        for _ in range(n):
-            ind = self.space.sample(self.rng)
-            for _ in range(self.max_retries):
-                if not self._tried(ind):
-                    break
-                ind = self.space.sample(self.rng)
-            self._remember(ind)
-            batch.append(self._Individual(ind))
-        return batch
-
     def _offspring(self, n: int) -> list[Any]:
-        parents = self._tournaments(n + n % 2)
-        children = [self._Individual(p) for p in parents]
-        for a, b in zip(children[::2], children[1::2], strict=True):
-            if self.rng.random() < self.cxpb:
-                self.space.crossover(a, b, self.rng)
+        """Crowded tournaments, crossover, then each child mutated and made a new network."""
+        children = [self._individual(p) for p in self._tournaments(n + n % 2)]
+        self._crossover(children)
         batch = []
         for child in children[:n]:
-            if self.rng.random() < self.mutpb:
-                self.space.mutate(child, self.rng, self.indpb)
-            for _ in range(self.max_retries):
-                if not self._tried(child):
-                    break
-                self.duplicates_avoided += 1
-                self.space.mutate(child, self.rng, self.indpb)
-            self._remember(child)
+            self._mutate(child)
+            child, retries = self._distinct(child)
+            self.duplicates_avoided += retries
             batch.append(child)
         return batch
 
@@ -165,22 +125,9 @@ class NSGA2Search:
                     chosen.append(a if g.random() < 0.5 else b)
         return chosen
 
-    def _tried(self, ind: list) -> bool:
-        return config_key(self.space.decode(ind)) in self._seen
-
-    def _same_network(self, a: list, b: list) -> bool:
-        return config_key(self.space.decode(a)) == config_key(self.space.decode(b))
-
-    def _remember(self, ind: list) -> None:
-        self._seen.add(config_key(self.space.decode(ind)))
-
     # -- tell -------------------------------------------------------------------------------
     def tell(self, evaluations: list[Evaluation]) -> None:
-        if len(evaluations) != len(self._pending):
-            raise ValueError(f"told {len(evaluations)} evaluations for {len(self._pending)} asked")
-        for ind, ev in zip(self._pending, evaluations, strict=True):
-            ind.fitness.values = self._fitness(ev)
-        evaluated, self._pending = self._pending, []
+        evaluated = self._evaluated(evaluations)
         finished = [ind for ind in evaluated if _finite(ind.fitness.values)]
         self.pareto.update(finished)  # failures never enter the front, even an empty one
         # mu + lambda: parents and children compete; the first generation is all children
@@ -209,47 +156,18 @@ class NSGA2Search:
 
     # -- checkpoint -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        if self._pending:
-            raise RuntimeError("state_dict() between ask() and tell(); take it after tell()")
-        return {
-            "n_objectives": self.n_objectives,
-            "rng": rng_state(self.rng),
-            "generation": self.generation,
-            "population": [_dump(ind) for ind in self.population],
-            "pareto": [_dump(ind) for ind in self.pareto],
-            "seen": sorted(self._seen),
-            "duplicates_avoided": self.duplicates_avoided,
-            "logbook": [dict(rec) for rec in self.logbook],
-        }
+        return {"n_objectives": self.n_objectives, **self._common_state(),
+                "pareto": [self._dump(ind) for ind in self.pareto]}
 
     @restores
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if int(state["n_objectives"]) != self.n_objectives:
             raise EvohpoError(f"the saved nsga2 state has {state['n_objectives']} objectives, "
                               f"this one {self.n_objectives}; build it with the same arguments")
-        set_rng_state(self.rng, state["rng"])
-        self.generation = int(state["generation"])
-        self.population = [self._load(d) for d in state["population"]]
-        self.pareto.clear()
-        for ind in reversed([self._load(d) for d in state["pareto"]]):  # as GA's hall of fame:
-            self.pareto.insert(ind)  # among equal fitness, insert() puts the later one first
-        self._seen = set(state["seen"])
-        self.duplicates_avoided = int(state["duplicates_avoided"])
-        self.logbook = tools.Logbook()
-        self.logbook.header = ["gen", "nevals", "failed", "front"]
-        for rec in state["logbook"]:
-            self.logbook.record(**{k: int(v) for k, v in rec.items()})
-        self._pending = []
-
-    def _load(self, data: dict[str, Any]) -> Any:
-        ind = self._Individual(data["genome"])
-        ind.fitness.values = tuple(float(v) for v in data["fitness"])
-        return ind
+        self._load_common_state(state)
+        self._load_best(self.pareto, state["pareto"])
 
 
 def _finite(values: tuple[float, ...]) -> bool:
     return all(math.isfinite(v) for v in values)
 
-
-def _dump(ind: Any) -> dict[str, Any]:
-    return {"genome": list(ind), "fitness": [json_float(v) for v in ind.fitness.values]}

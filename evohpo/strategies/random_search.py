@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import random
 
-from ..errors import EvohpoError
 from ..space import Space
 from .base import Evaluation, Proposal, restores, rng_state, set_rng_state
+from .checks import Whole, validated
 
 
 class RandomSearch:
     """Asks ``batch`` fresh samples at a time; never done (the campaign's budget stops it)."""
 
     name = "random"
+    constraints = {"batch": Whole(1)}
 
+    @validated
     def __init__(self, space: Space, seed: int = 0, *, batch: int = 12) -> None:
-        if batch < 1:
-            raise EvohpoError(f"batch must be >= 1, got {batch}")
         self.space, self.seed, self.batch = space, seed, batch
         self.rng = random.Random(f"random:{seed}")  # own stream per method
         self.batches = 0
