@@ -17,4 +17,4 @@ __all__ = [
     "GridSearch", "Int", "ModelSpec", "NSGA2Search", "Objective", "RandomSearch", "Repeat",
     "Space", "predict", "presets", "run_campaign", "tasks",
 ]
-__version__ = "0.2.0"
+__version__ = "0.3.0"  # the package version too (pyproject reads it)
