@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..engines.choice import ENGINES
 from ..errors import EvohpoError
 from ..space import Space
 from .checks import positive, whole
@@ -185,7 +186,7 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
     p.add_argument("--backend", default="loky", help="loky (default), threading, dask or ray")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="an existing Dask scheduler (tcp://HOST:8786) or Ray cluster address")
-    p.add_argument("--engine", default="auto", choices=("auto", "single", "fused"),
+    p.add_argument("--engine", default="auto", choices=ENGINES,
                    help="auto (default): train any model that can be fused in fused groups, "
                         "else one at a time, saying why; fused: refuse what cannot be fused; "
                         "single: always one at a time")
