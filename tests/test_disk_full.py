@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _fakes import SPACE, fake_evaluate
 
 from evohpo import GeneticSearch, campaign, results, tasks
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
 from evohpo.results import VOLATILE, read, read_rows
+from tests._fakes import SPACE, fake_evaluate
 
 BUDGET = 12
 RUN = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=False,
@@ -115,7 +115,7 @@ def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, caps
 LIMITED = r'''
 import json, resource, sys
 sys.path.insert(0, sys.argv[2])
-from _fakes import SPACE, fake_evaluate
+from tests._fakes import SPACE, fake_evaluate
 from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.errors import EvohpoError
 

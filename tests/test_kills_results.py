@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _kills import error
 
 from evohpo import checkpoint, objectives, results
 from evohpo.errors import EvohpoError
@@ -29,6 +28,7 @@ from evohpo.space import (
     config_key,
 )
 from evohpo.strategies import Evaluation, Status
+from tests._kills import error
 
 
 @pytest.mark.parametrize(("text", "name", "direction"), [

@@ -14,13 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-from _fakes import SPACE, fake_evaluate
 
 from evohpo import GeneticSearch, lock, run_campaign, tasks
 from evohpo.cli import main
 from evohpo.compare import compare, make_plan
 from evohpo.errors import EvohpoError
 from evohpo.results import VOLATILE, read, read_rows
+from tests._fakes import SPACE, fake_evaluate
 
 BUDGET = 8
 FAKE = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=False,
@@ -28,7 +28,7 @@ FAKE = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=Fa
 CHILD = r'''
 import os, sys, time
 sys.path.insert(0, sys.argv[2])
-from _fakes import SPACE, fake_evaluate
+from tests._fakes import SPACE, fake_evaluate
 from evohpo import GeneticSearch, run_campaign, tasks
 
 def rows():

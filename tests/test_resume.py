@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-import user_model
 
 from evohpo import GeneticSearch, RandomSearch, run_campaign, tasks
 from evohpo.cli import main
@@ -19,6 +18,7 @@ from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read, read_rows
 from evohpo.strategies import Evaluation, Status
+from tests import user_model
 
 ARGS = ["--task", "iris", "--method", "ga", "--population", "4", "--budget", "8",
         "--epochs", "1", "--seed", "5", "--n-jobs", "2", "--layers", "1,2", "--units", "4,32",

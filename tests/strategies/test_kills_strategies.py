@@ -15,8 +15,6 @@ import random
 from collections import Counter
 
 import pytest
-from _kills import binomial_near, error
-from test_strategies import CountingSpace
 
 from evohpo.space import (
     Bool,
@@ -29,6 +27,8 @@ from evohpo.space import (
 )
 from evohpo.strategies import Evaluation, GeneticSearch, GridSearch, Status
 from evohpo.strategies.nsga2 import NSGA2Search
+from tests._kills import binomial_near, error
+from tests.strategies.test_ga import CountingSpace
 
 SMALL = Space(x=Float(-2.0, 2.0), n=Int(1, 8), c=Choice(["a", "b", "c"]))
 

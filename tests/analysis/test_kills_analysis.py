@@ -13,11 +13,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from _kills import error
 from scipy.stats import mannwhitneyu
 
 from evohpo import analysis
 from evohpo.pareto import hypervolume
+from tests._kills import error
 
 
 def _frame(runs: dict[str, tuple[str, int, list]], **facts) -> pd.DataFrame:

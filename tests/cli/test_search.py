@@ -13,7 +13,7 @@ import pytest
 from evohpo.cli import main
 from evohpo.results import read
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).parents[1]
 USER, BROKEN = TESTS / "user_model.py", TESTS / "broken_model.py"
 
 

@@ -7,7 +7,12 @@ import random
 
 import numpy as np
 import pytest
-from test_strategies import (
+
+from evohpo.errors import EvohpoError
+from evohpo.space import Choice, Fixed, Space, config_key
+from evohpo.strategies import GeneticSearch
+from evohpo.strategies import surrogate as sg
+from tests.strategies.test_ga import (
     MIXED,
     SMOOTH,
     best,
@@ -17,11 +22,6 @@ from test_strategies import (
     round_trip,
     smooth,
 )
-
-from evohpo.errors import EvohpoError
-from evohpo.space import Choice, Fixed, Space, config_key
-from evohpo.strategies import GeneticSearch
-from evohpo.strategies import surrogate as sg
 
 
 def test_features_mark_the_slots_a_network_does_not_use():

@@ -14,7 +14,6 @@ import random
 from collections import Counter
 
 import pytest
-from _kills import binomial_near, error, mutations, std
 
 from evohpo.presets import mlp
 from evohpo.space import (
@@ -29,6 +28,7 @@ from evohpo.space import (
     config_key,
     describe,
 )
+from tests._kills import binomial_near, error, mutations, std
 
 MLP = mlp.space()  # layers=Repeat(Int(1, 4), units, activation), optimizer, learning_rate, batch
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _fakes import SPACE, fake_evaluate
 
 from evohpo import compare_state
 from evohpo.cli import main
@@ -20,6 +19,7 @@ from evohpo.compare import compare, make_plan
 from evohpo.compare_state import RunState
 from evohpo.errors import EvohpoError
 from evohpo.results import VOLATILE, read
+from tests._fakes import SPACE, fake_evaluate
 
 SETTINGS = dict(seeds=2, budget=6, epochs=1, n_jobs=1, population=4, levels=2,
                 backend="threading")

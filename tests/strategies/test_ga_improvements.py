@@ -10,8 +10,6 @@ import random
 
 import numpy as np
 import pytest
-from _fakes import SPACE
-from test_strategies import MIXED, SMOOTH, best, drive, mixed, ok, smooth
 
 from evohpo import tasks
 from evohpo.campaign import run_campaign
@@ -20,6 +18,8 @@ from evohpo.results import read
 from evohpo.space import config_key
 from evohpo.strategies import GeneticSearch, RandomSearch, make
 from evohpo.strategies.base import Evaluation, Status
+from tests._fakes import SPACE
+from tests.strategies.test_ga import MIXED, SMOOTH, best, drive, mixed, ok, smooth
 
 
 def _tell(ga: GeneticSearch, objective=smooth) -> list[Evaluation]:
