@@ -28,7 +28,7 @@ from evohpo.space import (
     config_key,
 )
 from evohpo.strategies import Evaluation, Status
-from tests._kills import error
+from tests._checks import error
 
 
 @pytest.mark.parametrize(("text", "name", "direction"), [

@@ -17,7 +17,7 @@ from scipy.stats import mannwhitneyu
 
 from evohpo import analysis
 from evohpo.pareto import hypervolume
-from tests._kills import error
+from tests._checks import error
 
 
 def _frame(runs: dict[str, tuple[str, int, list]], **facts) -> pd.DataFrame:

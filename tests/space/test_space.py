@@ -7,18 +7,17 @@ from __future__ import annotations
 import json
 import math
 import random
+from collections import Counter
 
 import numpy as np
 import pytest
 
-from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
 from evohpo.space import (
     Bool,
     Choice,
     Fixed,
     Float,
-    Grid,
     Individual,
     Int,
     Repeat,
@@ -27,25 +26,9 @@ from evohpo.space import (
     describe,
     seeded_global_random,
 )
+from tests._checks import binomial_near, error
+from tests.space.examples import SPACE
 
-
-def make_space() -> Space:
-    """Every gene type: a repeated group with a variable count, a conditional gene, a constant.
-
-    Genome layout (declaration order): [n_conv, filters_1, kernel_1, filters_2, kernel_2,
-    filters_3, kernel_3, optimizer, momentum, lr, bn]; epochs is Fixed and owns no slot.
-    """
-    return Space(
-        conv=Repeat(Int(0, 3), filters=Choice([8, 16, 32], ordered=True), kernel=Int(1, 7)),
-        optimizer=Choice(["adam", "sgd"]),
-        momentum=Float(0.0, 0.99, when={"optimizer": "sgd"}),
-        lr=Float(1e-4, 1e-1, log=True),
-        bn=Bool(),
-        epochs=Fixed(3),
-    )
-
-
-SPACE = make_space()
 NATIVE = (int, float, str, bool, type(None))
 
 
@@ -57,14 +40,6 @@ def leaves(config):
                 yield from leaves(block)
         else:
             yield value
-
-
-def one_line_error(fn) -> str:
-    with pytest.raises(EvohpoError) as info:
-        fn()
-    message = str(info.value)
-    assert "\n" not in message
-    return message
 
 
 # -- bad input: one line, naming the fix ----------------------------------------------------------
@@ -103,7 +78,7 @@ def one_line_error(fn) -> str:
     ],
 )
 def test_bad_gene_is_a_one_line_error_naming_the_fix(build, expected):
-    assert expected in one_line_error(build)
+    assert expected in error(build)
 
 
 @pytest.mark.parametrize(
@@ -137,7 +112,7 @@ def test_bad_gene_is_a_one_line_error_naming_the_fix(build, expected):
     ],
 )
 def test_bad_space_is_a_one_line_error_naming_the_fix(genes, expected):
-    assert expected in one_line_error(lambda: Space(**genes))
+    assert expected in error(lambda: Space(**genes))
 
 
 def test_when_inside_a_block_may_test_an_outer_gene():
@@ -202,7 +177,7 @@ def test_genome_layout_is_fixed_length_in_declaration_order():
 
 
 def test_decode_refuses_a_genome_of_another_space():
-    assert one_line_error(lambda: SPACE.decode([1, 2, 3])) == (
+    assert error(lambda: SPACE.decode([1, 2, 3])) == (
         "genome has 3 slots, this space 11; it belongs to another space")
 
 
@@ -295,12 +270,12 @@ GOOD = {"conv": [{"filters": 8, "kernel": 2}], "optimizer": "adam", "lr": 0.001,
 def test_encode_errors_name_the_gene_and_the_fix(change, expected):
     config = {**GOOD, **change}
     config = {k: v for k, v in config.items() if v is not None}
-    assert one_line_error(lambda: SPACE.encode(config)) == expected
+    assert error(lambda: SPACE.encode(config)) == expected
 
 
 def test_encode_refuses_what_is_not_a_config():
-    assert "a config is a dict of gene values" in one_line_error(lambda: SPACE.encode([1, 2]))
-    assert "filler genome belongs to another space" in one_line_error(
+    assert "a config is a dict of gene values" in error(lambda: SPACE.encode([1, 2]))
+    assert "filler genome belongs to another space" in error(
         lambda: SPACE.encode(GOOD, filler=[0, 1]))
 
 
@@ -308,7 +283,7 @@ def test_fixed_count_repeat_needs_exactly_that_many_blocks():
     space = Space(layers=Repeat(2, units=Int(1, 8)))
     assert space.decode(space.encode({"layers": [{"units": 1}, {"units": 8}]})) == {
         "layers": [{"units": 1}, {"units": 8}]}
-    assert one_line_error(lambda: space.encode({"layers": [{"units": 1}]})) == (
+    assert error(lambda: space.encode({"layers": [{"units": 1}]})) == (
         "config['layers'] has 1 blocks; the space fixes 2")
 
 
@@ -349,7 +324,7 @@ def test_spaces_differing_in_one_bound_or_condition_are_not_equal():
     ],
 )
 def test_from_json_of_something_else_is_a_clear_error(data, expected):
-    assert expected in one_line_error(lambda: Space.from_json(data))
+    assert expected in error(lambda: Space.from_json(data))
 
 
 # -- CSV columns ----------------------------------------------------------------------------------
@@ -412,204 +387,180 @@ def test_same_seed_same_variation():
     assert run(4) != run(5)
 
 
-# -- the MLP preset -------------------------------------------------------------------------------
-def test_mlp_default_space():
-    space = mlp.space()
-    assert list(space.genes) == ["layers", "optimizer", "learning_rate", "batch_size"]
-    assert space.genes["layers"] == Repeat(Int(1, 4), units=Int(4, 512, log=True),
-                                           activation=Choice(mlp.DEFAULT_ACTIVATIONS))
-    assert space.genes["optimizer"] == Choice(mlp.DEFAULT_OPTIMIZERS)
-    assert space.genes["learning_rate"] == Float(1e-4, 1e-1, log=True)
-    assert space.genes["batch_size"] == Fixed(32)
-    assert space.columns[:3] == ("n_layers", "layers_1_units", "layers_1_activation")
+MLP = mlp.space()  # layers=Repeat(Int(1, 4), units, activation), optimizer, learning_rate, batch
 
 
-SGD = {"optimizer": ("sgd",)}
+def test_mutation_at_rate_one_changes_every_slot_and_at_rate_zero_none():
+    spaces = [MLP, Space(a=Int(1, 2), b=Int(0, 1000), c=Int(1, 1024, log=True),
+                         d=Float(-1.0, 1.0), e=Float(1e-5, 1.0, log=True),
+                         f=Choice(["x", "y"]), g=Choice([1, 2, 3], ordered=True), h=Bool(),
+                         i=Fixed("k"), r=Repeat(Int(0, 2), u=Choice(["p", "q", "s"])))]
+    for space in spaces:
+        for seed in range(100):
+            rng = random.Random(seed)
+            genome = space.sample(rng)
+            genome.fitness.values = (1.0,)
+            before = list(genome)
+            assert space.mutate(genome, rng, 1.0) is genome  # in place, as DEAP's operators
+            assert not genome.fitness.valid  # a changed genome must be evaluated again
+            assert all(a != b for a, b in zip(before, genome)), (before, list(genome))
+            space.decode(genome)  # still a valid genome of the space
+            space.mutate(genome, rng, 0.0)
+            again = list(genome)
+            assert space.mutate(genome, rng, 0.0) == again
 
 
-@pytest.mark.parametrize(
-    ("flags", "name", "gene"),
-    [
-        ({"dropout": (0.0, 0.5)}, "dropout", Float(0.0, 0.5)),
-        ({"initializers": ["he_normal", "orthogonal"]}, "initializer",
-         Choice(["he_normal", "orthogonal"])),
-        ({"batch_norm": True}, "batch_norm", Bool()),
-        ({"momentum": (0.0, 0.9)}, "momentum", Float(0.0, 0.9, when=SGD)),
-        ({"momentum": 0.9}, "momentum", Fixed(0.9, when=SGD)),
-        ({"nesterov": True}, "nesterov", Bool(when=SGD)),
-        ({"weight_decay": (1e-5, 1e-2)}, "weight_decay", Float(1e-5, 1e-2, log=True)),
-        ({"patience": (2, 5)}, "patience", Int(2, 5)),
-        ({"lr_schedules": ["constant", "cosine"]}, "lr_schedule", Choice(["constant", "cosine"])),
-        ({"batch_sizes": [64, 16, 32]}, "batch_size", Choice([16, 32, 64], ordered=True)),
-        ({"batch_sizes": [16]}, "batch_size", Fixed(16)),
-        ({"batch_size": 8}, "batch_size", Fixed(8)),
-    ],
-)
-def test_mlp_flags_add_exactly_their_gene(flags, name, gene):
-    space, default = mlp.space(**flags), mlp.space()
-    assert space.genes[name] == gene
-    assert set(space.genes) - set(default.genes) == {name} - {"batch_size"}
+def test_depth_activation_and_optimizer_each_mutate_at_the_rate_asked():
+    """The MLP preset's genes a user tunes most: the number of layers (a Repeat count), each
+    layer's activation (a Choice) and the optimizer (a Choice) change under mutation, each with
+    the probability ``indpb`` (every slot of the genome mutates independently)."""
+    n, indpb = 600, 0.3
+    changed: Counter[str] = Counter()
+    for seed in range(n):
+        rng = random.Random(seed)
+        genome = MLP.sample(rng)
+        before = MLP.decode(genome)
+        after = MLP.decode(MLP.mutate(genome, rng, indpb))
+        changed["depth"] += len(after["layers"]) != len(before["layers"])
+        changed["activation"] += (after["layers"][0]["activation"]
+                                  != before["layers"][0]["activation"])
+        changed["optimizer"] += after["optimizer"] != before["optimizer"]
+        changed["learning_rate"] += after["learning_rate"] != before["learning_rate"]
+    for gene in ("depth", "activation", "optimizer", "learning_rate"):
+        assert binomial_near(changed[gene], n, indpb), (gene, changed[gene])
 
 
-def test_mlp_equal_bounds_make_a_constant():
-    space = mlp.space(units=(8, 8), learning_rate=(1e-3, 1e-3), dropout=(0.2, 0.2))
-    assert space.genes["layers"].genes["units"] == Fixed(8)
-    assert space.genes["learning_rate"] == Fixed(0.001)
-    assert space.genes["dropout"] == Fixed(0.2)
-    config = space.decode(space.sample(random.Random(0)))
-    assert config["learning_rate"] == 0.001 and config["dropout"] == 0.2
-    assert {b["units"] for b in config["layers"]} == {8}
+@pytest.mark.parametrize("rate", [0.1, 0.5, 0.9])
+def test_each_slot_mutates_with_probability_indpb(rate):
+    space = Space(**{f"g{i}": Int(0, 100) for i in range(10)})
+    n = 300
+    counts = [0] * space.length
+    for seed in range(n):
+        rng = random.Random(seed)
+        genome = space.sample(rng)
+        before = list(genome)
+        space.mutate(genome, rng, rate)
+        for i, (a, b) in enumerate(zip(before, genome)):
+            counts[i] += a != b
+    assert all(binomial_near(c, n, rate) for c in counts), counts
 
 
-def test_mlp_sgd_genes_count_only_with_sgd():
-    space = mlp.space(optimizers=["adam", "sgd"], momentum=(0.0, 0.9), nesterov=True)
-    rng = random.Random(0)
-    kinds = set()
-    for _ in range(100):
-        config = space.decode(space.sample(rng))
-        sgd = config["optimizer"] == "sgd"
-        assert ("momentum" in config) == sgd and ("nesterov" in config) == sgd
-        kinds.add(sgd)
-    assert kinds == {True, False}
+def test_crossover_of_short_genomes_still_mixes_the_parents():
+    two = Space(a=Int(0, 9), b=Int(0, 9))
+    for seed in range(20):
+        a, b = two.encode({"a": 1, "b": 2}), two.encode({"a": 7, "b": 8})
+        two.crossover(a, b, random.Random(seed))
+        assert (list(a), list(b)) == ([1, 8], [7, 2])  # two-point: the last slot swaps
+    one = Space(a=Int(0, 9))
+    swapped = 0
+    for seed in range(400):
+        a, b = one.encode({"a": 1}), one.encode({"a": 7})
+        one.crossover(a, b, random.Random(seed))
+        assert sorted([a[0], b[0]]) == [1, 7]
+        swapped += a[0] == 7
+    assert binomial_near(swapped, 400, 0.5)  # one slot: swapped half the time
 
 
-def test_mlp_fixed_layer_count_and_no_hidden_layer():
-    assert mlp.space(layers=(2, 2)).genes["layers"].count == 2
-    assert mlp.space(layers=3).genes["layers"].count == 3
-    assert mlp.space(layers=(0, 2)).genes["layers"].count == Int(0, 2)
-    none = mlp.space(layers=(0, 0))
-    assert none.decode(none.sample(random.Random(0)))["layers"] == []
+def test_encoding_a_config_fills_what_it_does_not_use_with_valid_middle_values():
+    space = Space(opt=Choice(["adam", "sgd"]), momentum=Float(0.0, 0.8, when={"opt": "sgd"}),
+                  lr=Float(1e-4, 1e-2, log=True, when={"opt": "sgd"}),
+                  width=Int(2, 10, when={"opt": "sgd"}), units=Int(4, 64, log=True,
+                                                               when={"opt": "sgd"}),
+                  nesterov=Bool(when={"opt": "sgd"}),
+                  act=Choice(["relu", "tanh"], when={"opt": "sgd"}),
+                  head=Repeat(Int(1, 3), u=Int(0, 4), when={"opt": "sgd"}))
+    genome = space.encode({"opt": "adam"})
+    assert list(genome) == [0, 0.4, -3.0, 6, 16, 0, 0, 2, 2, 2, 2]
+    woken = list(genome)
+    woken[0] = 1  # a later mutation makes the optimizer sgd: the dormant genes wake up valid
+    assert space.decode(woken) == {
+        "opt": "sgd", "momentum": 0.4, "lr": 0.001, "width": 6, "units": 16, "nesterov": False,
+        "act": "relu", "head": [{"u": 2}, {"u": 2}]}
 
 
-def test_mlp_optimizers_may_be_any_iterable():
-    space = mlp.space(optimizers=(o for o in ["adam", "sgd"]), momentum=(0.0, 0.9))
-    assert space.genes["optimizer"] == Choice(["adam", "sgd"])
-    assert space.genes["momentum"].when == SGD
+def test_a_dormant_fixed_count_group_is_encoded_with_its_defaults():
+    space = Space(a=Bool(), r=Repeat(2, u=Int(0, 4)), s=Repeat(2, u=Int(0, 4), when={"a": True}))
+    genome = space.encode({"a": False, "r": [{"u": 1}, {"u": 3}]})
+    assert list(genome) == [0, 1, 3, 2, 2]
+    woken = list(genome)
+    woken[0] = 1
+    assert space.decode(woken)["s"] == [{"u": 2}, {"u": 2}]
 
 
-@pytest.mark.parametrize(
-    ("flags", "expected"),
-    [
-        ({"optimizers": ["adam"], "momentum": (0.0, 0.9)},
-         "momentum only applies to sgd; add sgd to the optimizers"),
-        ({"optimizers": ["adam"], "nesterov": True},
-         "nesterov only applies to sgd; add sgd to the optimizers"),
-        ({"momentum": (0.0, 1.0)}, "momentum must lie in [0, 1), got (0.0, 1.0)"),
-        ({"dropout": (0.0, 1.0)}, "dropout must lie in [0, 1), got (0.0, 1.0)"),
-        ({"dropout": (0.5, 0.1)}, "dropout min 0.5 is greater than max 0.1; swap them"),
-        ({"initializers": ["zeros"]}, "unknown initializer 'zeros'; choose from: glorot_uniform"),
-        ({"lr_schedules": ["linear"]},
-         "unknown lr_schedule 'linear'; choose from: constant, cosine, exponential"),
-        ({"weight_decay": (0.0, 1e-2)},
-         "weight_decay must be > 0, got min 0.0; use a positive lower bound"),
-        ({"patience": (0, 3)}, "patience must be >= 1, got min 0"),
-        ({"patience": (2.5, 3)}, "patience bounds must be whole numbers, got 2.5"),
-        ({"activations": ["relu", "relux"]}, "unknown activation 'relux'; choose from: relu"),
-        ({"optimizers": ["adam", "adamm"]}, "unknown optimizer 'adamm'; choose from: sgd"),
-        ({"activations": []}, "activations is empty; give at least one of: relu"),
-        ({"optimizers": ["adam", "adam"]}, "optimizers lists a value twice; give each choice once"),
-        ({"layers": (3, 1)}, "layers min 3 is greater than max 1; swap them"),
-        ({"layers": (1, 5, 1)}, "layers must be a (min, max) pair, got (1, 5, 1)"),
-        ({"layers": ()}, "layers must be a (min, max) pair, got ()"),
-        ({"units": (0, 8)}, "units must be >= 1, got min 0"),
-        ({"units": (4.5, 8)}, "units bounds must be whole numbers, got 4.5"),
-        ({"learning_rate": (0.0, 0.1)}, "learning_rate must be > 0, got min 0.0"),
-        ({"learning_rate": (1e-3, math.inf)}, "learning_rate bounds must be finite numbers"),
-        ({"batch_sizes": []}, "batch_sizes must be whole numbers >= 1, got ()"),
-        ({"batch_sizes": [16, 0]}, "batch_sizes must be whole numbers >= 1, got (16, 0)"),
-        ({"batch_size": 0}, "batch_size must be a whole number >= 1, got 0"),
-    ],
-)
-def test_mlp_bad_flags_are_one_line_errors(flags, expected):
-    assert expected in one_line_error(lambda: mlp.space(**flags))
+def test_equal_spaces_hash_equal_whatever_the_order_of_their_conditions():
+    a = Space(o=Choice(["x", "y"]), p=Bool(), m=Float(0.0, 1.0, when={"o": "x", "p": True}))
+    b = Space(o=Choice(["x", "y"]), p=Bool(), m=Float(0.0, 1.0, when={"p": True, "o": "x"}))
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != "a space" and repr(a) == "Space(o, p, m)" and a.n_genes == a.length == 3
 
 
-# -- the grid -------------------------------------------------------------------------------------
-def _points(grid: Grid) -> list[dict]:
-    return [grid.point(i) for i in range(grid.size)]
+@pytest.mark.parametrize(("build", "expected"), [
+    (lambda: Float(0.0, 1.0, log=True),
+     "Float(0.0, 1.0, log=True): a log scale needs low > 0; give a positive lower bound or "
+     "log=False"),
+    (lambda: Int(True, 3), "Int low must be a whole number, got True; use Float"),
+    (lambda: Float(True, 3.0), "Float low must be a finite number, got True"),
+    (lambda: Float(0.0, math.nan), "Float high must be a finite number, got nan"),
+    (lambda: Choice([]), "Choice([]) is empty; give at least one value"),
+    (lambda: Choice([print]),
+     "Choice values must be str, int, float, bool or None, got <built-in function print>; give "
+     "a name and map it to the object in your build function"),
+    (lambda: Choice(["a", 1, "a"]), "Choice lists a value twice: ['a', 1, 'a']; give each once"),
+    (lambda: Choice([0, False, 1, 1.0]).values, None),  # four values: types tell them apart
+    (lambda: Fixed([1, 2]), "Fixed value must be str, int, float, bool or None, got [1, 2]"),
+    (lambda: Int(0, 3, when=["a"]), "when= takes a dict such as {'optimizer': 'sgd'}, got ['a']"),
+    (lambda: Repeat(Int(1, 8, log=True), u=Int(1, 8)),
+     "Repeat count takes a plain Int(low, high) (no log=, no when=)"),
+    (lambda: Repeat(Int(1, 8, when={"a": 1}), u=Int(1, 8)),
+     "Repeat count takes a plain Int(low, high) (no log=, no when=)"),
+    (lambda: Repeat(2.0, u=Int(1, 8)), "Repeat count must be an int or Int(low, high), got 2.0"),
+    (lambda: Repeat(2), "Repeat(...) needs at least one gene, e.g. units=Int(4, 512)"),
+    (lambda: Repeat(2, u=8), "Repeat gene 'u' is 8; use Int, Float, Choice, Bool, Fixed or "
+                             "Repeat (a plain value: Fixed(value))"),
+    (lambda: Space(), "Space() has no genes; give at least one, e.g. lr=Float(1e-4, 1e-1)"),
+    (lambda: Space(**{"1x": Int(0, 3)}),
+     "gene name '1x' is not a plain identifier; use letters, digits and underscores"),
+    (lambda: Space(a=Choice([1, 2], when={"b": 1}), b=Choice([1, 2], when={"a": 1})),
+     "when= conditions form a cycle: a -> b -> a; make one of them unconditional"),
+    (lambda: Space(a=Float(0.0, 1.0), b=Bool(when={"a": 0.5})),
+     "gene 'b': when= can test Int, Choice, Bool or Fixed genes, and 'a' is a Float"),
+    (lambda: Space(a=Repeat(1, u=Int(0, 2)), b=Bool(when={"a": 1})),
+     "gene 'b': when= can test Int, Choice, Bool or Fixed genes, and 'a' is a Repeat"),
+    (lambda: Space(a=Int(0, 3), r=Repeat(1, b=Bool(when={"c": 1}))),
+     "gene 'b': when= names unknown gene 'c'; genes it can name: b, a, r"),
+    (lambda: Space(a=Fixed(2), b=Bool(when={"a": 3})),
+     "gene 'b': when={'a': 3} can never hold: a cannot be 3"),
+    (lambda: Space.from_json({"genes": {"a": {"type": "weird"}}}),
+     "unknown gene type 'weird' in a saved space"),
+    (lambda: Space(a=Int(0, 3)).encode([1]), "a config is a dict of gene values, got [1]"),
+    (lambda: Space(a=Fixed(3)).encode({"a": 4}),
+     "config['a']=4, but the space fixes it at 3"),
+])
+def test_bad_input_messages_word_for_word(build, expected):
+    if expected is None:
+        build()
+    else:
+        assert error(build) == expected
 
 
-@pytest.mark.parametrize(
-    ("space", "levels", "size"),
-    [
-        # Int(0, 10) -> 0, 5, 10; Choice 2; Bool 2; Float 3; Fixed 1: 3 * 2 * 2 * 3
-        (Space(a=Int(0, 10), b=Choice(["x", "y"]), c=Bool(), d=Float(0.0, 1.0), e=Fixed(1)),
-         3, 36),
-        # same at 5 levels: Int 0, 2, 5, 8, 10 (5) * 2 * 2 * Float 5
-        (Space(a=Int(0, 10), b=Choice(["x", "y"]), c=Bool(), d=Float(0.0, 1.0), e=Fixed(1)),
-         5, 100),
-        # a narrow Int has fewer values than levels: Int(1, 2) -> 2 values
-        (Space(a=Int(1, 2)), 5, 2),
-        # count levels 0, 2, 3 (Int(0, 3) at 3 levels); a block is Choice 2 * Int(1, 5) 3 = 6,
-        # shared by all blocks: count 0 -> 1 point, 2 -> 6, 3 -> 6
-        (Space(conv=Repeat(Int(0, 3), f=Choice([8, 16]), k=Int(1, 5))), 3, 13),
-        # fixed count 2: the block's 2 * 3 settings once, times Bool 2
-        (Space(conv=Repeat(2, f=Choice([8, 16]), k=Int(1, 5)), bn=Bool()), 3, 12),
-        # adam 1 + rms 1 + sgd (momentum 3 * nesterov 2): dormant genes do not multiply
-        (Space(opt=Choice(["adam", "sgd", "rms"]), m=Float(0.0, 0.9, when={"opt": "sgd"}),
-               n=Bool(when={"opt": "sgd"})), 3, 8),
-        # chain: a=x -> b in 1..3, c only when b in (1, 2): 2 + 2 + 1; a=y -> 1
-        (Space(a=Choice(["x", "y"]), b=Choice([1, 2, 3], when={"a": "x"}),
-               c=Bool(when={"b": [1, 2]})), 3, 6),
-        # a block gene conditional on an outer gene: a=x -> counts 1, 2 each u 3 * v 2;
-        # a=y -> counts 1, 2 each u 3
-        (Space(a=Choice(["x", "y"]), L=Repeat(Int(1, 2), u=Int(1, 3), v=Bool(when={"a": "x"}))),
-         3, 18),
-        # a block gene conditional inside the block: t=d -> 1, t=c -> k 3
-        (Space(L=Repeat(2, t=Choice(["d", "c"]), k=Int(1, 3, when={"t": "c"}))), 3, 4),
-        # MLP preset: layers 1, 2 x (units 8, 23, 64 x 2 activations); adam: lr 3;
-        # sgd: lr 3 x momentum 3; batch size fixed: 12 * (3 + 9)
-        (mlp.space(layers=(1, 2), units=(8, 64), activations=["relu", "tanh"],
-                   optimizers=["adam", "sgd"], momentum=(0.0, 0.9)), 3, 144),
-        (Space(x=Float(0.0, 1.0), y=Int(1, 100, log=True)), 1, 1),
-    ],
-)
-def test_grid_size_is_exact_and_every_point_a_distinct_valid_config(space, levels, size):
-    grid = Grid(space, levels)
-    assert grid.size == size
-    points = _points(grid)
-    assert len({config_key(p) for p in points}) == size
-    for point in points:
-        assert space.decode(space.encode(point)) == point
+def test_messages_name_every_allowed_value_and_condition():
+    space = Space(o=Choice(["sgd", "rms", "adam"]), p=Bool(),
+                  m=Float(0.0, 1.0, when={"o": ["sgd", "rms"], "p": True}))
+    assert error(lambda: space.encode({"o": "adam", "p": True, "m": 0.5})) == (
+        "config['m'] is given, but that gene only counts when o is 'sgd' or 'rms' and p is "
+        "True; leave it out")
+    assert error(lambda: space.encode({"o": "sgd", "p": True, "m": 0.5}, filler=[0])) == (
+        "filler genome belongs to another space")
+    many = Choice(list(range(12)))
+    assert error(lambda: many.encode(99, "x")) == "x=99 is not one of: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9"
+    assert error(lambda: Int(0, 3).encode("a", "n")) == "n must be a whole number, got 'a'"
+    assert error(lambda: Int(0, 3).encode(True, "n")) == "n must be a whole number, got True"
+    assert error(lambda: Float(0.0, 1.0).encode(2, "f")) == "f=2 is outside [0, 1]"
 
 
-def test_grid_levels_of_each_gene_type():
-    assert Int(1, 5).levels(3) == [1, 3, 5]
-    assert Int(8, 64, log=True).levels(3) == [8, 23, 64]
-    assert Int(1, 3).levels(5) == [1, 2, 3]
-    assert Float(0.0, 0.9).levels(3) == [0.0, 0.45, 0.9]
-    assert Float(1e-4, 1e-1, log=True).levels(3) == [0.0001, 0.00316228, 0.1]
-    assert Choice(["a", "b", "c"]).levels(2) == ["a", "b", "c"]
-    assert Bool().levels(7) == [False, True]
-    assert Fixed("x").levels(3) == ["x"]
-
-
-def test_grid_points_of_a_conditional_space():
-    space = Space(opt=Choice(["adam", "sgd"]), m=Float(0.0, 0.8, when={"opt": "sgd"}))
-    keys = sorted(config_key(p) for p in _points(Grid(space, 3)))
-    assert keys == sorted(config_key(c) for c in [
-        {"opt": "adam"}, {"opt": "sgd", "m": 0.0}, {"opt": "sgd", "m": 0.4},
-        {"opt": "sgd", "m": 0.8}])
-
-
-def test_grid_repeated_blocks_share_one_setting():
-    space = Space(conv=Repeat(Int(1, 3), f=Choice([8, 16])))
-    for point in _points(Grid(space, 3)):
-        assert len({config_key(b) for b in point["conv"]}) == 1
-
-
-def test_grid_of_billions_is_not_materialised():
-    space = Space(**{f"g{i}": Choice(list(range(10))) for i in range(12)})
-    grid = Grid(space, 3)
-    assert grid.size == 10**12
-    assert grid.point(10**12 - 1) == {f"g{i}": 9 for i in range(12)}
-    assert grid.point(0) == {f"g{i}": 0 for i in range(12)}
-
-
-def test_grid_errors():
-    assert "levels must be a whole number >= 1, got 0" in one_line_error(lambda: Grid(SPACE, 0))
-    grid = Grid(SPACE, 2)
-    with pytest.raises(IndexError):
-        grid.point(grid.size)
-    with pytest.raises(IndexError):
-        grid.point(-1)
+def test_describe_shortens_floats_and_lists_blocks():
+    assert describe({"lr": 0.000123456, "n": 3, "name": "adam", "on": True}) == (
+        "lr=0.000123 n=3 name=adam on=True")
+    assert describe({"sizes": [1, 2.5], "layers": []}) == "sizes=[1, 2.5] layers=[]"
+    assert config_key({"b": [1, 2], "a": {"y": 0.5, "x": None}}) == (
+        '{"a":{"x":null,"y":0.5},"b":[1,2]}')

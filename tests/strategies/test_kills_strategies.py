@@ -27,7 +27,7 @@ from evohpo.space import (
 )
 from evohpo.strategies import Evaluation, GeneticSearch, GridSearch, Status
 from evohpo.strategies.nsga2 import NSGA2Search
-from tests._kills import binomial_near, error
+from tests._checks import binomial_near, error
 from tests.strategies.test_ga import CountingSpace
 
 SMALL = Space(x=Float(-2.0, 2.0), n=Int(1, 8), c=Choice(["a", "b", "c"]))

@@ -1,4 +1,6 @@
-"""Helpers of the tests/test_kills_*.py files (not a test module)."""
+"""Checks shared by test files (not a test module): one-line errors, binomial counts, gene
+mutations.
+"""
 
 from __future__ import annotations
 
