@@ -1,4 +1,4 @@
-"""NSGA-II and the Pareto helpers, on cheap numpy objectives (no TensorFlow, no files).
+"""NSGA-II (evohpo/strategies/nsga2.py), on cheap numpy objectives (no TensorFlow, no files).
 
 Quality is measured over many seeds against random search at the same budget; everything else
 is an exact count or an exact, hand-computed value.
@@ -11,16 +11,26 @@ import json
 import math
 import random
 import statistics
+from collections import Counter
 
 import numpy as np
 import pytest
 
 from evohpo.errors import EvohpoError
 from evohpo.pareto import dominates, hypervolume, non_dominated
-from evohpo.space import Bool, Choice, Float, Int, Repeat, Space, config_key
+from evohpo.space import (
+    Bool,
+    Choice,
+    Float,
+    Int,
+    Space,
+    config_key,
+)
 from evohpo.strategies import Evaluation, RandomSearch, Status
 from evohpo.strategies.base import check_strategy
 from evohpo.strategies.nsga2 import NSGA2Search
+from tests._checks import binomial_near, error
+from tests.strategies.landscapes import MIXED, SMALL, CountingSpace, _drive, _two
 
 ZDT = Space(**{f"x{i}": Float(0.0, 1.0) for i in range(5)})
 REFERENCE = (1.1, 11.0)  # f1 <= 1 and f2 <= g <= 10 everywhere, so every point counts
@@ -32,15 +42,6 @@ def zdt1(config: dict) -> tuple[float, float]:
     g = 1.0 + 9.0 * x[1:].mean()
     f1 = float(x[0])
     return f1, float(g * (1.0 - math.sqrt(f1 / g)))
-
-
-MIXED = Space(
-    layers=Repeat(Int(1, 3), units=Int(4, 256, log=True), act=Choice(["relu", "tanh"])),
-    opt=Choice(["adam", "sgd"]),
-    momentum=Float(0.0, 0.9, when={"opt": "sgd"}),
-    lr=Float(1e-4, 1e-1, log=True),
-    bn=Bool(),
-)
 
 
 def size_and_error(config: dict) -> tuple[float, float]:
@@ -72,75 +73,6 @@ def drive(strategy, fn, budget: int, start: int = 0) -> list[Evaluation]:
 
 def front_volume(evals: list[Evaluation], reference=REFERENCE) -> float:
     return hypervolume([e.objectives for e in evals if e.ok], reference)
-
-
-# -- pareto helpers: exact values on hand examples ---------------------------------------------
-def test_dominates_needs_no_worse_everywhere_and_better_somewhere():
-    assert dominates((1, 2), (1, 3))
-    assert dominates((0, 0, 0), (1, 1, 1))
-    assert not dominates((1, 2), (1, 2))  # equal points do not dominate each other
-    assert not dominates((1, 3), (2, 2))
-    assert not dominates((2, 2), (1, 3))
-    assert dominates((1.0, 5.0), (math.inf, math.inf))
-
-
-def test_non_dominated_keeps_every_copy_of_a_front_point_in_input_order():
-    points = [(3, 3), (1, 3), (2, 2), (3, 1), (2, 2), (4, 0.5), (4, 4)]
-    assert non_dominated(points) == [1, 2, 3, 4, 5]
-    assert non_dominated([]) == []
-    assert non_dominated([(1, 1, 1)]) == [0]
-    assert non_dominated([(1, 2, 3), (3, 2, 1), (2, 2, 2), (3, 3, 3)]) == [0, 1, 2]
-
-
-def test_hypervolume_2d_staircase_by_hand():
-    # rectangles to (4, 4): 3x1 + 2x1 + 1x1
-    assert hypervolume([(1, 3), (2, 2), (3, 1)], (4, 4)) == 6.0
-    # a dominated point, a duplicate and points on or beyond the reference change nothing
-    assert hypervolume([(1, 3), (2, 2), (3, 1), (3, 3), (2, 2), (4, 0), (5, -1)], (4, 4)) == 6.0
-    assert hypervolume([(0, 0)], (2, 3)) == 6.0
-    assert hypervolume([], (1, 1)) == 0.0
-    assert hypervolume([(2, 2)], (1, 1)) == 0.0
-    assert hypervolume([(math.inf, math.inf), (math.nan, 0)], (1, 1)) == 0.0  # failures
-
-
-def test_hypervolume_3d_and_4d_by_hand():
-    assert hypervolume([(1, 1, 1)], (2, 2, 2)) == 1.0
-    # boxes 2*2*1 and 1*1*2 overlapping in a unit cube: 4 + 2 - 1
-    assert hypervolume([(0, 0, 1), (1, 1, 0)], (2, 2, 2)) == 5.0
-    # three unit "corner" points of a 2-cube: 3 boxes of 1*2*2 ... by inclusion-exclusion
-    pts = [(1, 0, 0), (0, 1, 0), (0, 0, 1)]
-    # each box is 1x2x2 = 4; pairwise overlaps 1x1x2 = 2; triple overlap 1
-    assert hypervolume(pts, (2, 2, 2)) == 3 * 4 - 3 * 2 + 1
-    assert hypervolume([(0, 0, 0, 0)], (1, 2, 3, 4)) == 24.0
-    assert hypervolume([(0, 0, 0, 1), (1, 1, 1, 0)], (2, 2, 2, 2)) == 8 + 2 - 1
-
-
-def test_hypervolume_matches_a_monte_carlo_estimate_in_3d():
-    rng = np.random.default_rng(3)
-    pts = [tuple(p) for p in rng.random((12, 3))]
-    ref = (1.0, 1.0, 1.0)
-    samples = rng.random((200_000, 3))
-    covered = np.zeros(len(samples), dtype=bool)
-    for p in pts:
-        covered |= np.all(samples >= np.array(p), axis=1)
-    assert hypervolume(pts, ref) == pytest.approx(covered.mean(), abs=0.005)
-
-
-def test_hypervolume_agrees_with_moocore_when_installed():
-    moocore = pytest.importorskip("moocore")
-    rng = np.random.default_rng(0)
-    for d in (2, 3, 4):
-        pts = rng.random((25, d))
-        ref = np.full(d, 1.1)
-        assert hypervolume([tuple(p) for p in pts], tuple(ref)) == pytest.approx(
-            float(moocore.hypervolume(pts, ref=ref)), rel=1e-12)
-
-
-def test_hypervolume_bad_input_names_the_problem():
-    with pytest.raises(EvohpoError, match="reference must be finite"):
-        hypervolume([(0, 0)], (1, math.inf))
-    with pytest.raises(EvohpoError, match="has 3 objectives, the reference 2"):
-        hypervolume([(0, 0, 0)], (1, 1))
 
 
 # -- NSGA-II: protocol and bad input ---------------------------------------------------------
@@ -360,15 +292,197 @@ def test_three_objectives_run_and_keep_a_front():
         hypervolume(points, (1.1, 1.1, 3.1)))
 
 
-def test_non_dominated_agrees_with_the_definition_on_random_points_with_ties():
-    rng = random.Random(0)
-    for _ in range(200):
-        d = rng.choice([2, 3, 4])
-        pts = [tuple(rng.randint(0, 4) for _ in range(d)) for _ in range(rng.randint(0, 30))]
-        if pts and rng.random() < 0.3:
-            pts[0] = (math.nan, *pts[0][1:])  # nan neither dominates nor is dominated
-        brute = [i for i, p in enumerate(pts)
-                 if not any(dominates(q, p) for j, q in enumerate(pts) if j != i)]
-        assert non_dominated(pts) == brute
-    grid = list(itertools.product([0, 1, 2], repeat=2))
-    assert [grid[i] for i in non_dominated(grid)] == [(0, 0)]
+LINE = Space(**{f"x{i}": Float(0.0, 1.0) for i in range(3)})
+
+
+def _first_generation(seed: int, points: list[tuple[float, float]], **kwargs) -> NSGA2Search:
+    s = NSGA2Search(LINE, population=len(points), seed=seed, **kwargs)
+    proposals = s.ask(len(points))
+    s.tell([Evaluation(eval_id=i, generation=0, config=p.config, status=Status.OK,
+                       objective=v[0], objectives=v)
+            for i, (p, v) in enumerate(zip(proposals, points))])
+    return s
+
+
+def _parents(points, seeds=range(60)) -> Counter[int]:
+    """How often each point of the first generation is copied into the next batch (no
+    crossover, no mutation: a child is its tournament winner)."""
+    picked: Counter[int] = Counter()
+    for seed in seeds:
+        s = _first_generation(seed, points, cxpb=0.0, mutpb=0.0, max_retries=0)
+        index = {config_key(LINE.decode(ind)): i for i, ind in enumerate(s.population)}
+        order = [points.index(tuple(ind.fitness.values)) for ind in s.population]
+        for p in s.ask(len(points)):
+            picked[order[index[config_key(p.config)]]] += 1
+    return picked
+
+
+def test_nsga2_tournaments_prefer_the_better_rank():
+    chain = [(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]  # ranks 0, 1, 2, 3
+    picked = _parents(chain)
+    n = sum(picked.values())
+    assert picked[3] == 0  # the worst loses every tournament it enters
+    assert binomial_near(picked[0], n, 1 / 2)  # the best wins every one it enters
+    assert binomial_near(picked[1], n, 1 / 3) and binomial_near(picked[2], n, 1 / 6)
+
+
+def test_nsga2_tournaments_prefer_the_lonelier_point_of_a_front():
+    front = [(0.0, 3.0), (1.0, 2.0), (2.0, 1.0), (3.0, 0.0)]  # one front; the ends are loneliest
+    picked = _parents(front)
+    n = sum(picked.values())
+    middles = picked[1] + picked[2]
+    assert binomial_near(middles, n, 1 / 6)  # only when the two middles meet
+
+
+def test_nsga2_tournaments_between_two_equals_pick_either():
+    picked: Counter[int] = Counter()
+    for seed in range(40):
+        two = NSGA2Search(LINE, population=4, seed=seed, cxpb=0.0, mutpb=0.0, max_retries=0)
+        proposals = two.ask(2)  # a short first batch: a population of two
+        two.tell([Evaluation(eval_id=i, generation=0, config=p.config, status=Status.OK,
+                             objective=0.0, objectives=v)
+                  for i, (p, v) in enumerate(zip(proposals, [(0.0, 1.0), (1.0, 0.0)]))])
+        keys = [config_key(p.config) for p in proposals]
+        picked.update(keys.index(config_key(p.config)) for p in two.ask(4))
+    assert binomial_near(picked[0], 160, 0.5)  # both ends of the front win half the time
+
+
+def test_nsga2_keeps_a_dominating_network_whatever_its_children_score():
+    for seed in range(3):
+        s = _first_generation(seed, [(0.0, 0.0), (5.0, 6.0), (6.0, 5.0), (7.0, 7.0)])
+        champion = next(list(ind) for ind in s.population if ind.fitness.values == (0.0, 0.0))
+        for gen in range(1, 5):
+            proposals = s.ask(4)
+            s.tell([Evaluation(eval_id=10 * gen + i, generation=gen, config=p.config,
+                               status=Status.OK, objective=9.0, objectives=(9.0 + i, 9.0 - i))
+                    for i, p in enumerate(proposals)])
+            assert champion in [list(ind) for ind in s.population]  # parents compete too
+            assert len(s.population) == 4
+
+
+def _zdt(config: dict) -> tuple[float, float]:
+    x = [config[f"x{i}"] for i in range(3)]
+    return x[0], 1.0 + x[1] + x[2] - math.sqrt(x[0])
+
+
+def _run_nsga2(space, generations: int, **kwargs) -> NSGA2Search:
+    s = NSGA2Search(space, population=8, max_retries=0, **kwargs)
+    for gen in range(generations):
+        proposals = s.ask(8)
+        s.tell([Evaluation(eval_id=8 * gen + i, generation=gen, config=p.config,
+                           status=Status.OK, objective=_zdt(p.config)[0],
+                           objectives=_zdt(p.config)) for i, p in enumerate(proposals)])
+    return s
+
+
+def test_nsga2_honours_cxpb_and_mutpb():
+    space = CountingSpace(**LINE.genes)
+    pairs = children = 0
+    for seed in range(5):
+        _run_nsga2(space, 31, seed=seed, cxpb=0.3, mutpb=0.6)
+        pairs, children = pairs + 4 * 30, children + 8 * 30
+    assert binomial_near(space.crossovers, pairs, 0.3, 4), space.crossovers
+    assert binomial_near(space.mutations, children, 0.6, 4), space.mutations
+    none = CountingSpace(**LINE.genes)
+    s = _run_nsga2(none, 1, seed=0, cxpb=0.0, mutpb=0.0)
+    parents = {tuple(ind) for ind in s.population}
+    s.ask(8)
+    assert all(tuple(child) in parents for child in s._pending)  # copies of the winners
+    assert none.crossovers == none.mutations == 0
+    every = CountingSpace(**LINE.genes)
+    _run_nsga2(every, 3, seed=0, cxpb=1.0, mutpb=1.0)
+    assert (every.crossovers, every.mutations) == (2 * 4, 2 * 8)
+
+
+def test_nsga2_defaults_generations_and_odd_batches():
+    s = NSGA2Search(SMALL)
+    first = s.ask(100)
+    assert len(first) == 16 and {p.generation for p in first} == {0}
+    assert [p.config for p in first] == [p.config for p in NSGA2Search(SMALL, seed=0).ask(100)]
+    s.tell([Evaluation(eval_id=i, generation=0, config=p.config, status=Status.OK,
+                       objective=0.0, objectives=_two(p.config)) for i, p in enumerate(first)])
+    odd = s.ask(5)
+    assert len(odd) == 5 and {p.generation for p in odd} == {1}
+    tiny = Space(a=Bool(), b=Bool())
+    t = NSGA2Search(tiny, population=4, seed=0)
+    for gen in range(2):
+        proposals = t.ask(4)
+        t.tell([Evaluation(eval_id=i, generation=gen, config=p.config, status=Status.OK,
+                           objective=0.0, objectives=(float(p.config["a"]), float(p.config["b"])))
+                for i, p in enumerate(proposals)])
+    assert t.duplicates_avoided == 4 * 20  # four repeats in generation 1, twenty tries each
+    assert [rec["front"] for rec in t.logbook] == [1, 1]  # (0, 0) dominates the rest
+    assert [rec["failed"] for rec in t.logbook] == [0, 0]
+
+
+def test_nsga2_accepts_the_smallest_valid_settings_and_checks_loaded_states():
+    s = NSGA2Search(SMALL, population=4, n_objectives=4, cxpb=0, mutpb=1, max_retries=0,
+                    generations=1)
+    assert (s.population_size, s.n_objectives, s.max_retries) == (4, 4, 0)
+    other = NSGA2Search(SMALL, population=4, n_objectives=2)
+    _drive(other, 1, _two)
+    assert error(lambda: s.load_state_dict(other.state_dict())) == (
+        "the saved nsga2 state has 2 objectives, this one 4; build it with the same arguments")
+    told = NSGA2Search(SMALL, population=4, n_objectives=3)
+    proposals = told.ask(4)
+    assert error(lambda: told.tell([
+        Evaluation(eval_id=i, generation=0, config=p.config, status=Status.OK,
+                   objective=0.0, objectives=(0.0, 1.0)) for i, p in enumerate(proposals)])) == (
+        "an evaluation has 2 objectives and nsga2 was built for 3; pass n_objectives=2")
+    with pytest.raises(ValueError) as info:
+        told.tell([])
+    assert str(info.value) == "told 0 evaluations for 4 asked"
+    with pytest.raises(RuntimeError) as info:
+        told.ask(4)
+    assert str(info.value) == "ask() called twice without tell(); tell the last batch first"
+
+
+def test_nsga2_scores_a_failure_as_the_worst_even_with_measured_objectives():
+    s = NSGA2Search(SMALL, population=4, seed=1)
+    proposals = s.ask(4)
+    evals = [Evaluation(eval_id=0, generation=0, config=proposals[0].config,
+                        status=Status.FAILED, objective=0.0, objectives=(0.0, 0.0)),
+             Evaluation(eval_id=1, generation=0, config=proposals[1].config, status=Status.OK,
+                        objective=0.0, objectives=(math.nan, 1.0)),
+             *(Evaluation(eval_id=i, generation=0, config=p.config, status=Status.OK,
+                          objective=1.0, objectives=(1.0, 1.0 + i))
+               for i, p in enumerate(proposals[2:], 2))]
+    s.tell(evals)
+    by_key = {config_key(SMALL.decode(ind)): ind.fitness.values for ind in s.population}
+    assert by_key[config_key(proposals[0].config)] == (math.inf, math.inf)
+    assert by_key[config_key(proposals[1].config)] == (math.inf, math.inf)
+    assert s.logbook[0]["failed"] == 2 and len(s.pareto) == 1
+
+
+def test_the_pareto_archive_holds_each_network_once_even_when_repeats_are_proposed():
+    # two networks have the best trade-offs; a=False is one network whatever its dormant z
+    space = Space(a=Bool(), z=Int(0, 100, when={"a": True}))
+
+    def trade_off(config: dict) -> tuple[float, float]:
+        return (0.0, 1.0 + config["z"]) if config["a"] else (1.0, 0.0)
+
+    for seed in range(3):
+        s = NSGA2Search(space, population=4, seed=seed, max_retries=0)
+        for gen in range(8):
+            proposals = s.ask(4)
+            s.tell([Evaluation(eval_id=4 * gen + i, generation=gen, config=p.config,
+                               status=Status.OK, objective=trade_off(p.config)[0],
+                               objectives=trade_off(p.config)) for i, p in enumerate(proposals)])
+        keys = [config_key(c) for c, _ in s.front_configs()]
+        assert len(keys) == len(set(keys)) and config_key({"a": False}) in keys
+
+
+@pytest.mark.parametrize(("build", "expected"), [
+    (lambda: NSGA2Search(SMALL, n_objectives=1),
+     "nsga2 needs two or more objectives; for one objective use ga"),
+    (lambda: NSGA2Search(SMALL, n_objectives=5),
+     "nsga2 handles 2 to 4 objectives, got 5; its crowding distance cannot spread more"),
+    (lambda: NSGA2Search(SMALL, population=True), "population must be >= 4 for nsga2, got True"),
+    (lambda: NSGA2Search(SMALL, population=6.0), "population must be >= 4 for nsga2, got 6.0"),
+    (lambda: NSGA2Search(SMALL, mutpb=-0.5), "mutpb must be a probability in [0, 1], got -0.5"),
+    (lambda: NSGA2Search(SMALL, cxpb=2), "cxpb must be a probability in [0, 1], got 2"),
+    (lambda: NSGA2Search(SMALL, max_retries=-1), "max_retries must be >= 0, got -1"),
+    (lambda: NSGA2Search(SMALL, generations=0), "generations must be >= 1, got 0"),
+])
+def test_bad_nsga2_settings_word_for_word(build, expected):
+    assert error(build) == expected

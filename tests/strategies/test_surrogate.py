@@ -12,7 +12,7 @@ from evohpo.errors import EvohpoError
 from evohpo.space import Choice, Fixed, Space, config_key
 from evohpo.strategies import GeneticSearch
 from evohpo.strategies import surrogate as sg
-from tests.strategies.test_ga import (
+from tests.strategies.landscapes import (
     MIXED,
     SMOOTH,
     best,

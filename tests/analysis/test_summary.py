@@ -1,8 +1,6 @@
-"""The comparison statistics and the Pareto helpers, as the mutation run found them unchecked.
-
-Per-run tables and best-so-far curves in the frame's own order, the Mann-Whitney test's labels
-and edge cases, the baseline choice, several objectives compared on hypervolume against one
-reference; reference points, knees, nan and ragged points. Part of the mutation-testing habit
+"""The comparison statistics (evohpo/analysis/summary.py): per-run tables and best-so-far curves
+in the frame's own order, the Mann-Whitney test's labels and edge cases, the baseline choice,
+several objectives compared on hypervolume against one reference. Written for the mutation run
 (``make mutation``, tests/MUTATION.md).
 """
 
@@ -180,61 +178,3 @@ def test_several_objectives_with_nothing_finished_have_no_reference():
     s = analysis.summarize(frame)
     assert s.reference is None and math.isnan(s.overall_best) and s.objective == two
     assert math.isnan(s.runs["best"].iloc[0])  # no clean evaluation: no score at all
-
-
-def test_the_reference_point_sits_a_tenth_of_the_range_beyond_the_worst():
-    from evohpo.pareto import knee, reference_point
-
-    assert reference_point([(0.0, 10.0), (2.0, 0.0)]) == (2.2, 11.0)
-    assert reference_point([(1.0, -3.0), (1.0, -5.0)]) == (1.1, -2.8)  # one value: 10% of it
-    assert reference_point([(0.0, 4.0)]) == (0.1, 4.4)  # zero: 10% of 1
-    assert reference_point([(-2.0, 1.0)]) == (-1.8, 1.1)
-    assert reference_point([(0.0, 1.0), (math.inf, math.nan), (1.0, 3.0)]) == (1.1, 3.2)
-    assert reference_point([(0.0, 10.0), (2.0, 0.0)], margin=0.5) == (3.0, 15.0)
-    assert error(lambda: reference_point([])) == "a reference point needs at least one point"
-    assert error(lambda: reference_point([(0.0, math.inf)])) == (
-        "a reference point needs a finite value of every objective")
-    assert knee([(0.0, 10.0), (4.0, 4.0), (10.0, 0.0)]) == 1
-    assert knee([(0.0, 100.0), (0.2, 10.0), (1.0, 0.0)]) == 1  # scaled: units do not matter
-    assert knee([(5.0, 1.0), (5.0, 0.0)]) == 1  # a shared objective counts as 0
-    assert knee([(1.0, 0.0), (0.0, 1.0)]) == 0  # equally near: the first
-    assert knee([(3.0, 3.0)]) == 0
-    assert error(lambda: knee([])) == "the knee of an empty front is undefined"
-
-
-def test_the_knee_is_nearest_to_the_ideal_in_euclidean_distance_from_each_minimum():
-    from evohpo.pareto import knee
-
-    # scaled by range from each objective's own minimum, not from zero
-    assert knee([(10.0, 1000.0), (10.2, 100.0), (11.0, 0.0)]) == 1
-    # Euclidean: (0.65, 0.2) is nearer than (0.5, 0.5); Manhattan would agree, cubes would not
-    assert knee([(0.0, 1.0), (0.5, 0.5), (0.65, 0.2), (1.0, 0.0)]) == 2
-    # Euclidean: (0.5, 0.5) is nearer than (0.8, 0.1); Manhattan would pick the latter
-    assert knee([(0.0, 1.0), (0.5, 0.5), (0.8, 0.1), (1.0, 0.0)]) == 1
-
-
-def test_points_of_different_lengths_are_an_error_not_a_silent_truncation():
-    from evohpo.pareto import dominates, knee, reference_point
-
-    with pytest.raises(ValueError):
-        dominates((1.0, 2.0), (1.0, 2.0, 3.0))
-    with pytest.raises(ValueError):
-        dominates((0.0, 0.0, 0.0), (1.0, 1.0))
-    with pytest.raises(ValueError):
-        reference_point([(0.0, 1.0), (1.0,)])
-    with pytest.raises(ValueError):
-        knee([(0.0, 1.0), (1.0,)])
-
-
-def test_nan_never_hides_a_dominated_point():
-    from evohpo.pareto import non_dominated
-
-    assert non_dominated([(2.0, 2.0), (math.nan, 0.0), (1.0, 1.0)]) == [1, 2]
-    assert non_dominated([(math.nan, 5.0), (3.0, 3.0), (2.0, 2.0)]) == [0, 2]
-
-
-def test_hypervolume_in_one_dimension_and_of_an_unbounded_point():
-    assert hypervolume([(0.5,), (0.2,), (2.0,)], (1.0,)) == 0.8
-    assert hypervolume([(0.5, 0.0)], (2.0, 1.0)) == 1.5
-    assert error(lambda: hypervolume([(-math.inf, 0.0)], (1.0, 1.0))) == (
-        "point (-inf, 0.0) is unbounded below; its volume is infinite")
