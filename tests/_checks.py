@@ -1,5 +1,5 @@
 """Checks shared by test files (not a test module): one-line errors, binomial counts, gene
-mutations.
+mutations, rows of a results CSV.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import random
 import pytest
 
 from evohpo.errors import EvohpoError
+from evohpo.results import read_rows
 from evohpo.space import seeded_global_random
 
 
@@ -34,3 +35,11 @@ def mutations(gene, slots: list, n: int, seed: int = 0) -> list:
 
 def std(values) -> float:
     return math.sqrt(sum(v * v for v in values) / len(values))
+
+
+def csv_rows(path) -> int:
+    """How many rows a results CSV holds so far (0 while it does not exist or has no header)."""
+    try:
+        return len(read_rows(path)[1])
+    except (OSError, EvohpoError):
+        return 0

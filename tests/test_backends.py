@@ -16,11 +16,8 @@ import pytest
 
 from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.errors import EvohpoError
-from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
-
-SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
-                    optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
+from tests._fakes import SPACE
 
 
 def _run(backend, out, **kw):

@@ -7,19 +7,11 @@ import os
 
 import pytest
 
-from evohpo import GeneticSearch, run_campaign, tasks
+from evohpo import GeneticSearch, run_campaign
 from evohpo.errors import EvohpoError
-from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
 from evohpo.strategies import Proposal
-
-SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
-                    optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return tasks.iris()
+from tests._fakes import SPACE
 
 
 @pytest.fixture(scope="module")

@@ -98,7 +98,7 @@ def test_full_disk_while_checkpointing_keeps_the_previous_checkpoint(tmp_path, m
     assert read(out / "results.csv").drop(columns=list(VOLATILE)).equals(twin)
 
 
-def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, capsys):
+def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, error_line):
     out = tmp_path / "cli"
     fake = functools.partial(campaign.run_campaign, evaluator=fake_evaluate,
                              backend="threading", save_best=False)
@@ -106,10 +106,10 @@ def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, caps
     monkeypatch.setattr(results, "_append", _full_at(3, results._append))
     code = main(["search", "--task", "iris", "--budget", "8", "--population", "4",
                  "--epochs", "1", "--out", str(out), "--quiet"])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1
-    assert err[0].startswith("error: cannot write results.csv in ") and str(out) in err[0]
-    assert "No space left on device" in err[0]
+    line = error_line()
+    assert code == 2
+    assert line.startswith("error: cannot write results.csv in ") and str(out) in line
+    assert "No space left on device" in line
 
 
 LIMITED = r'''

@@ -92,12 +92,11 @@ def test_compare_prints_the_table_and_p_values(compared: Compared) -> None:
     assert "Mann-Whitney" in out
 
 
-def test_compare_refuses_a_folder_with_results(compared: Compared, capsys) -> None:
+def test_compare_refuses_a_folder_with_results(compared: Compared, error_line) -> None:
     csv = compared.out / "ga-seed0" / "results.csv"
     before = csv.stat().st_mtime_ns
     assert main(["compare", *TINY, "--out", str(compared.out)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: ") and "--overwrite" in err[0]
+    assert "--overwrite" in error_line()
     assert csv.stat().st_mtime_ns == before
 
 
@@ -186,14 +185,6 @@ def test_report_of_a_custom_model_reads_its_objective_and_genes(auc_campaign: Pa
     assert "accuracy" not in md.split("## Summary")[1]  # every table speaks of val_auc
 
 
-def _one_error_line(capsys) -> str:
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("error: ")
-    return lines[0]
-
-
 @pytest.mark.parametrize("change, needle", [
     (["--budget", "0"], "argument --budget: must be a whole number >= 1"),
     (["--seeds", "0"], "argument --seeds: must be a whole number >= 1"),
@@ -213,18 +204,18 @@ def _one_error_line(capsys) -> str:
     (["--objectives", "val_accuracy:max,val_accuracy:min"], "is given twice"),
     (["--objectives", "val_accuracy:max,params:down"], "neither max nor min"),
 ])
-def test_compare_bad_input_is_one_error_line(tmp_path: Path, capsys, change, needle) -> None:
+def test_compare_bad_input_is_one_error_line(tmp_path: Path, error_line, change, needle) -> None:
     out = tmp_path / "c"
     try:
         code = main(["compare", *TINY, *change, "--out", str(out)])
     except SystemExit as exc:  # a flag's number, refused as argparse reads it
         code = exc.code
     assert code == 2
-    assert needle in _one_error_line(capsys)
+    assert needle in error_line()
     assert not out.exists()  # checked before anything was created
 
 
-def test_report_bad_input_is_one_error_line(tmp_path: Path, capsys) -> None:
+def test_report_bad_input_is_one_error_line(tmp_path: Path, error_line) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "other.csv").write_text("name,score\na,1\n")
     cases = [
@@ -234,16 +225,16 @@ def test_report_bad_input_is_one_error_line(tmp_path: Path, capsys) -> None:
     ]
     for path, needle in cases:
         assert main(["report", str(path), "--out", str(tmp_path / "r")]) == 2
-        line = _one_error_line(capsys)
+        line = error_line()
         assert needle in line and str(path) in line
     assert not (tmp_path / "r").exists()
 
 
-def test_report_needs_a_path(capsys) -> None:
+def test_report_needs_a_path(error_line) -> None:
     with pytest.raises(SystemExit) as info:
         main(["report", "--out", "x"])
     assert info.value.code == 2
-    assert _one_error_line(capsys)
+    assert error_line()
 
 
 def test_overwrite_drops_runs_the_new_comparison_will_not_redo(tmp_path: Path) -> None:
