@@ -10,9 +10,13 @@ own process or in the workers it starts. ``make test`` runs every test; ``-m "no
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from evohpo import results as results_mod
 from evohpo import tasks
+from tests.analysis.runs import write_run
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +37,18 @@ def error_line(capsys):
         return lines[0]
 
     return read
+
+
+@pytest.fixture
+def compare_dir(tmp_path: Path) -> Path:
+    """GA reaches 0.9 fast, random slowly, grid never; one failed row per random run."""
+    root = tmp_path / "cmp"
+    write_run(root / "ga-seed0", "ga", 0, [0.5, 0.8, 0.9, 0.9], test=0.85, seconds=10)
+    write_run(root / "ga-seed1", "ga", 1, [0.6, 0.9, 0.7, 0.8], test=0.87, seconds=12)
+    write_run(root / "random-seed0", "random", 0, [0.5, None, 0.6, 0.9], test=0.8, seconds=9)
+    write_run(root / "random-seed1", "random", 1, [None, 0.4, 0.7, 0.6], test=0.6, seconds=11)
+    write_run(root / "grid-seed0", "grid", 0, [0.3, 0.5, 0.6, 0.5], test=0.55, seconds=8)
+    write_run(root / "grid-seed1", "grid", 1, [0.4, 0.5, 0.5, 0.5], test=0.5, seconds=8)
+    for s in (0, 1):
+        results_mod.write_json(root / f"grid-seed{s}" / results_mod.GRID_NAME, {"grid_size": 16})
+    return root

@@ -7,6 +7,7 @@ several objectives compared on hypervolume against one reference. Written for th
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,10 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from evohpo import analysis
+from evohpo.errors import EvohpoError
 from evohpo.pareto import hypervolume
 from tests._checks import error
+from tests.analysis.runs import AUC, LOSS, write_run
 
 
 def _frame(runs: dict[str, tuple[str, int, list]], **facts) -> pd.DataFrame:
@@ -178,3 +181,96 @@ def test_several_objectives_with_nothing_finished_have_no_reference():
     s = analysis.summarize(frame)
     assert s.reference is None and math.isnan(s.overall_best) and s.objective == two
     assert math.isnan(s.runs["best"].iloc[0])  # no clean evaluation: no score at all
+
+
+def test_best_so_far_is_monotone_and_ignores_failures(tmp_path: Path) -> None:
+    write_run(tmp_path / "r", "random", 0, [None, 0.4, 0.3, None, 0.7, 0.5])
+    curve = analysis.best_so_far(analysis.load(tmp_path))
+    assert curve["evaluations"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert math.isnan(curve["best"].iloc[0])
+    assert curve["best"].iloc[1:].tolist() == [0.4, 0.4, 0.4, 0.7, 0.7]
+
+
+def test_best_so_far_for_loss_goes_down(tmp_path: Path) -> None:
+    write_run(tmp_path / "r", "ga", 0, [3.0, 5.0, 2.0, None, 2.5], objective=LOSS)
+    curve = analysis.best_so_far(analysis.load(tmp_path))
+    assert curve["best"].tolist() == [3.0, 3.0, 2.0, 2.0, 2.0]
+
+
+def test_summary_numbers(compare_dir: Path) -> None:
+    s = analysis.summarize(analysis.load(compare_dir))
+    assert s.metric == analysis.ACCURACY
+    assert s.overall_best == pytest.approx(0.9)
+    assert s.target == pytest.approx(0.891)
+    t = s.table.set_index("method")
+    assert list(t.index) == ["ga", "random", "grid"]
+    assert (t["objective"] == "val_accuracy:max").all()
+    assert t.loc["ga", "best_val_accuracy_mean"] == pytest.approx(0.9)
+    assert t.loc["ga", "best_val_accuracy_std"] == pytest.approx(0.0)
+    assert t.loc["random", "best_val_accuracy_mean"] == pytest.approx(0.8)
+    assert t.loc["random", "best_val_accuracy_std"] == pytest.approx(np.std([0.9, 0.7], ddof=1))
+    assert t.loc["ga", "selected_test_accuracy_mean"] == pytest.approx(0.86)
+    assert t.loc["random", "not_ok"] == 2 and t.loc["ga", "not_ok"] == 0
+    assert t.loc["ga", "evaluations"] == 8
+    # ga reaches 0.891 at evaluation 3 (seed 0) and 2 (seed 1); random once, at 4; grid never
+    assert t.loc["ga", "evals_to_target_mean"] == pytest.approx(2.5)
+    assert t.loc["ga", "reached_target"] == 2
+    assert t.loc["random", "evals_to_target_mean"] == pytest.approx(4.0)
+    assert t.loc["random", "reached_target"] == 1
+    assert math.isnan(t.loc["grid", "evals_to_target_mean"])
+    assert t.loc["ga", "seconds_mean"] == pytest.approx(11.0)
+    assert t.loc["grid", "grid_coverage"] == pytest.approx(4 / 16)
+    assert math.isnan(t.loc["ga", "grid_coverage"])
+    p_random = mannwhitneyu([0.9, 0.9], [0.9, 0.7], alternative="two-sided").pvalue
+    assert t.loc["random", "p_vs_ga"] == pytest.approx(p_random)
+    assert math.isnan(t.loc["ga", "p_vs_ga"])
+    assert [(x.a, x.b) for x in s.tests] == [("ga", "random"), ("ga", "grid")]
+
+
+def test_mann_whitney_separates_clearly_different_methods(tmp_path: Path) -> None:
+    for seed in range(5):
+        write_run(tmp_path / f"ga-seed{seed}", "ga", seed, [0.9 + seed / 100])
+        write_run(tmp_path / f"random-seed{seed}", "random", seed, [0.5 + seed / 100])
+    s = analysis.summarize(analysis.load(tmp_path))
+    (test,) = s.tests
+    assert test.p == pytest.approx(2 / 252)  # exact: the most extreme of C(10,5) orderings
+    assert test.u == 25
+
+
+def test_regression_uses_val_loss_lower_is_better(tmp_path: Path) -> None:
+    write_run(tmp_path / "ga-seed0", "ga", 0, [3.0, 1.0, 2.0], objective=LOSS, test=1.2)
+    write_run(tmp_path / "random-seed0", "random", 0, [4.0, 2.0, 5.0], objective=LOSS,
+              test=2.5)
+    frame = analysis.load(tmp_path)
+    assert frame["val_accuracy"].isna().all()
+    s = analysis.summarize(frame)
+    assert s.metric == analysis.LOSS
+    assert s.overall_best == 1.0 and s.target == pytest.approx(1.01)
+    t = s.table.set_index("method")
+    assert t.loc["ga", "best_val_loss_mean"] == 1.0
+    assert t.loc["random", "best_val_loss_mean"] == 2.0
+    assert t.loc["ga", "selected_test_loss_mean"] == 1.2
+    assert t.loc["ga", "evals_to_target_mean"] == 2
+    assert "best_val_accuracy_mean" not in t
+    text = analysis.describe_summary(s)
+    assert "val_loss (lower is better)" in text.splitlines()[0]
+    assert "best val_loss" in text
+    assert "Mean val_loss per value (lower is better" in analysis.effects_tables(frame)
+
+
+def test_summary_refuses_mixed_tasks(tmp_path: Path) -> None:
+    write_run(tmp_path / "a", "ga", 0, [0.5], task="iris")
+    write_run(tmp_path / "b", "ga", 0, [0.5], task="digits")
+    with pytest.raises(EvohpoError, match="mix tasks"):
+        analysis.summarize(analysis.load(tmp_path))
+
+
+def test_mixing_objectives_is_refused_in_one_line(tmp_path: Path) -> None:
+    write_run(tmp_path / "a", "ga", 0, [0.5, 0.6])
+    write_run(tmp_path / "b", "ga", 0, [0.7, 0.8], objective=AUC)
+    frame = analysis.load(tmp_path)
+    for fn in (analysis.metric_of, analysis.summarize, analysis.effects_tables):
+        with pytest.raises(EvohpoError, match="mix objectives") as info:
+            fn(frame)
+        assert "val_accuracy:max" in str(info.value) and "val_auc:max" in str(info.value)
+        assert "\n" not in str(info.value)
