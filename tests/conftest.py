@@ -3,9 +3,10 @@
 start) and ``tests/_checks.py`` (one-line errors, binomial counts, CSV rows).
 
 Markers (registered in pyproject.toml, ``--strict-markers``): ``slow`` for a test taking more
-than about 3 s of its own, ``tensorflow`` for a test that imports or trains TensorFlow, in its
-own process or in the workers it starts. ``make test`` runs every test; ``-m "not slow"`` or
-``-m "not tensorflow"`` pick a quick subset.
+than about 3 s of its own (or needing a module fixture that does), ``tensorflow`` for a test
+that imports or trains TensorFlow, in its own process or in the workers it starts, ``quality``
+for a statistical search-quality check that mutation runs leave out. ``make test`` runs every
+test; ``-m "not slow"`` or ``-m "not tensorflow"`` pick a quick subset.
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ def runs(tmp_path_factory) -> Runs:
     return Runs(base / "whole", killed, states, len(whole_calls), len(resume_calls), untouched)
 
 
+@pytest.mark.slow
 def test_the_stop_landed_half_way_and_nothing_finished_was_redone(runs):
     states = list(runs.states.values())
     assert states.count(RunState.DONE) >= 2 and states.count(RunState.NEW) >= 2
@@ -93,6 +94,7 @@ def test_the_stop_landed_half_way_and_nothing_finished_was_redone(runs):
     assert runs.resume_calls == runs.whole_calls - (KILL_AT - 1)
 
 
+@pytest.mark.slow
 def test_resumed_comparison_equals_an_uninterrupted_one(runs):
     whole, killed = runs.whole, runs.killed
     for run in sorted(p.name for p in whole.iterdir() if p.is_dir()):
@@ -121,12 +123,14 @@ def test_resumed_comparison_equals_an_uninterrupted_one(runs):
     ({"seeds": 3}, "it was run with seeds 2, not 3; pass the same --seeds"),
     ({"levels": 3}, "pass the same --levels"),
 ])
+@pytest.mark.slow
 def test_resume_refuses_other_settings(runs, change, needle):
     killed = runs.killed
     with pytest.raises(EvohpoError, match=re.escape(needle)):
         compare(_plan(killed, **change), resume=True, evaluator=fake_evaluate, **RUN_KW)
 
 
+@pytest.mark.slow
 def test_resume_may_change_n_jobs(runs):
     killed = runs.killed
     report = compare(_plan(killed, n_jobs=2), resume=True, evaluator=fake_evaluate, **RUN_KW)
@@ -141,6 +145,7 @@ def test_resume_needs_a_comparison(tmp_path):
         compare(_plan(tmp_path / "x"), resume=True, overwrite=True)
 
 
+@pytest.mark.slow
 def test_cli_compare_resume_refuses_other_settings_in_one_line(runs, error_line):
     killed = runs.killed
     code = main(["compare", "--task", "iris", "--seeds", "2", "--budget", "9", "--epochs", "1",

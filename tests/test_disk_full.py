@@ -130,6 +130,7 @@ except EvohpoError as exc:
 
 
 @pytest.mark.parametrize("limit", [12_000, 20_000])
+@pytest.mark.slow
 def test_a_real_write_error_from_the_kernel(tmp_path, limit):
     """No monkeypatch: in a child process the kernel refuses to let a file grow past
     RLIMIT_FSIZE (EFBIG). The GA checkpoint is the first file to reach it: at 12 kB already

@@ -127,12 +127,14 @@ def test_workers_die_with_a_killed_parent_and_drop_queued_work(tmp_path: Path, m
     )
 
 
+@pytest.mark.slow
 def test_without_a_lifeline_workers_are_orphaned(tmp_path: Path):
     """The control: plain loky workers outlive a SIGKILLed parent (what issue 15 measured)."""
     workers, left = _kill_parent_and_watch(_parent(tmp_path, "none"), wait=3)
     assert left == workers
 
 
+@pytest.mark.slow
 def test_a_pool_driven_from_short_lived_threads_survives_them(tmp_path: Path):
     """PDEATHSIG fires when the forking *thread* ends; a campaign run from a thread must not
     lose its workers when that thread returns (they would then be reused, broken)."""

@@ -84,6 +84,7 @@ def twin(tmp_path_factory):
     return read(result.csv).drop(columns=list(VOLATILE))
 
 
+@pytest.mark.slow
 def test_a_folder_in_use_refuses_resume_overwrite_search_and_compare(tmp_path, twin,
                                                                      error_line):
     out = tmp_path / "c"
@@ -112,6 +113,7 @@ def test_a_folder_in_use_refuses_resume_overwrite_search_and_compare(tmp_path, t
     assert not (out / lock.LOCK_NAME).exists()  # removed by its holder at the end
 
 
+@pytest.mark.slow
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path, twin):
     out = tmp_path / "c"
     proc = _running_campaign(tmp_path, out)

@@ -168,6 +168,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory):
     return out, report
 
 
+@pytest.mark.slow
 def test_compare_ranks_methods_by_final_hypervolume_against_one_reference(compared):
     out, report = compared
     summary = report.summary
@@ -200,6 +201,7 @@ def test_compare_ranks_methods_by_final_hypervolume_against_one_reference(compar
     assert "nsga2 vs random: U=" in text and "on final hypervolume per seed" in text
 
 
+@pytest.mark.slow
 def test_the_comparison_report_draws_the_pareto_plot(compared, tmp_path):
     out, report = compared
     assert report.plots["pareto"] == out / "pareto.png"
@@ -211,6 +213,7 @@ def test_the_comparison_report_draws_the_pareto_plot(compared, tmp_path):
     assert again.summary.table.equals(report.summary.table)
 
 
+@pytest.mark.slow
 def test_the_front_of_a_frame_follows_the_campaign_s_column(compared):
     out, _ = compared
     frame = analysis.load(out)
@@ -218,6 +221,7 @@ def test_the_front_of_a_frame_follows_the_campaign_s_column(compared):
         assert rows["pareto"].tolist() == analysis.front_mask(rows).tolist()
 
 
+@pytest.mark.slow
 def test_mixing_single_and_multi_objective_runs_is_refused(compared, tmp_path):
     out, _ = compared
     campaign(tmp_path / "single", "random", objective="val_accuracy:max", budget=8)

@@ -11,6 +11,8 @@ from evohpo import RandomSearch, run_campaign, tasks
 from evohpo.cli import main
 from evohpo.presets import mlp
 
+pytestmark = pytest.mark.tensorflow
+
 SPACE = mlp.space(layers=(1, 1), units=(8, 16), activations=["relu"], optimizers=["adam"],
                   learning_rate=(1e-2, 3e-2))
 
@@ -83,6 +85,7 @@ def test_predict_needs_a_table_campaign(tmp_path, capsys):
     assert "holds no preprocess.joblib" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_search_on_a_semicolon_csv_then_predict_in_the_target_units(tmp_path, capsys):
     rng = np.random.default_rng(3)
     rooms = rng.integers(1, 6, 150)

@@ -91,6 +91,8 @@ def killed_and_resumed(request, tmp_path_factory):
     return _kill_and_resume(tmp_path_factory.mktemp("resume"), request.param)
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_resumed_csv_equals_uninterrupted(killed_and_resumed):
     """Wherever the kill lands (mid generation, between, or even after the end), the resumed
     CSV is the uninterrupted one: the outcome is checked, not the timing."""

@@ -44,6 +44,8 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Compared:
     return Compared(out, code, so.getvalue(), se.getvalue())
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_compare_writes_one_run_per_method_and_seed(compared: Compared) -> None:
     assert compared.code == 0, compared.stderr[-2000:]
     for name in RUNS:
@@ -63,6 +65,8 @@ def test_compare_writes_one_run_per_method_and_seed(compared: Compared) -> None:
     assert Space.from_json(meta["space"]) == mlp.space()  # what was searched, reloadable
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_compare_summary_has_every_number_the_issue_asks_for(compared: Compared) -> None:
     summary = pd.read_csv(compared.out / "summary.csv").set_index("method")
     assert list(summary.index) == ["ga", "random", "grid"]
@@ -80,6 +84,8 @@ def test_compare_summary_has_every_number_the_issue_asks_for(compared: Compared)
         assert 0 < summary.loc[other, "p_vs_ga"] <= 1
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_compare_prints_the_table_and_p_values(compared: Compared) -> None:
     out = compared.stdout
     assert "metric: val_accuracy (higher is better)" in out
@@ -92,6 +98,8 @@ def test_compare_prints_the_table_and_p_values(compared: Compared) -> None:
     assert "Mann-Whitney" in out
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_compare_refuses_a_folder_with_results(compared: Compared, error_line) -> None:
     csv = compared.out / "ga-seed0" / "results.csv"
     before = csv.stat().st_mtime_ns
@@ -100,6 +108,8 @@ def test_compare_refuses_a_folder_with_results(compared: Compared, error_line) -
     assert csv.stat().st_mtime_ns == before
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_report_on_the_compare_folder_matches_its_summary(compared: Compared, tmp_path: Path,
                                                           capsys) -> None:
     out = tmp_path / "rep"
@@ -163,6 +173,8 @@ def auc_campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_report_of_a_custom_model_reads_its_objective_and_genes(auc_campaign: Path) -> None:
     frame = results_mod.read(auc_campaign / "run" / "results.csv")
     assert (frame["objective"] == "val_auc:max").all()

@@ -17,6 +17,7 @@ TESTS = Path(__file__).parents[1]
 USER, BROKEN = TESTS / "user_model.py", TESTS / "broken_model.py"
 
 
+@pytest.mark.tensorflow
 def test_search_writes_csv_and_prints_best(tmp_path, capsys):
     out = tmp_path / "run"
     code = main(["search", "--task", "iris", "--method", "random", "--budget", "3",
@@ -30,6 +31,7 @@ def test_search_writes_csv_and_prints_best(tmp_path, capsys):
     assert frame["n_layers"].between(1, 2).all() and (out / "best.keras").is_file()
 
 
+@pytest.mark.tensorflow
 def test_search_with_a_user_model_file(tmp_path, capsys):
     out = tmp_path / "user"
     code = main(["search", "--task", "iris", "--model", f"{USER}:build", "--budget", "4",
@@ -43,6 +45,7 @@ def test_search_with_a_user_model_file(tmp_path, capsys):
     assert frame.loc[~sgd, "momentum"].isna().all()  # dormant unless the optimizer is sgd
 
 
+@pytest.mark.tensorflow
 def test_a_build_function_that_always_fails_stops_with_its_error(tmp_path, capsys):
     out = tmp_path / "broken"
     code = main(["search", "--task", "iris", "--model", f"{BROKEN}:build", "--budget", "8",
@@ -53,6 +56,8 @@ def test_a_build_function_that_always_fails_stops_with_its_error(tmp_path, capsy
     assert len(read(out / "results.csv")) == 4  # the rows are kept
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_a_pareto_search_writes_its_front_hypervolume_knee_and_plot(tmp_path, capsys):
     out = tmp_path / "pareto"
     code = main(["search", "--task", "iris", "--method", "nsga2", "--objectives",

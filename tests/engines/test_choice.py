@@ -16,6 +16,8 @@ from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
 from evohpo.strategies import Proposal
 
+pytestmark = pytest.mark.tensorflow
+
 SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
                   optimizers=["adam", "sgd"], learning_rate=(1e-3, 3e-2))
 
@@ -30,6 +32,7 @@ def user_build(config, task):  # a custom model without genes of its own
     return model
 
 
+@pytest.mark.slow
 def test_auto_picks_fused_for_the_mlp_and_the_csv_ignores_the_grouping(tmp_path):
     runs = [run_campaign(RandomSearch(SPACE, seed=2, batch=6), tasks.iris(), budget=6,
                          epochs=1, n_jobs=n, out=tmp_path / f"n{n}", progress=False,
@@ -39,6 +42,7 @@ def test_auto_picks_fused_for_the_mlp_and_the_csv_ignores_the_grouping(tmp_path)
     assert json.loads((tmp_path / "n1" / "checkpoint.json").read_text())["engine"] == "fused"
 
 
+@pytest.mark.slow
 def test_fused_and_single_agree_closely_but_are_not_the_same_training(tmp_path):
     kw = {"budget": 6, "epochs": 3, "n_jobs": 2, "progress": False, "save_best": False}
     fused = read(run_campaign(RandomSearch(SPACE, seed=4, batch=6), tasks.iris(),
@@ -150,6 +154,7 @@ def test_a_member_the_fused_step_cannot_train_is_trained_one_by_one_with_its_rea
     assert alone_ev.scores == evaluate(jobs[1], setup).scores
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_engine_it_began_with(tmp_path):
     out = tmp_path / "r"
     run_campaign(RandomSearch(SPACE, seed=1, batch=3), tasks.iris(), budget=3, epochs=1,

@@ -18,6 +18,8 @@ from evohpo.engines.fused import train_group
 from evohpo.model import ModelSpec
 from evohpo.presets import MLP
 
+pytestmark = pytest.mark.tensorflow
+
 
 def _tiny(images: bool = False) -> tasks.Task:
     d = tasks.digits()
@@ -146,6 +148,7 @@ def test_poisoned_member_diverges_and_others_are_bit_identical(task, base):
         assert _same(got, want)
 
 
+@pytest.mark.slow
 def test_a_users_cnn_trains_as_fit_does_to_the_last_bit(images):
     """Rows in order, the fused members equal fit(shuffle=False): to the last bit with dropout
     and SGD; to rounding with Adam (its update kernel rounds ``1 - beta`` in float32:
@@ -168,6 +171,7 @@ def test_a_users_cnn_trains_as_fit_does_to_the_last_bit(images):
         assert result.scores["val_accuracy"] == said["accuracy"]
 
 
+@pytest.mark.slow
 def test_a_poisoned_user_model_leaves_the_others_bit_identical(images):
     poison = {**CNN_CONFIGS[1], "learning_rate": 1e30}
     clean = train_group(CNN, CNN_CONFIGS, [5, 6, 7], images, 2, 32, keep_models=True)
@@ -177,6 +181,7 @@ def test_a_poisoned_user_model_leaves_the_others_bit_identical(images):
     assert all(_same(a, b) for a, b in zip(clean, mixed[:1] + mixed[2:], strict=True))
 
 
+@pytest.mark.slow
 def test_early_stopping_class_weight_and_lr_callbacks_are_honoured_as_fit_does(task):
     """The fit hook's EarlyStopping (best weights restored), class_weight and learning-rate
     callbacks run per member: the epochs, learning rates and weights of fit with that hook
@@ -212,6 +217,7 @@ def test_early_stopping_class_weight_and_lr_callbacks_are_honoured_as_fit_does(t
     assert float(results[1].model.optimizer.learning_rate) == pytest.approx(0.02 / 2**6)
 
 
+@pytest.mark.slow
 def test_what_only_fit_can_do_trains_alone_with_the_reason(task):
     import keras
 
@@ -311,6 +317,7 @@ def test_member_that_breaks_the_trace_trains_alone(task, base):
     assert _same(results[0], base[0]) and _same(results[2], base[3])
 
 
+@pytest.mark.slow
 def test_time_limit_times_out_members_and_chunking_changes_nothing(task, base):
     late = _group(MLP, [A, _mlp((8, "nope")), B], [1, 5, 2], task, time_limit=1e-4)
     assert [r.status for r in late] == ["timeout", "failed", "timeout"]
@@ -323,6 +330,7 @@ def test_time_limit_times_out_members_and_chunking_changes_nothing(task, base):
     assert _same(stepwise[0], base[2])
 
 
+@pytest.mark.slow
 def test_a_group_too_big_for_memory_is_split_with_the_same_numbers(task, base, monkeypatch):
     monkeypatch.setattr(fused, "MEMORY_SHARE", 1e-12)  # every pair is over the bound
     calls = []
@@ -338,6 +346,7 @@ def test_a_group_too_big_for_memory_is_split_with_the_same_numbers(task, base, m
     assert all(_same(got, want) for got, want in zip(results, base, strict=True))
 
 
+@pytest.mark.slow
 def test_a_group_that_runs_out_of_memory_is_split_and_retried(task, base, monkeypatch):
     import tensorflow as tf
 
@@ -364,6 +373,7 @@ def test_custom_objectives_are_measured_per_member(task):
     assert all(r.scores["w0"] == first_weight(r.model, task) for r in results)
 
 
+@pytest.mark.slow
 def test_engine_leaves_tensorflow_as_it_found_it(task):
     """Grappler comes back on for per-model evaluations, and the custom-gradient entries a
     group registers are dropped (they kept every traced graph alive: the memory leak)."""

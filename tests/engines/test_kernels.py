@@ -10,6 +10,8 @@ import pytest
 from evohpo.engines import kernels
 from evohpo.runtime import keras as _keras
 
+pytestmark = pytest.mark.tensorflow
+
 
 def _model(keras, optimizer):
     keras.utils.set_random_seed(3)

@@ -37,6 +37,8 @@ def _campaign(tmp_path, hangs: list[str], engine: str, limit: float):
     return by_hang, time.perf_counter() - start
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_a_build_that_hangs_is_stopped_and_one_stuck_in_native_code_ends_its_worker(tmp_path):
     got, seconds = _campaign(tmp_path, ["none", "python", "native"], "single", 1.0)
     assert str(got["none"].status) == "ok"
@@ -49,6 +51,8 @@ def test_a_build_that_hangs_is_stopped_and_one_stuck_in_native_code_ends_its_wor
     assert seconds < 60, seconds
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_a_fused_member_whose_build_hangs_times_out_alone(tmp_path):
     """Its own share of the group's limit (2 s of 2 x 2 s) runs out while it builds; the
     other member trains on the rest."""

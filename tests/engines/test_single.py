@@ -16,6 +16,8 @@ from evohpo.presets import MLP
 from evohpo.presets.mlp import build as build_model
 from evohpo.strategies import Status
 
+pytestmark = pytest.mark.tensorflow
+
 CFG = {"layers": [{"units": 8, "activation": "relu"}, {"units": 5, "activation": "tanh"}],
        "optimizer": "adam", "learning_rate": 0.01, "batch_size": 16}
 
@@ -75,12 +77,14 @@ def test_opt_in_genes_reach_the_model():
     assert type(opt._learning_rate).__name__ == "CosineDecay"
 
 
+@pytest.mark.slow
 def test_patience_stops_early_and_keeps_the_best_weights():
     cfg = {**CFG, "learning_rate": 0.1, "patience": 1}
     ev = _run(cfg, tasks.iris(), epochs=60)
     assert ev.status == Status.OK and ev.epochs < 60
 
 
+@pytest.mark.slow
 def test_evaluate_scores_validation_accuracy_and_is_seeded():
     task = tasks.iris()
     a, b = (_run(CFG, task, eval_id=3, epochs=3) for _ in range(2))

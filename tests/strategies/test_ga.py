@@ -64,6 +64,7 @@ from tests.strategies.landscapes import (
 SEEDS = range(12)
 
 
+@pytest.mark.quality
 def test_ga_selection_pressure_beats_random_selection():
     """Tournament selection against the same GA with tournament=1 (parents drawn at random):
     same population, same elitism, same operators, same budget, twelve seeds."""
@@ -79,6 +80,8 @@ def test_ga_selection_pressure_beats_random_selection():
     assert (selected < control).sum() >= 10
 
 
+@pytest.mark.quality
+@pytest.mark.slow
 def test_ga_beats_random_search_at_equal_budget():
     """Six seeds: the GA's mean best is about 0.06x random search's (0.056x over twelve), far
     inside the 0.5x bound; twelve cost 11 s of the suite."""
@@ -163,6 +166,7 @@ def test_cxpb_one_mixes_every_pair_slot_by_slot():
     assert mixed_children > children / 2
 
 
+@pytest.mark.quality
 def test_cxpb_and_mutpb_are_honoured_in_frequency():
     cxpb, mutpb, generations = 0.3, 0.7, 40
     space = counting()
@@ -177,6 +181,7 @@ def test_cxpb_and_mutpb_are_honoured_in_frequency():
         assert abs(count - n * p) < 4 * math.sqrt(n * p * (1 - p)), (count, n, p)
 
 
+@pytest.mark.slow
 def test_ga_avoids_re_proposing_a_network():
     for seed in range(3):
         ga = GeneticSearch(MIXED, population=10, seed=seed)
@@ -185,6 +190,7 @@ def test_ga_avoids_re_proposing_a_network():
         assert len(set(keys)) == len(keys)
 
 
+@pytest.mark.slow
 def test_hall_of_fame_holds_distinct_networks_best_first():
     tiny = Space(x=Choice(["a", "b", "c"]), y=Bool(), z=Int(0, 2, when={"x": "a"}))
     for seed in range(5):
@@ -277,6 +283,7 @@ def test_ga_checkpoint_survives_failures():
     assert drive(again, 30, fail=fail) == drive(ga, 30, fail=fail)
 
 
+@pytest.mark.quality
 def test_the_ga_starts_from_the_same_prior():
     configs = []
     for seed in range(100):
@@ -458,6 +465,8 @@ def test_comma_selection_is_elites_plus_children():
             elites + children)
 
 
+@pytest.mark.quality
+@pytest.mark.slow
 def test_plus_ga_beats_random_search_on_the_test_landscapes():
     """The pilot that chose the defaults, kept as a guard: budget 60, population 8."""
     for space, fn in ((SMOOTH, smooth), (MIXED, mixed)):

@@ -118,6 +118,7 @@ def test_an_evaluation_with_the_wrong_number_of_objectives_names_the_fix():
 
 
 # -- NSGA-II: behaviour ------------------------------------------------------------------------
+@pytest.mark.quality
 def test_nsga2_beats_random_search_on_zdt1_in_median_over_seeds():
     """Same space, same prior, same budget, same scoring: only the search differs."""
     budget, seeds = 192, range(10)

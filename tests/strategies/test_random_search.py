@@ -32,6 +32,7 @@ def test_resumed_random_and_grid_continue_exactly(method):
     assert proposals_of(b, 3, mixed) == proposals_of(a, 3, mixed)
 
 
+@pytest.mark.quality
 def test_random_search_samples_the_prior():
     rs = RandomSearch(PRIOR, seed=0, batch=50)
     configs = [c for batch in proposals_of(rs, 60, lambda c: 0.0) for c in batch]

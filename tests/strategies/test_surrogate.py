@@ -74,6 +74,7 @@ def _bests(space, objective, preselect: int) -> np.ndarray:
                                 60, objective=objective)) for s in range(12)])
 
 
+@pytest.mark.slow
 def test_preselection_finds_better_networks_at_the_same_budget():
     """Same GA, budget 60, twelve seeds, on the mixed landscape (conditional gene, repeated
     layers, choices: what real spaces look like): training only the children the forest likes
@@ -84,6 +85,7 @@ def test_preselection_finds_better_networks_at_the_same_budget():
     assert (chosen < plain).sum() >= 9
 
 
+@pytest.mark.slow
 def test_preselection_does_no_harm_on_a_smooth_landscape():
     """On the smooth bowl the gain is small (mean 0.168 against 0.178 over these 12 seeds; 0.136
     against 0.181 over 40), but it must not be a loss."""

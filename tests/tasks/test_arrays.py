@@ -90,6 +90,8 @@ def test_not_an_npz_or_a_folder_is_one_line(tmp_path):
         from_npz(tmp_path)
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_search_on_raw_images_then_predict_from_raw_pixels(tmp_path, capsys):
     from sklearn.datasets import load_digits
 
@@ -120,6 +122,7 @@ def test_search_on_raw_images_then_predict_from_raw_pixels(tmp_path, capsys):
     assert code == 2 and "give new inputs with --npz" in capsys.readouterr().err
 
 
+@pytest.mark.tensorflow
 def test_without_quiet_the_task_line_says_kind_and_shape(tmp_path, capsys):
     path, _, _ = sorted_digits(tmp_path)
     code = main(["search", "--task", f"npz:{path}", "--method", "random", "--budget", "1",

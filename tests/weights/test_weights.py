@@ -30,6 +30,7 @@ def _model(task, hidden, activation):
 
 # -- the numpy network is the Keras network ---------------------------------------------------
 @pytest.mark.parametrize("name", sorted(a for a in weights.ACTIVATIONS if a != "softmax"))
+@pytest.mark.tensorflow
 def test_numpy_activation_matches_keras(name: str) -> None:
     keras = _keras()
     x = np.linspace(-6, 6, 241).astype(np.float32)
@@ -47,6 +48,7 @@ def test_numpy_activation_matches_keras(name: str) -> None:
         ("slash_backslash", [4, 3, 2], ["selu", "softplus", "leaky_relu"]),
     ],
 )
+@pytest.mark.tensorflow
 def test_forward_pass_agrees_with_model_predict(task_name, hidden, activation) -> None:
     task = tasks.get(task_name)
     model = _model(task, hidden, activation)
@@ -59,6 +61,7 @@ def test_forward_pass_agrees_with_model_predict(task_name, hidden, activation) -
     np.testing.assert_allclose(net.forward(vec, task.x_train), keras_out, rtol=0, atol=1e-5)
 
 
+@pytest.mark.tensorflow
 def test_vector_layout_is_kernel_then_bias_per_layer() -> None:
     task = tasks.xor()
     model = _model(task, [2], "tanh")
@@ -70,6 +73,7 @@ def test_vector_layout_is_kernel_then_bias_per_layer() -> None:
     np.testing.assert_array_equal(weights.get_vector(model), vec)
 
 
+@pytest.mark.tensorflow
 def test_wrong_length_vector_is_an_error() -> None:
     task = tasks.xor()
     model = _model(task, [2], "tanh")
@@ -85,6 +89,7 @@ def test_wrong_length_vector_is_an_error() -> None:
         assert "\n" not in str(err.value)
 
 
+@pytest.mark.tensorflow
 def test_architecture_that_does_not_fit_the_task_is_an_error() -> None:
     seven = tasks.seven_segment()
     with pytest.raises(EvohpoError, match="needs 1 sigmoid"):
@@ -154,6 +159,7 @@ def test_ask_tell_with_evaluation_records_matches_the_fast_runner() -> None:
     np.testing.assert_array_equal(proposal.config["weights"], fast.best)
 
 
+@pytest.mark.tensorflow
 def test_found_weights_make_a_usable_keras_model(tmp_path) -> None:
     task = tasks.xor()
     run = weights.search_weights(task, 2, "tanh", seed=0)
@@ -180,6 +186,7 @@ def _cli(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(["weights", *argv])
 
 
+@pytest.mark.tensorflow
 def test_cli_prints_table_and_json_line(capsys) -> None:
     args = _cli(
         ["--task", "xor", "--seeds", "6", "--budget", "5000", "--json",
