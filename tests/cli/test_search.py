@@ -1,11 +1,10 @@
-"""The command line: a real tiny search, and one-line errors with exit code 2 for bad input."""
+"""`evohpo search` (evohpo/cli/search.py): a real tiny search, and one-line errors with exit code 2
+for bad input."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -137,19 +136,6 @@ def test_bad_input_is_one_line_and_exit_2(argv, fragment, capsys, tmp_path):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and fragment in err and "\n" not in err
     assert "Traceback" not in err
-
-
-def test_console_script_exit_code():
-    proc = subprocess.run([sys.executable, "-m", "evohpo.cli", "search", "--task", "nope"],
-                          capture_output=True, text=True)
-    assert proc.returncode == 2 and proc.stderr.startswith("error: unknown task")
-
-
-def test_importing_evohpo_does_not_start_tensorflow():
-    """The CLI answers `--help` and bad input in a fraction of a second: no TF in the parent."""
-    code = "import sys, evohpo, evohpo.cli; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 def _campaign_folder(tmp_path: Path) -> list[str]:

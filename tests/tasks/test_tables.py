@@ -12,81 +12,7 @@ import pytest
 from evohpo import tasks
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
-from evohpo.tasks import csv_files, kinds
-
-
-def houses(n: int = 200, seed: int = 0) -> pd.DataFrame:
-    """A regression table: whole-number prices, a text and a true/false column."""
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "rooms": rng.integers(1, 6, n),
-        "area": np.arange(n) + 40.5,  # distinct per row: lets a test find a row again
-        "colour": rng.choice(["red", "green", "blue"], n),
-        "garden": rng.choice([True, False], n),
-    })
-    df["price"] = (df.rooms * 30_000 + df.area * 1_000 + (df.colour == "red") * 5_000).astype(int)
-    return df
-
-
-def one_line(exc: pytest.ExceptionInfo) -> str:
-    text = str(exc.value)
-    assert "\n" not in text and len(text) < 400, text
-    return text
-
-
-# -- kind ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    ("y", "kind", "fragment"),
-    [
-        (np.arange(200) * 1000, "regression", "200 distinct values, more than 20"),
-        (np.arange(100) % 12, "regression", "12 distinct values, 12% of the rows"),
-        (np.arange(1000) % 12, "multiclass", "12 distinct values, at most 20"),
-        (np.arange(150) % 3 + 1, "multiclass", "3 distinct values"),
-        (np.arange(40) % 2, "binary", "two whole-number values"),
-        (np.linspace(0, 1, 50), "regression", "numbers with fractions"),
-        (np.array(["cat", "dog"] * 20), "binary", "labels (2 distinct values)"),
-        (np.array([True, False] * 20), "binary", "labels"),
-        (pd.Series(["a", "b", "c"] * 10, dtype="category"), "multiclass", "labels"),
-    ],
-)
-def test_infer_kind_rule(y, kind, fragment):
-    guess = kinds.infer_kind(y)
-    assert guess.kind == kind and fragment in guess.reason
-
-
-def test_whole_number_regression_target_is_regression_not_hundreds_of_classes():
-    t = tasks.from_frame(houses(), "price")
-    assert t.kind == "regression" and t.n_classes == 0
-    assert "more than 20" in t.preprocess.kind_reason
-    assert abs(float(t.y_train.mean())) < 1e-5  # standardised on train, kept for predictions
-    assert t.preprocess.y_std > 1_000
-
-
-def test_from_arrays_uses_the_same_rule():
-    x = np.random.default_rng(0).normal(size=(100, 2))
-    assert tasks.from_arrays(x, np.arange(100) * 3).kind == "regression"
-    assert tasks.from_arrays(x, np.arange(100) % 4).kind == "multiclass"
-
-
-def test_kind_can_be_given():
-    df = houses()
-    t = tasks.from_frame(df, "rooms", kind="multiclass")
-    assert t.kind == "multiclass" and t.preprocess.classes == (1, 2, 3, 4, 5)
-    assert "given" in t.preprocess.kind_reason
-    assert tasks.from_frame(df, "rooms", kind="regression").kind == "regression"
-
-
-@pytest.mark.parametrize(
-    ("target", "kind", "fragment"),
-    [("colour", "regression", "holds labels such as"),
-     ("colour", "binary", "has 3 classes; pass kind='multiclass'"),
-     ("price", "multiclass", "pass kind='regression' (--kind regression)"),
-     ("price", "ordinal", "unknown kind 'ordinal'; choose from: binary, multiclass, regression")],
-)
-def test_wrong_kind_is_a_one_line_error(target, kind, fragment):
-    with pytest.raises(EvohpoError) as info:
-        tasks.from_frame(houses(), target, kind=kind)
-    assert fragment in one_line(info)
+from tests.tasks.tables_data import holes, houses, one_line
 
 
 # -- encoding ---------------------------------------------------------------------------------
@@ -128,16 +54,6 @@ def test_prediction_rows_need_the_training_columns():
     assert "column 'rooms' held numbers in training but holds 'many'" in one_line(info)
 
 
-def test_decode_gives_labels_and_units():
-    t = tasks.from_frame(houses(), "colour")
-    out = t.preprocess.decode(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]))
-    assert list(out["prediction"]) == ["blue", "red"]  # classes sorted: blue, green, red
-    assert out["probability"] == pytest.approx([0.7, 0.8])
-    r = tasks.from_frame(houses(), "price").preprocess
-    assert r.decode(np.array([[0.0], [1.0]]))["prediction"] == pytest.approx(
-        [r.y_mean, r.y_mean + r.y_std])
-
-
 def test_dataframe_with_category_dtype_and_a_date_column():
     df = houses().astype({"colour": "category"})
     assert tasks.from_frame(df, "price").preprocess.categorical == ("colour", "garden")
@@ -153,19 +69,6 @@ def test_id_like_text_column_is_refused():
     with pytest.raises(EvohpoError) as info:
         tasks.from_frame(df, "price")
     assert "text column 'name' has a different value in every row" in one_line(info)
-
-
-# -- missing values ---------------------------------------------------------------------------
-def holes(n: int = 200) -> pd.DataFrame:
-    df = houses(n)
-    for i, col in enumerate(["rooms", "area", "colour", "garden"]):
-        df[col] = df[col].astype(object) if col in ("colour", "garden") else df[col].astype(float)
-        df.loc[df.index[i * 3:(i + 1) * 3], col] = np.nan
-    df.loc[df.index[50], "price"] = np.nan
-    for k in range(3):  # three more columns with a gap each: the message must cap its list
-        df[f"extra{k}"] = 1.0 * np.arange(n)
-        df.loc[df.index[60 + k], f"extra{k}"] = np.nan
-    return df
 
 
 def test_missing_values_are_one_line_error_naming_columns_and_option():
@@ -199,81 +102,11 @@ def test_unknown_impute_names_the_choices():
         tasks.from_frame(houses(), "price", impute="zero")
 
 
-# -- reading files ----------------------------------------------------------------------------
-@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
-def test_delimiter_is_sniffed(tmp_path, sep):
-    path = tmp_path / "houses.csv"
-    houses().to_csv(path, sep=sep, index=False)
-    t = tasks.get(f"csv:{path}:price")
-    assert t.kind == "regression" and t.n_features == 7 and t.name == "houses"
-
-
-def test_semicolon_file_with_decimal_commas_and_comma_text(tmp_path):
-    path = tmp_path / "eu.csv"
-    rows = [f"{i},5;{'a, b' if i % 2 else 'c'};{i % 3}" for i in range(30)]
-    path.write_text("x;label;y\n" + "\n".join(rows) + "\n")
-    t = tasks.from_csv(path, "y")
-    assert t.preprocess.numeric == ("x",) and t.preprocess.categorical == ("label",)
-    assert csv_files.sniff_delimiter('a;b;c\n"x, y";1,5;2\n') == ";"
-    assert csv_files.sniff_delimiter('a,b,c\n"x; y",1;5,2\n') == ","
-
-
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [("", "is empty; a CSV task needs a header line and data rows"),
-     ("\n\n", "is empty"),
-     ("rooms,area,price\n", "has a header (rooms, area, price) but no data rows"),
-     ("rooms,price\n" + "1,5\n" * 30, "holds one value (5) in every row"),
-     ("rooms,price\n" + "".join(f"{i},{i % 2}\n" for i in range(6)), "has 6 usable row(s)"),
-     ("1,2,3\n4,5,6\n", "looks like data: add a header line"),
-     ("rooms\n" + "1\n" * 20, "has no column 'price'")],
-)
-def test_bad_files_are_one_line_errors(tmp_path, text, fragment):
-    path = tmp_path / "t.csv"
-    path.write_text(text)
-    with pytest.raises(EvohpoError) as info:
-        tasks.from_csv(path, "price")
-    assert fragment in one_line(info)
-
-
-def test_many_columns_are_capped_in_messages(tmp_path):
-    path = tmp_path / "wide.csv"
-    pd.DataFrame(np.ones((12, 30)), columns=[f"c{i}" for i in range(30)]).to_csv(path, index=False)
-    with pytest.raises(EvohpoError) as info:
-        tasks.from_csv(path, "target")
-    assert "c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 20 more" in one_line(info)
-
-
 def test_rare_classes_name_the_fix():
     df = houses(60).assign(label=[0] * 29 + [1] * 29 + [2, 2])
     with pytest.raises(EvohpoError) as info:
         tasks.from_frame(df, "label")
     assert "needs at least 3 rows per class" in one_line(info)
-
-
-# -- the command line -------------------------------------------------------------------------
-def test_kind_and_impute_are_for_table_tasks(capsys):
-    assert main(["search", "--task", "iris", "--kind", "regression", "--budget", "1"]) == 2
-    err = capsys.readouterr().err
-    assert "kind=regression is for csv:PATH:TARGET tasks" in err and err.count("\n") == 1
-    with pytest.raises(SystemExit) as info:
-        main(["search", "--task", "iris", "--impute", "zero"])
-    assert info.value.code == 2 and "argument --impute: invalid choice" in capsys.readouterr().err
-
-
-def test_cli_table_errors_are_one_line(tmp_path, capsys):
-    path = tmp_path / "holes.csv"
-    holes(100).to_csv(path, index=False)
-    assert main(["search", "--task", f"csv:{path}:price", "--budget", "1",
-                 "--out", str(tmp_path / "run")]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and "--impute" in err and err.count("\n") == 1
-    assert not (tmp_path / "run").exists()
-
-
-def test_compare_takes_kind_too(capsys):
-    assert main(["compare", "--task", "iris", "--kind", "binary", "--seeds", "1"]) == 2
-    assert "kind=binary is for csv:PATH:TARGET tasks" in capsys.readouterr().err
 
 
 # -- the table rules of issue 24: each one said in one line where it changes the data ----------
@@ -366,12 +199,3 @@ def test_a_target_empty_in_every_row_does_not_suggest_impute(tmp_path):
         text = one_line(info)
         assert "target 'price' is empty in every row; choose a target column" in text
         assert "impute" not in text
-
-
-def test_repeated_header_names_in_a_csv_are_refused(tmp_path):
-    """pandas renames a second ``a`` to ``a.1``, so a model trained on a column nobody named."""
-    path = tmp_path / "dup.csv"
-    path.write_text("a,b,a,y\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(40)))
-    with pytest.raises(EvohpoError) as info:
-        tasks.from_csv(path, "y")
-    assert "column names repeat (a); rename them in the header line" in one_line(info)
