@@ -1,4 +1,6 @@
-"""A fake evaluator for tests of the campaign machinery where TensorFlow is not the point."""
+"""Fakes shared by test files (not a test module): a fake evaluator for tests of the campaign
+machinery where TensorFlow is not the point, and the small spaces it and the file tests use.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +8,13 @@ import json
 import random
 
 from evohpo.presets import mlp
+from evohpo.space import (
+    Choice,
+    Float,
+    Int,
+    Repeat,
+    Space,
+)
 from evohpo.strategies.base import Evaluation, Status
 
 SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
@@ -22,3 +31,7 @@ def fake_evaluate(job, setup):
                       scores={"val_accuracy": acc, "val_loss": round(1 - acc, 6)},
                       params=sum(layer["units"] for layer in config["layers"]),
                       epochs=job.epochs, train_seconds=0.001, worker="fake")
+
+
+CK_SPACE = Space(layers=Repeat(Int(1, 3), units=Int(4, 64, log=True)),
+                 opt=Choice(["adam", "sgd"]), momentum=Float(0.0, 0.9, when={"opt": "sgd"}))

@@ -16,11 +16,8 @@ import pytest
 
 from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.errors import EvohpoError
-from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
-
-SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
-                    optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
+from tests._fakes import SPACE
 
 
 def _run(backend, out, **kw):
@@ -34,6 +31,8 @@ def loky_frame(tmp_path_factory):
     return read(_run("loky", tmp_path_factory.mktemp("loky")).csv).drop(columns=list(VOLATILE))
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_dask_local_cluster_matches_loky(loky_frame, tmp_path):
     result = _run("dask", tmp_path / "dask")
     frame = read(result.csv)
@@ -45,6 +44,8 @@ def test_dask_local_cluster_matches_loky(loky_frame, tmp_path):
     assert result.best is not None and (tmp_path / "dask" / "best.keras").is_file()
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_threading_matches_loky(loky_frame, tmp_path):
     frame = read(_run("threading", tmp_path / "threads").csv)
     assert frame.drop(columns=list(VOLATILE)).equals(loky_frame)
@@ -72,6 +73,8 @@ def test_backend_mistakes(tmp_path, kwargs, fragment, monkeypatch):
 
 
 # -- Ray: its own tasks, a local instance started by evohpo or an existing cluster ----------------
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_ray_local_instance_matches_loky(loky_frame, tmp_path):
     result = _run("ray", tmp_path / "ray")
     frame = read(result.csv)
@@ -124,6 +127,8 @@ def ray_head():
         shutil.rmtree(temp, ignore_errors=True)
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_ray_existing_cluster_matches_loky(loky_frame, ray_head, tmp_path):
     frame = read(_run("ray", tmp_path / "cluster", scheduler=ray_head).csv)
     assert frame.drop(columns=list(VOLATILE)).equals(loky_frame)
@@ -165,6 +170,7 @@ def test_ray_imported_in_network_mode_refuses_a_loopback_cluster(tmp_path, monke
         _run("ray", tmp_path / "x", scheduler="127.0.0.1:6379")
 
 
+@pytest.mark.slow
 def test_ray_evaluator_workers_cannot_import_is_one_line_error(tmp_path, monkeypatch):
     (tmp_path / "only_here.py").write_text(
         "from evohpo.engines.single import evaluate\n\n\ndef evaluator(job, setup):\n"

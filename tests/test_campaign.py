@@ -7,19 +7,11 @@ import os
 
 import pytest
 
-from evohpo import GeneticSearch, run_campaign, tasks
+from evohpo import GeneticSearch, run_campaign
 from evohpo.errors import EvohpoError
-from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
 from evohpo.strategies import Proposal
-
-SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
-                    optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return tasks.iris()
+from tests._fakes import SPACE
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +26,8 @@ def two_runs(iris, tmp_path_factory):
     return out
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_same_seed_same_csv_whatever_n_jobs(two_runs):
     a, b = (read(r.csv).drop(columns=list(VOLATILE)) for r in two_runs.values())
     assert len(a) == 10 and a["eval_id"].tolist() == list(range(10))
@@ -47,6 +41,8 @@ def test_same_seed_same_csv_whatever_n_jobs(two_runs):
     assert 1 <= len(pids) <= 2 and os.getpid() not in pids
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_best_model_is_saved_and_scored_on_test(two_runs, iris):
     result = two_runs[2]
     best = result.best
@@ -64,6 +60,8 @@ def test_best_model_is_saved_and_scored_on_test(two_runs, iris):
     assert str(best).startswith(f"eval {best.eval_id}: ")
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_existing_results_are_never_silently_overwritten(two_runs, iris):
     out = two_runs[1].out
     with pytest.raises(EvohpoError, match="already holds a campaign"):
@@ -114,6 +112,7 @@ def test_a_strategy_missing_part_of_the_protocol_is_refused_before_training(tmp_
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.tensorflow
 def test_duplicates_come_from_the_cache(tmp_path, iris):
     result = run_campaign(Repeater(), iris, budget=6, epochs=1, n_jobs=2, out=tmp_path / "r",
                           progress=False, save_best=False)

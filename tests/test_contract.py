@@ -289,6 +289,7 @@ def test_failures_are_rows_and_the_campaign_goes_on(tmp_path):
     assert int(failed[0]["eval_id"]) < BUDGET - 1  # rows came after the first failure
 
 
+@pytest.mark.slow
 def test_a_contract_campaign_never_imports_tensorflow():
     here = Path(__file__).parent
     script = (

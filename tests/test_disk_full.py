@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from _fakes import SPACE, fake_evaluate
 
 from evohpo import GeneticSearch, campaign, files, tasks
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
 from evohpo.results import VOLATILE, read, read_rows
+from tests._fakes import SPACE, fake_evaluate
 
 BUDGET = 12
 RUN = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=False,
@@ -98,7 +98,7 @@ def test_full_disk_while_checkpointing_keeps_the_previous_checkpoint(tmp_path, m
     assert read(out / "results.csv").drop(columns=list(VOLATILE)).equals(twin)
 
 
-def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, capsys):
+def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, error_line):
     out = tmp_path / "cli"
     fake = functools.partial(campaign.run_campaign, evaluator=fake_evaluate,
                              backend="threading", save_best=False)
@@ -106,16 +106,16 @@ def test_cli_full_disk_is_one_error_line_with_exit_2(tmp_path, monkeypatch, caps
     monkeypatch.setattr(files, "append", _full_at(3, files.append))
     code = main(["search", "--task", "iris", "--budget", "8", "--population", "4",
                  "--epochs", "1", "--out", str(out), "--quiet"])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1
-    assert err[0].startswith("error: cannot write results.csv in ") and str(out) in err[0]
-    assert "No space left on device" in err[0]
+    line = error_line()
+    assert code == 2
+    assert line.startswith("error: cannot write results.csv in ") and str(out) in line
+    assert "No space left on device" in line
 
 
 LIMITED = r'''
 import json, resource, sys
 sys.path.insert(0, sys.argv[2])
-from _fakes import SPACE, fake_evaluate
+from tests._fakes import SPACE, fake_evaluate
 from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.errors import EvohpoError
 
@@ -130,6 +130,7 @@ except EvohpoError as exc:
 
 
 @pytest.mark.parametrize("limit", [12_000, 20_000])
+@pytest.mark.slow
 def test_a_real_write_error_from_the_kernel(tmp_path, limit):
     """No monkeypatch: in a child process the kernel refuses to let a file grow past
     RLIMIT_FSIZE (EFBIG). The GA checkpoint is the first file to reach it: at 12 kB already

@@ -65,6 +65,8 @@ class Fixed:
 
 
 @pytest.mark.parametrize("backend", ["loky"])  # Ray: see README, flaky under load
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_dead_workers_are_recorded_and_the_campaign_goes_on(tmp_path, backend):
     evaluator = functools.partial(killing_evaluator, marker=str(tmp_path / "marker"))
     result = run_campaign(Fixed([8, 9, 10, 11, 12, 13]), tasks.iris(), budget=6, epochs=1,

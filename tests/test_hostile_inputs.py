@@ -33,6 +33,8 @@ import pytest
 
 from evohpo.cli import main
 
+pytestmark = pytest.mark.tensorflow
+
 TESTS = Path(__file__).parent
 Make = Callable[[Path], list[str]]
 
@@ -206,13 +208,13 @@ def array_campaign(d: Path) -> None:
 
 # -- the cases ---------------------------------------------------------------------------------
 # (id, how to make the files and the command line, a fragment the error line must hold,
-#  whether the case needs the finished campaign)
+#  whether the case needs the finished campaign, whether it takes more than about 3 s)
 
 CASES: list = []
 
 
-def case(id: str, make: Make, fragment: str, *, run: bool = False) -> None:
-    CASES.append(pytest.param(make, fragment, run, id=id))
+def case(id: str, make: Make, fragment: str, *, run: bool = False, slow: bool = False) -> None:
+    CASES.append(pytest.param(make, fragment, run, id=id, marks=[pytest.mark.slow] if slow else []))
 
 
 WIDE = table(60, **{f"f{i}": [(i * j) % 13 for j in range(60)] for i in range(2000)})
@@ -256,7 +258,7 @@ case("csv-inf-in-regression-target", lambda d: csv_task(
     d, table(y=[i + 0.5 for i in range(59)] + ["inf"])), "target 'y' holds infinite values")
 case("csv-2000-columns-resume-elsewhere", lambda d: [
     *csv_task(d, WIDE)[:3], "--method", "random", "--epochs", "1", "--budget", "4",
-    "--out", str(d / "run"), "--resume"], "its task data differ", run=True)
+    "--out", str(d / "run"), "--resume"], "its task data differ", run=True, slow=True)
 case("csv-huge-ids", lambda d: csv_task(d, table(a=[10**30 + 7919 * i for i in range(60)])),
      "column 'a' has a different value in every row")
 case("csv-text-ids", lambda d: csv_task(d, table(c=[f"user_{i}" for i in range(60)])),

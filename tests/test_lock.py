@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
-from _fakes import SPACE, fake_evaluate
 
 from evohpo import GeneticSearch, lock, run_campaign, tasks
 from evohpo.cli import main
 from evohpo.compare import compare, make_plan
 from evohpo.errors import EvohpoError
-from evohpo.results import VOLATILE, read, read_rows
+from evohpo.results import VOLATILE, read
+from tests._checks import csv_rows
+from tests._fakes import SPACE, fake_evaluate
 
 BUDGET = 8
 FAKE = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=False,
@@ -28,7 +29,7 @@ FAKE = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=Fa
 CHILD = r'''
 import os, sys, time
 sys.path.insert(0, sys.argv[2])
-from _fakes import SPACE, fake_evaluate
+from tests._fakes import SPACE, fake_evaluate
 from evohpo import GeneticSearch, run_campaign, tasks
 
 def rows():
@@ -57,13 +58,6 @@ def _strategy():
     return GeneticSearch(SPACE, population=4, seed=3)
 
 
-def _rows(path: Path) -> int:
-    try:
-        return len(read_rows(path)[1])
-    except (OSError, EvohpoError):
-        return 0
-
-
 def _release(tmp_path: Path) -> Path:
     return tmp_path / "release"
 
@@ -76,7 +70,7 @@ def _running_campaign(tmp_path: Path, out: Path) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, str(script), str(out),
                              str(Path(__file__).parent), str(BUDGET), str(_release(tmp_path))])
     deadline = time.monotonic() + 60
-    while _rows(out / "results.csv") < 1 and proc.poll() is None:
+    while csv_rows(out / "results.csv") < 1 and proc.poll() is None:
         assert time.monotonic() < deadline, "the child campaign did not start"
         time.sleep(0.02)
     assert proc.poll() is None, "the child campaign ended before the test could use it"
@@ -90,7 +84,9 @@ def twin(tmp_path_factory):
     return read(result.csv).drop(columns=list(VOLATILE))
 
 
-def test_a_folder_in_use_refuses_resume_overwrite_search_and_compare(tmp_path, twin, capsys):
+@pytest.mark.slow
+def test_a_folder_in_use_refuses_resume_overwrite_search_and_compare(tmp_path, twin,
+                                                                     error_line):
     out = tmp_path / "c"
     proc = _running_campaign(tmp_path, out)
     try:
@@ -103,8 +99,7 @@ def test_a_folder_in_use_refuses_resume_overwrite_search_and_compare(tmp_path, t
             assert "\n" not in msg and f"{out} is in use by another evohpo process" in msg
             assert who in msg and f"kill {proc.pid}" in msg
         code = main(["search", "--task", "iris", "--out", str(out), "--resume", "--quiet"])
-        err = capsys.readouterr().err.strip().splitlines()
-        assert code == 2 and len(err) == 1 and who in err[0]
+        assert code == 2 and who in error_line()
         plan = make_plan("iris", SPACE, seeds=1, budget=2, epochs=1, out=out,
                          backend="threading")
         with pytest.raises(EvohpoError, match=f"in use .*{who}"):
@@ -118,6 +113,7 @@ def test_a_folder_in_use_refuses_resume_overwrite_search_and_compare(tmp_path, t
     assert not (out / lock.LOCK_NAME).exists()  # removed by its holder at the end
 
 
+@pytest.mark.slow
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path, twin):
     out = tmp_path / "c"
     proc = _running_campaign(tmp_path, out)

@@ -23,7 +23,7 @@ from evohpo.campaign import run_campaign
 from evohpo.compare import compare, make_plan
 from evohpo.engines import Job, Setup
 from evohpo.errors import EvohpoError
-from evohpo.pareto import hypervolume, knee, reference_point
+from evohpo.pareto import hypervolume, knee
 from evohpo.report import write_report
 from evohpo.results import VOLATILE
 from evohpo.space import Float, Int, Space, config_key
@@ -71,19 +71,6 @@ def vector(row: dict, objective: str = TWO) -> tuple[float, ...]:
     signs = {"max": -1.0, "min": 1.0}
     return tuple(signs[d] * float(row[n]) for n, d in (s.split(":") for s in
                                                        objective.split(",")))
-
-
-def test_pure_reference_point_and_knee_by_hand():
-    # worst + 10% of the range; one value everywhere: 10% of its size (or 1 at 0)
-    assert reference_point([(-0.9, 100.0), (-0.5, 1100.0)]) == pytest.approx((-0.46, 1200.0))
-    assert reference_point([(2.0, 0.0), (2.0, 0.0)]) == pytest.approx((2.2, 0.1))
-    assert reference_point([(-4.0, 1.0)], margin=0.5) == pytest.approx((-2.0, 1.5))
-    with pytest.raises(EvohpoError, match="at least one point"):
-        reference_point([])
-    # scaled to [0, 1] over the front: (0,1), (0.2, 0.1), (1, 0): the middle one is nearest
-    assert knee([(0.0, 1000.0), (2.0, 100.0), (10.0, 0.0)]) == 1
-    assert knee([(5.0, 5.0)]) == 0
-    assert knee([(0.0, 1.0), (1.0, 0.0)]) == 0  # equally near: the first, reproducibly
 
 
 def test_hypervolume_per_generation_grows_against_the_first_generation_s_reference(tmp_path):
@@ -181,6 +168,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory):
     return out, report
 
 
+@pytest.mark.slow
 def test_compare_ranks_methods_by_final_hypervolume_against_one_reference(compared):
     out, report = compared
     summary = report.summary
@@ -213,6 +201,7 @@ def test_compare_ranks_methods_by_final_hypervolume_against_one_reference(compar
     assert "nsga2 vs random: U=" in text and "on final hypervolume per seed" in text
 
 
+@pytest.mark.slow
 def test_the_comparison_report_draws_the_pareto_plot(compared, tmp_path):
     out, report = compared
     assert report.plots["pareto"] == out / "pareto.png"
@@ -224,6 +213,7 @@ def test_the_comparison_report_draws_the_pareto_plot(compared, tmp_path):
     assert again.summary.table.equals(report.summary.table)
 
 
+@pytest.mark.slow
 def test_the_front_of_a_frame_follows_the_campaign_s_column(compared):
     out, _ = compared
     frame = analysis.load(out)
@@ -231,6 +221,7 @@ def test_the_front_of_a_frame_follows_the_campaign_s_column(compared):
         assert rows["pareto"].tolist() == analysis.front_mask(rows).tolist()
 
 
+@pytest.mark.slow
 def test_mixing_single_and_multi_objective_runs_is_refused(compared, tmp_path):
     out, _ = compared
     campaign(tmp_path / "single", "random", objective="val_accuracy:max", budget=8)

@@ -1,19 +1,36 @@
-"""The CSV log: schema, append, sorted finish, torn-line repair, and reading back."""
+"""The results log (evohpo/results.py): the CSV log's schema, append, sorted finish, torn-line
+repair and reading back; what a cell holds. How files are written is tests/test_files.py.
+"""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from evohpo import Bool, Choice, Float, Int, Objective, Repeat, Space, files, results
+from evohpo import (
+    Bool,
+    Choice,
+    Float,
+    Int,
+    Objective,
+    Repeat,
+    Space,
+    files,
+    results,
+)
 from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
+from evohpo.space import config_key
 from evohpo.strategies import Evaluation, Status
+from tests._checks import error
+from tests._fakes import CK_SPACE
 
 SPACE = mlp.space(layers=(1, 3))
 ACC = Objective("val_accuracy")
+PARAMS = Objective("params", "min")
 CFG = {"layers": [{"units": 8, "activation": "relu"}, {"units": 4, "activation": "tanh"}],
        "optimizer": "adam", "learning_rate": 0.001, "batch_size": 32}
 
@@ -111,11 +128,201 @@ def test_a_gene_named_like_a_results_column_is_refused():
         results.columns(Space(status=Int(0, 3)), ACC)
 
 
-def test_a_write_into_a_folder_names_the_folder_not_free_space(tmp_path):
-    """Issue 24: `predict --out DIR` talked of free space; the fix depends on the errno."""
-    (tmp_path / "out.csv").mkdir()
-    with pytest.raises(EvohpoError) as info:
-        files.write_table(tmp_path / "out.csv", pd.DataFrame({"a": [1]}))
-    text = str(info.value)
-    assert "Is a directory (EISDIR)" in text and "out.csv is a folder: move it away" in text
-    assert "free space" not in text
+def test_cells_are_written_the_way_read_parses_them():
+    assert results._cell(None) == ""
+    assert results._cell(True) == "true" and results._cell(False) == "false"
+    assert results._cell(0.1) == "0.1" and results._cell(1e-05) == "1e-05"
+    assert results._cell(3) == "3" and results._cell("adam") == "adam"
+    assert results._cell(np.float64(0.25)) == "0.25"  # not 'np.float64(0.25)'
+    assert results._cell(np.float32(0.5)) == "0.5"
+
+
+def test_a_row_speaks_the_user_s_terms(tmp_path):
+    config = {"layers": [{"units": 8}, {"units": 16}], "opt": "adam"}
+    ev = Evaluation(eval_id=4, generation=1, config=config, status=Status.OK, objective=-0.9,
+                    scores={"val_accuracy": 0.9, "val_loss": 0.3, "val_auc": 0.95},
+                    params=500, epochs=2, train_seconds=1.23456, worker="host:9")
+    row = results.row(ev, campaign="exp", method="random", seed=5, space=CK_SPACE,
+                      objective=ACC)
+    assert row == {
+        "campaign": "exp", "method": "random", "seed": 5, "eval_id": 4, "generation": 1,
+        "status": "ok", "error": "", "cached": False, "objective": "val_accuracy:max",
+        "val_accuracy": 0.9, "val_loss": 0.3, "n_layers": 2, "layers_1_units": 8,
+        "layers_2_units": 16, "layers_3_units": None, "opt": "adam", "momentum": None,
+        "params": 500, "epochs": 2, "train_seconds": 1.235, "worker": "host:9",
+        "config": config_key(config),
+    }
+    assert list(row) == results.columns(CK_SPACE, ACC)  # the header's order
+    auc = results.row(ev, campaign="exp", method="random", seed=5, space=CK_SPACE,
+                      objective=Objective("val_auc"))
+    assert auc["val_auc"] == 0.95 and auc["objective"] == "val_auc:max"
+
+
+def test_a_gene_may_not_take_a_results_column_name():
+    for name in ("eval_id", "objective", "val_loss", "params", "config", "run", "task",
+                 "best_test_accuracy", "pareto"):
+        message = error(lambda n=name: results.columns(Space(**{n: Int(0, 3)}), ACC))
+        assert message.startswith(f"gene {name!r} has the name of a results column; rename")
+    assert error(lambda: results.columns(Space(val_auc=Int(0, 3)), Objective("val_auc"))
+                 ).startswith("gene 'val_auc' has the name of a results column")
+    assert "val_auc" in results.columns(Space(val_auc=Int(0, 3)), ACC)  # not ours here
+
+
+def test_a_clash_message_lists_the_reserved_names():
+    message = error(lambda: results.columns(Space(config=Int(0, 3)), ACC))
+    assert "(reserved: campaign, method, seed, eval_id, generation, status, error, cached, " \
+           "objective, val_accuracy, val_loss, params, epochs, train_seconds" in message
+    assert message.endswith(", best_test_*)")
+
+
+def test_remove_run_deletes_only_evohpo_s_files(tmp_path):
+    ours = [results.CSV_NAME, results.BEST_NAME, results.BEST_MODEL_NAME, results.GRID_NAME,
+            results.PARETO_NAME]
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ours:
+        (run / name).write_text("x")
+    results.remove_run(run)
+    assert not run.exists()  # emptied, so the folder goes too
+    run.mkdir()
+    for name in [*ours, "notes.txt"]:
+        (run / name).write_text("x")
+    results.remove_run(run)
+    assert [p.name for p in run.iterdir()] == ["notes.txt"]
+    results.remove_run(tmp_path / "never")  # nothing there: nothing to do
+
+
+def test_reading_a_log_drops_only_what_a_crash_can_leave(tmp_path):
+    path = tmp_path / "results.csv"
+    path.write_text("eval_id,x\n0,a\n\n1,b,extra\n2,c\n3,")
+    assert results.read_rows(path) == (["eval_id", "x"], [["0", "a"], ["2", "c"]])
+    assert results.repair(path) == 2
+    assert path.read_text() == "eval_id,x\n0,a\n\n1,b,extra\n2,c\n3,"  # nothing rewritten
+    path.write_text("eval_id,x\n0,a\n")  # nothing torn: nothing dropped
+    assert results.read_rows(path)[1] == [["0", "a"]]
+
+
+def test_read_types_each_column_from_its_cells(tmp_path):
+    header = results.columns(CK_SPACE, ACC)
+    log = results.ResultsLog.create(tmp_path / "results.csv", header)
+    for i, (opt, cached) in enumerate((("adam", False), ("sgd", True))):
+        config = {"layers": [{"units": 8}], "opt": opt, **({"momentum": 0.5} if i else {})}
+        ev = Evaluation(eval_id=i, generation=0, config=config, status=Status.OK,
+                        objective=-0.5, scores={"val_accuracy": 0.5}, cached=cached)
+        log.append(results.row(ev, campaign="123", method="ga", seed=0, space=CK_SPACE,
+                               objective=ACC))
+    frame = results.read(log.path)
+    assert frame["campaign"].tolist() == ["123", "123"]  # a text column stays text
+    assert frame["cached"].tolist() == [False, True]
+    assert frame["eval_id"].tolist() == [0, 1] and frame["val_accuracy"].dtype == float
+    assert frame["momentum"].isna().tolist() == [True, False] and frame["momentum"][1] == 0.5
+    assert frame["opt"].tolist() == ["adam", "sgd"]
+    assert frame["layers_2_units"].isna().all()
+
+
+def test_text_columns_stay_text_whatever_they_hold(tmp_path):
+    header = results.columns(CK_SPACE, ACC)
+    row = {c: "" for c in header}
+    row.update(campaign="1", method="2", seed="0", eval_id="0", generation="0", status="3",
+               error="4", cached="false", objective="5", worker="6", config="7", epochs="1")
+    path = tmp_path / "results.csv"
+    path.write_text(results._to_csv(header, [[row[c] for c in header]]))
+    frame = results.read(path)
+    assert [frame.loc[0, c] for c in ("campaign", "method", "status", "error", "objective",
+                                      "worker", "config")] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert frame.loc[0, "epochs"] == 1 and frame.loc[0, "seed"] == 0
+
+
+def _multi_log(tmp_path) -> results.ResultsLog:
+    both = (ACC, PARAMS)
+    log = results.ResultsLog.create(tmp_path / "results.csv", results.columns(CK_SPACE, both))
+    for i in (2, 0, 1):
+        ev = Evaluation(eval_id=i, generation=0, config={"layers": [{"units": 8}], "opt": "adam"},
+                        status=Status.OK, objective=-0.5, objectives=(-0.5, 10.0 * i),
+                        scores={"val_accuracy": 0.5}, params=10 * i)
+        log.append(results.row(ev, campaign="c", method="nsga2", seed=0, space=CK_SPACE,
+                               objective=both))
+    return log
+
+
+def test_finalize_flags_the_front_and_write_front_copies_its_rows(tmp_path):
+    log = _multi_log(tmp_path)
+    header = results.read_rows(log.path)[0]
+    assert header[header.index("val_loss") + 1] == "pareto"  # after the scores, before genes
+    log.finalize(front=[2, 0])
+    frame = results.read(log.path)
+    assert frame["eval_id"].tolist() == [0, 1, 2]
+    assert frame["pareto"].tolist() == [True, False, True]
+    path = results.write_front(log.path, [2, 0])
+    assert path == tmp_path / "pareto.csv"
+    assert results.read(path)["eval_id"].tolist() == [2, 0]  # in the order given
+    single = results.ResultsLog.create(tmp_path / "one" / "results.csv",
+                                       results.columns(CK_SPACE, ACC))
+    single.finalize(front=[0])  # no pareto column: nothing to flag, no error
+    assert "pareto" not in results.read_rows(single.path)[0]
+
+
+def test_a_results_file_without_rows_or_checkpoint_is_an_unstarted_run(tmp_path):
+    assert results.remove_unstarted(tmp_path) is False  # nothing there
+    csv_path = tmp_path / results.CSV_NAME
+    csv_path.write_text("eval_id,x\n")
+    (tmp_path / "checkpoint.json").write_text("{}")
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()
+    (tmp_path / "checkpoint.json").unlink()
+    csv_path.write_text("eval_id,x\n0,a\n")
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()  # it has a row
+    csv_path.write_bytes(b"\xff\xfe")
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()  # not ours
+    csv_path.write_text("")
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()
+    csv_path.write_text("eval_id,x\n")
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()  # not our header
+    csv_path.write_text(",".join(results.REQUIRED) + ",x\n")
+    assert results.remove_unstarted(tmp_path) is True and not csv_path.exists()
+
+
+def test_appending_to_a_full_disk_is_one_error_naming_the_log(tmp_path, monkeypatch):
+    import errno
+
+    log = results.ResultsLog.create(tmp_path / "results.csv", ["eval_id"])
+
+    def full(path, text):
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    monkeypatch.setattr(files, "append", full)
+    assert error(lambda: log.append({"eval_id": 0})).startswith(
+        f"cannot write results.csv in {tmp_path}: Disk quota exceeded (EDQUOT)")
+
+
+def test_a_csv_that_is_not_an_evohpo_log_names_what_it_lacks(tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("method,seed,x\nga,0,1\n")
+    assert error(lambda: results.read(other)) == (
+        f"{other} is not an evohpo results file (missing columns: eval_id, status, objective, "
+        "config); pass the results.csv a campaign wrote")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert error(lambda: results.read_rows(empty)) == (
+        f"{empty} is empty; it is not an evohpo results file")
+
+
+def test_a_table_task_s_preprocessing_is_saved_whole_beside_the_model(tmp_path, moved, monkeypatch):
+    import joblib
+
+    results.write_preprocess(tmp_path, None)  # a task without preprocessing: nothing written
+    assert list(tmp_path.iterdir()) == []
+    results.write_preprocess(tmp_path, {"columns": ["a", "b"], "scale": [1.0, 2.5]})
+    target = tmp_path / results.PREPROCESS_NAME
+    assert joblib.load(target) == {"columns": ["a", "b"], "scale": [1.0, 2.5]}
+    (src, dst), = moved
+    assert dst == target and src.parent == tmp_path
+    assert src.name.startswith(f".{results.PREPROCESS_NAME}.") and src.name.endswith(".tmp")
+
+    def broken(src, dst):
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(results.os, "replace", broken)
+    with pytest.raises(EvohpoError, match="cannot write preprocess.joblib in .*the disk went"):
+        results.write_preprocess(tmp_path, {"columns": []})
+    assert [p.name for p in tmp_path.iterdir()] == [results.PREPROCESS_NAME]  # no temporary
+    assert joblib.load(target)["scale"] == [1.0, 2.5]  # the old file is kept

@@ -11,28 +11,21 @@ import time
 from pathlib import Path
 
 import pytest
-import user_model
 
 from evohpo import GeneticSearch, RandomSearch, run_campaign, tasks
 from evohpo.cli import main
 from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
-from evohpo.results import VOLATILE, read, read_rows
+from evohpo.results import VOLATILE, read
 from evohpo.strategies import Evaluation, Status
+from tests import user_model
+from tests._checks import csv_rows
+from tests._fakes import SPACE
 
 ARGS = ["--task", "iris", "--method", "ga", "--population", "4", "--budget", "8",
         "--epochs", "1", "--seed", "5", "--n-jobs", "2", "--layers", "1,2", "--units", "4,32",
         "--activations", "relu,tanh", "--optimizers", "adam,rmsprop",
         "--learning-rate", "1e-3,3e-2"]
-SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
-                    optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
-
-
-def _rows(path) -> int:
-    try:
-        return len(read_rows(path)[1])
-    except (OSError, EvohpoError):
-        return 0
 
 
 USER = ["--model", str(Path(__file__).with_name("user_model.py")) + ":build"]
@@ -55,14 +48,14 @@ def _kill_and_resume(base: Path, kind: str) -> dict:
         start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 240
-    while _rows(killed / "results.csv") < 5 and time.time() < deadline and proc.poll() is None:
+    while csv_rows(killed / "results.csv") < 5 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # the campaign and its workers
     except ProcessLookupError:
         pass  # it had already finished: resuming a finished campaign must work too
     proc.wait()
-    rows_at_kill = _rows(killed / "results.csv")
+    rows_at_kill = csv_rows(killed / "results.csv")
     with open(killed / "results.csv", "a") as f:
         f.write("killed,ga,5,99,1,ok,,fal")  # and a row torn in the middle of its write
     ckpt = json.loads((killed / "checkpoint.json").read_text())
@@ -98,6 +91,8 @@ def killed_and_resumed(request, tmp_path_factory):
     return _kill_and_resume(tmp_path_factory.mktemp("resume"), request.param)
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_resumed_csv_equals_uninterrupted(killed_and_resumed):
     """Wherever the kill lands (mid generation, between, or even after the end), the resumed
     CSV is the uninterrupted one: the outcome is checked, not the timing."""

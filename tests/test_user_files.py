@@ -79,6 +79,8 @@ def test_a_killed_model_save_leaves_a_temporary_that_is_cleaned(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["notes.keras"]
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_report_refuses_to_replace_an_earlier_report(finished_run, tmp_path, capsys):
     run = finished_run
     report = tmp_path / "report"
@@ -136,6 +138,8 @@ def _edit_csv(out: Path, old: str, new: str, count: int = 1) -> None:
         (out / "checkpoint.json").read_text().replace('"n_evals": 2', '"n_evals": "two"')),
      "n_evals is 'two', not a whole number"),
 ])
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_hand_edited_files_are_one_line_naming_file_row_and_column(finished_run, capsys, edit,
                                                                    fragment):
     edit(finished_run)
@@ -146,6 +150,8 @@ def test_hand_edited_files_are_one_line_naming_file_row_and_column(finished_run,
     assert fragment in err
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_a_non_numeric_score_names_its_cell(finished_run, capsys):
     import pandas as pd
 
@@ -158,6 +164,8 @@ def test_a_non_numeric_score_names_its_cell(finished_run, capsys):
     assert code == 2 and "row 1, column val_accuracy: 'high' is not a number" in err
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_a_spreadsheets_bom_is_read_through(finished_run, capsys):
     for name in ("results.csv", "checkpoint.json"):  # an editor's BOM in JSON files too
         path = finished_run / name
@@ -170,6 +178,7 @@ def test_a_spreadsheets_bom_is_read_through(finished_run, capsys):
     assert main(["report", str(finished_run), "--out", str(finished_run / "rep")]) == 0
 
 
+@pytest.mark.tensorflow
 def test_a_model_file_imports_its_sibling_from_any_folder(tmp_path, monkeypatch, capsys):
     """Issue 24: --model FILE.py:build whose file does `from cnn_space import SPACE` failed
     with ModuleNotFoundError; workers (other processes) must get the sibling too."""
@@ -234,6 +243,7 @@ def diverge_build(config, task):
     return model
 
 
+@pytest.mark.tensorflow
 def test_a_first_batch_that_all_diverges_stops_with_one_line(tmp_path):
     from evohpo import Choice, RandomSearch, Space, run_campaign, tasks
     from evohpo.errors import EvohpoError
@@ -250,6 +260,7 @@ def test_a_first_batch_that_all_diverges_stops_with_one_line(tmp_path):
     (["--population", "6"], "population=4, not 6"),
     (["--population", "4", "--time-limit", "60"], "time_limit=None, not 60.0"),
 ])
+@pytest.mark.tensorflow
 def test_resume_refuses_settings_that_change_the_results(tmp_path, capsys, flags, fragment):
     out = tmp_path / "ga"
     base = ["search", "--task", "iris", "--method", "ga", "--epochs", "1", "--out", str(out),
@@ -265,6 +276,7 @@ def test_resume_refuses_settings_that_change_the_results(tmp_path, capsys, flags
     assert len(results.read(out / "results.csv")) == 8
 
 
+@pytest.mark.tensorflow
 def test_a_custom_objective_from_a_file_and_its_test_score(tmp_path, capsys):
     import json
 
@@ -291,6 +303,8 @@ def test_a_custom_objective_from_a_file_and_its_test_score(tmp_path, capsys):
     assert code == 2 and "RECALL_" not in err and "Objective('macro_recall'" in err
 
 
+@pytest.mark.tensorflow
+@pytest.mark.slow
 def test_a_resumed_campaign_prints_its_best_in_the_spaces_order(tmp_path, capsys):
     """Issue 24: after --resume the best config's genes printed in alphabetical order (the
     CSV's), and the progress line showed the resumed process's best, not the campaign's."""

@@ -29,7 +29,7 @@ Why it is exact per member:
 * Grappler's meta-optimizer is off while a group trains (:func:`hygiene.grappler_off`).
 
 A member's numbers are a pure function of (config, seed, task, epochs, shuffle_seed): the same
-with any other members, alone, or beside one that diverges (``tests/test_fused.py``).
+with any other members, alone, or beside one that diverges (``tests/engines/test_fused.py``).
 
 A member the fused step cannot train — a fit argument only ``fit`` honours, a custom
 ``train_step``, a model that cannot be traced with the others — comes back as ``alone`` with

@@ -13,7 +13,7 @@ SGD's kernels give Keras' numbers bit for bit. Adam's kernel rounds ``1 - beta``
 where Keras rounds it from float64 (``1 - 0.999`` is 0.00099998713 against 0.001): Adam with a
 beta_2 1.3e-8 larger, 2e-4 apart (relative) after 30 steps. Writing Keras' Adam out op for op
 gave identical numbers but cost 40 % more per fused CNN group (5.8 s against 4.2 s for 12
-members and 5 epochs), so the kernel stays; ``tests/test_kernels.py`` pins both facts.
+members and 5 epochs), so the kernel stays; ``tests/engines/test_kernels.py`` pins both facts.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Why a table of our own: the search evaluates a network ~10^5 times per run, so it cannot call
 Keras; each entry computes what Keras 3 computes (in float64 here, float32 in Keras), and
-``tests/test_weights.py`` checks every entry against Keras to 1e-5.
+``tests/weights/test_weights.py`` checks every entry against Keras to 1e-5.
 """
 
 from __future__ import annotations

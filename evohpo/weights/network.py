@@ -3,8 +3,9 @@ microseconds instead of a Keras call.
 
 :class:`NumpyMLP` is the network :func:`evohpo.presets.mlp.build` makes for a task (or reads a
 Keras model of Dense layers), with the Keras weight layout of :mod:`evohpo.weights.vector`;
-``tests/test_weights.py`` checks it agrees with ``model.predict`` to 1e-5. It also knows where
-a fresh search starts (:func:`init_scale`), since that depends on each layer's fan-in.
+``tests/weights/test_weights.py`` checks it agrees with ``model.predict`` to 1e-5. It also
+knows where a fresh search starts (:func:`init_scale`), since that depends on each layer's
+fan-in.
 """
 
 from __future__ import annotations
