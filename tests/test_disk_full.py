@@ -20,6 +20,8 @@ from evohpo.errors import EvohpoError
 from evohpo.results import VOLATILE, read, read_rows
 from tests._fakes import SPACE, fake_evaluate
 
+REPO = Path(__file__).resolve().parents[1]  # the scripts below import tests._fakes from it
+
 BUDGET = 12
 RUN = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=False,
            progress=False, evaluator=fake_evaluate)
@@ -119,6 +121,7 @@ from tests._fakes import SPACE, fake_evaluate
 from evohpo import GeneticSearch, run_campaign, tasks
 from evohpo.errors import EvohpoError
 
+
 resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[3]), resource.RLIM_INFINITY))
 try:
     run_campaign(GeneticSearch(SPACE, population=4, seed=3), tasks.iris(), out=sys.argv[1],
@@ -138,7 +141,7 @@ def test_a_real_write_error_from_the_kernel(tmp_path, limit):
     a later one (then --resume continues)."""
     out, script = tmp_path / "run", tmp_path / "limited.py"
     script.write_text(LIMITED)
-    proc = subprocess.run([sys.executable, str(script), str(out), str(Path(__file__).parent),
+    proc = subprocess.run([sys.executable, str(script), str(out), str(REPO),
                            str(limit)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     message = json.loads(proc.stdout)

@@ -23,6 +23,7 @@ from evohpo.results import VOLATILE, read
 from tests._checks import csv_rows
 from tests._fakes import SPACE, fake_evaluate
 
+REPO = Path(__file__).resolve().parents[1]  # the scripts below import tests._fakes from it
 BUDGET = 8
 FAKE = dict(budget=BUDGET, epochs=1, n_jobs=1, backend="threading", save_best=False,
             progress=False, campaign="c")
@@ -31,6 +32,7 @@ import os, sys, time
 sys.path.insert(0, sys.argv[2])
 from tests._fakes import SPACE, fake_evaluate
 from evohpo import GeneticSearch, run_campaign, tasks
+
 
 def rows():
     try:
@@ -68,7 +70,7 @@ def _running_campaign(tmp_path: Path, out: Path) -> subprocess.Popen:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     proc = subprocess.Popen([sys.executable, str(script), str(out),
-                             str(Path(__file__).parent), str(BUDGET), str(_release(tmp_path))])
+                             str(REPO), str(BUDGET), str(_release(tmp_path))])
     deadline = time.monotonic() + 60
     while csv_rows(out / "results.csv") < 1 and proc.poll() is None:
         assert time.monotonic() < deadline, "the child campaign did not start"
