@@ -23,9 +23,13 @@ demo: $(STAMP)
 	$(BIN)/evohpo search --task digits --method ga --budget 72 --population 12 --seed 0 \
 		--n-jobs 2 --epochs 5 --out results/demo --overwrite
 
+# the suite in TEST_WORKERS processes (pytest-xdist), a test file per process at a time so a
+# file's module fixtures (a trained campaign) run once; TEST_WORKERS=0 runs it in this process
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	$(BIN)/ruff check evohpo tests experiments benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # mutmut's settings (modules, tests) are in pyproject.toml [tool.mutmut]; the survivors judged
 # equivalent are listed in tests/MUTATION.md. Starts afresh: cached verdicts of an older test
