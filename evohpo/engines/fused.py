@@ -46,7 +46,10 @@ from typing import Any
 
 import numpy as np
 
+from ..model import ModelSpec
+from ..objectives import Objective
 from ..runtime import keras as _keras
+from ..tasks import Task
 from . import fit_args, hygiene, kernels, limits
 from .base import error_text
 from .members import (
@@ -168,14 +171,14 @@ def _shares(wall: float, stepping: float, members: list[Member]) -> dict[int, fl
 
 
 def train_group(
-    spec: Any,
+    spec: ModelSpec,
     configs: Sequence[dict],
     seeds: Sequence[int],
-    task: Any,
+    task: Task,
     epochs: int,
     batch_size: int,
     *,
-    objectives: Sequence[Any] = (),
+    objectives: Sequence[Objective] = (),
     time_limit: float | None = None,
     shuffle_seed: int | None = 0,
     keep_models: bool = False,
@@ -368,7 +371,7 @@ def _train(run: GroupRun, members: list[Member]) -> float:
     return stepping
 
 
-def _finish(m: Member, run: GroupRun, objectives: Sequence[Any], keep_models: bool,
+def _finish(m: Member, run: GroupRun, objectives: Sequence[Objective], keep_models: bool,
             time_limit: float | None) -> MemberResult:
     """The member's result: the per-model engine's validation scores of its final weights."""
     if m.status == FAILED:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..model import ModelSpec
+from ..tasks import Task
 from . import fit_args
 from .base import error_text
 from .scoring import compiled_metrics, rows
@@ -50,8 +52,8 @@ class GroupRun:
 
     tf: Any
     keras: Any
-    spec: Any  # the campaign's ModelSpec: build and fit hook
-    task: Any
+    spec: ModelSpec  # the campaign's: build and fit hook
+    task: Task
     x: Any  # the training inputs, as tensors the traced function captures
     y: Any
     n: int
