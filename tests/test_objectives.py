@@ -222,3 +222,15 @@ def test_an_objective_loaded_from_a_file(tmp_path):
     assert error(lambda: objectives.parse(f"{path}:P")) == (
         f"--objective {path}:P is a function, not an Objective; in that file write "
         f"P = Objective('P', 'max' or 'min', fn=P) and pass --objective {path}:P")
+
+
+def test_a_loaded_objective_s_errors_name_the_flag_and_the_function(tmp_path):
+    path = tmp_path / "objs_named.py"
+    path.write_text(
+        "def size(model, task):\n    return 1.0\n"
+        "alias = size\n")
+    assert error(lambda: objectives.parse(f"{path}:alias")) == (
+        f"--objective {path}:alias is a function, not an Objective; in that file write "
+        f"SIZE = Objective('size', 'max' or 'min', fn=size) and pass --objective {path}:SIZE")
+    assert error(lambda: objectives.parse(f"{path}:MISSING")).startswith(
+        f"--objective {path}:MISSING: ")
