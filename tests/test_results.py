@@ -371,6 +371,26 @@ def test_check_rows_reads_the_metrics_each_row_s_objective_names_and_no_other_co
         _cells(objective=two, val_f1="1"), _cells(val_f1="x")))
     _check(_cells(val_f1="x"), _cells(objective=two, val_f1="1"))  # not in the rows before
     _check(_cells(objective="units:max"))  # a gene column named as an objective: a number
+    assert "row 1, column val_f1: 'x'" in error(lambda: _check(  # no space after the comma
+        _cells(objective="val_accuracy:max,val_f1:min", val_f1="x")))
+    _check({**_cells(objective=""), "": "x"})  # a spreadsheet's empty trailing column
+
+
+def test_a_results_file_read_with_its_bom_and_its_errors_name_the_file(tmp_path):
+    path = tmp_path / "r.csv"
+    header = ",".join(results.REQUIRED)
+    path.write_bytes(b"\xef\xbb\xbf" + (header + "\n").encode())
+    assert results.read_rows(path) == (list(results.REQUIRED), [])
+    path.write_bytes(b"\xff\xfe" + header.encode())
+    assert error(lambda: results.read_rows(path)) == (
+        f"{path} is not an evohpo results file (not UTF-8 text); pass the results.csv a "
+        "campaign wrote")
+    row = _cells(cached="maybe")
+    path.write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    assert results.read(path)["cached"].tolist() == ["maybe"]  # cells unchecked unless asked
+    assert error(lambda: results.read(path, check_cells=True)) == (
+        f"{path}, row 1, column cached: 'maybe' is not true or false; restore the value evohpo "
+        "wrote, or delete that row")
 
 
 def test_written_by_evohpo_is_a_csv_starting_with_every_required_column(tmp_path):

@@ -42,6 +42,7 @@ def test_callers_read_the_registry_order_and_defaults():
     assert default_methods(1) == ("ga", "random", "grid")
     assert default_methods(2) == default_methods(4) == ("nsga2", "random", "grid")
     assert listed() == "ga, random, grid or nsga2"
+    assert listed(("ga",)) == "ga" and listed(("ga", "grid"), "and") == "ga and grid"
     assert listed(labels(default_methods(1)), "and") == "GA, random search and grid search"
     assert method("nsga2").label == "NSGA-II" and method("random").options == ()
     assert error(lambda: method("pso")) == (
