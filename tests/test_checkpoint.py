@@ -172,3 +172,119 @@ def test_a_row_of_a_failed_evaluation_keeps_its_epochs_and_seconds_and_no_object
     row.update(epochs="", train_seconds="")
     back = checkpoint.evaluation_from_row(row, objective=(ACC, PARAMS))
     assert back.epochs == 0 and back.train_seconds == 0.0
+
+
+class _Strategy:
+    """A strategy as checkpoint.settings reads it: constructor arguments read back as attributes
+    of the same name or NAME_size; plain values only."""
+
+    def __init__(self, space, seed, batch=4, cxpb=0.5, tournament=3, hall=None, flag=True,
+                 pop=None, rates=None, name="x", gone=1):
+        self.space, self.seed = space, seed
+        self.batch, self.cxpb, self.tournament_size, self.hall = batch, cxpb, tournament, None
+        self.flag, self.pop, self.pop_size = flag, [1, 2], 6  # pop: a list, pop_size read
+        self.rates, self.name = {"a": 1}, name  # rates: not plain, no rates_size: left out
+
+
+def test_settings_are_the_strategy_arguments_read_back_and_the_campaign_own():
+    got = checkpoint.settings(_Strategy("space", 1), time_limit=60.0)
+    assert got == {"batch": 4, "cxpb": 0.5, "tournament": 3, "hall": None, "flag": True,
+                   "pop": 6, "name": "x", "time_limit": 60.0}
+    assert list(got) == ["batch", "cxpb", "tournament", "hall", "flag", "pop", "name",
+                         "time_limit"]  # signature order, then the campaign's
+    assert checkpoint.settings(_Strategy("s", 1), batch=9)["batch"] == 9  # the campaign wins
+
+    class Odd:
+        __init__ = None  # no signature to read
+
+    assert checkpoint.settings(object.__new__(Odd), time_limit=None) == {"time_limit": None}
+
+
+def test_a_checkpoint_stores_the_settings_and_the_seconds_spent(tmp_path):
+    plain = _checkpoint(tmp_path)
+    assert plain["settings"] == {} and plain["seconds"] == 0.0
+    assert plain["columns"] == list(CK_SPACE.columns)
+    data = _checkpoint(tmp_path, settings={"batch": 4}, seconds=12.345)
+    assert data["settings"] == {"batch": 4} and data["seconds"] == 12.35
+    assert type(_checkpoint(tmp_path, seconds=3)["seconds"]) is float
+    assert checkpoint.seconds_spent(data, tmp_path) == 12.35
+    assert checkpoint.seconds_spent({}, tmp_path) == 0.0  # written before seconds were counted
+    assert type(checkpoint.seconds_spent({"seconds": 7}, tmp_path)) is float
+    assert checkpoint.seconds_spent({"seconds": 0}, tmp_path) == 0.0
+    for bad in (True, -0.5, math.nan, "3", None):
+        assert error(lambda b=bad: checkpoint.seconds_spent({"seconds": b}, tmp_path)) == (
+            f"cannot resume {tmp_path}: checkpoint.json 'seconds' is {bad!r}, not a number of "
+            "seconds; restore the file as evohpo wrote it, or start again with --overwrite")
+
+
+def test_a_checkpoint_that_is_a_folder_or_was_never_written_or_has_bad_counts(tmp_path):
+    (tmp_path / results.CSV_NAME).write_text("eval_id\n")
+    assert error(lambda: checkpoint.load(tmp_path)) == (
+        f"nothing to resume in {tmp_path}: no checkpoint.json (the campaign stopped before its "
+        "first batch finished); start again with --overwrite")
+    (tmp_path / checkpoint.CHECKPOINT_NAME).mkdir()
+    assert error(lambda: checkpoint.load(tmp_path)) == (
+        f"cannot resume {tmp_path}: its checkpoint.json is a folder, not the file evohpo wrote; "
+        "move it away and start again with --overwrite")
+    (tmp_path / checkpoint.CHECKPOINT_NAME).rmdir()
+    good = _checkpoint(tmp_path)
+    path = tmp_path / checkpoint.CHECKPOINT_NAME
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # an editor's byte-order mark
+    assert checkpoint.load(tmp_path) == good
+    for key in ("n_evals", "seed", "epochs"):
+        path.write_text(json.dumps({**good, key: 0}))
+        assert checkpoint.load(tmp_path)[key] == 0
+        for bad in (True, -1, 2.0, "3", None):
+            path.write_text(json.dumps({**good, key: bad}))
+            assert error(lambda: checkpoint.load(tmp_path)) == (
+                f"corrupted checkpoint {path}: {key} is {bad!r}, not a whole number >= 0; "
+                "restore the value evohpo wrote, or start again with --overwrite")
+
+
+def test_resuming_with_other_strategy_or_campaign_settings_is_refused(tmp_path):
+    ckpt = _checkpoint(tmp_path, settings={"batch": 4, "cxpb": 0.5, "time_limit": None})
+    same = {"method": "ga", "seed": 3, "fingerprint": "f1", "epochs": 2, "space": CK_SPACE,
+            "objective": ACC, "out": tmp_path}
+    now = {"batch": 4, "cxpb": 0.5, "time_limit": None}
+    checkpoint.check_compatible(ckpt, **same, current=now)
+    checkpoint.check_compatible(ckpt, **same)  # nothing to compare with
+    checkpoint.check_compatible({**ckpt, "settings": None}, **same, current={"batch": 9})
+    old = {k: v for k, v in ckpt.items() if k != "settings"}  # before settings were stored
+    checkpoint.check_compatible(old, **same, current={"batch": 9})
+
+    def refused(current, stored=ckpt) -> str:
+        return error(lambda: checkpoint.check_compatible(stored, **same, current=current))
+
+    assert refused({**now, "batch": 8}) == (
+        f"cannot resume {tmp_path}: it was run with batch=4, not 8, and that changes the "
+        "results; pass the same batch (--population) (only a larger budget may extend a "
+        "campaign) or start a new one")
+    assert refused({**now, "cxpb": 0.9, "time_limit": 5.0}) == (  # the first in signature order
+        f"cannot resume {tmp_path}: it was run with cxpb=0.5, not 0.9, and that changes the "
+        "results; pass the same cxpb (only a larger budget may extend a campaign) or start a "
+        "new one")
+    assert "it was run with time_limit=None, not 5.0, and that changes the results; pass the " \
+           "same time_limit (--time-limit) (only" in refused({**now, "time_limit": 5.0})
+    assert "it was run with cxpb=0.5, not None," in refused({"batch": 4, "time_limit": None})
+    assert "it was run with levels=None, not 3," in refused({**now, "levels": 3})
+    assert "pass the same levels (--levels) (only" in refused({**now, "levels": 3})
+    columns = list(reversed(CK_SPACE.columns))  # the same genes laid out in another order
+    assert "it was run with another search space" in refused(now, {**ckpt, "columns": columns})
+    checkpoint.check_compatible({k: v for k, v in ckpt.items() if k != "columns"}, **same)
+    no_method = {k: v for k, v in ckpt.items() if k != "method"}
+    assert error(lambda: checkpoint.check_compatible(no_method, **same)) == (
+        f"cannot resume {tmp_path}: it was run with method=None, not 'ga'; pass the same "
+        "method (--method) or start a new campaign")
+    checkpoint.check_compatible(no_method, **{**same, "method": "single"})
+
+
+def test_a_row_without_worker_or_error_cells_reads_as_empty():
+    config = {"layers": [{"units": 8}], "opt": "adam"}
+    ev = Evaluation(eval_id=1, generation=0, config=config, status=Status.OK,
+                    scores={"val_accuracy": 0.5}, worker="w:2", error="")
+    row = _row(ev, ACC)
+    assert checkpoint.evaluation_from_row(row, objective=ACC).worker == "w:2"
+    for key in ("worker", "error"):
+        row.pop(key, None)
+    back = checkpoint.evaluation_from_row(row, objective=ACC)
+    assert (back.worker, back.error, back.objective) == ("", "", -0.5)

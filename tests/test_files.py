@@ -104,3 +104,102 @@ def test_a_table_encoding_is_written_atomically_like_every_other_file(tmp_path, 
     assert (tmp_path / results.PREPROCESS_NAME).read_bytes() == saved
     assert [p.name for p in tmp_path.iterdir()] == [results.PREPROCESS_NAME]
     assert files._TEMPORARY.match(f".{results.PREPROCESS_NAME}.k3x_9a.tmp")  # a kill's leftover
+
+
+class _Model:
+    """What save_model_atomically needs of a Keras model: save(path), here writing bytes."""
+
+    def __init__(self, data=b"model", fail=None, remove_first=False):
+        self.data, self.fail, self.remove_first, self.saved_to = data, fail, remove_first, []
+
+    def save(self, path):
+        from pathlib import Path
+
+        self.saved_to.append(Path(path))
+        if self.remove_first:
+            Path(path).unlink()
+        if self.fail is not None:
+            raise self.fail
+        Path(path).write_bytes(self.data)
+
+
+def test_a_model_is_saved_through_a_keras_temporary_beside_it(tmp_path, moved, monkeypatch):
+    import os
+
+    synced = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), fsync(fd)))
+    target = tmp_path / "sub" / "best.keras"  # folders made as needed
+    model = _Model()
+    files.save_model_atomically(model, str(target))  # a str path too
+    (tmp,) = model.saved_to
+    assert tmp.parent == target.parent and tmp.name.startswith(".best.keras.")
+    assert tmp.name.endswith(".tmp.keras") and files._TEMPORARY.match(tmp.name)
+    assert moved == [(tmp, target)] and len(synced) == 1
+    assert target.read_bytes() == b"model"
+    assert [p.name for p in target.parent.iterdir()] == ["best.keras"]
+    files.save_model_atomically(_Model(b"newer"), target)  # replaces the old file
+    assert target.read_bytes() == b"newer"
+    assert [p.name for p in target.parent.iterdir()] == ["best.keras"]
+
+
+def test_a_failed_model_save_keeps_the_old_file_and_no_temporary(tmp_path):
+    import errno
+
+    target = tmp_path / "best.keras"
+    files.save_model_atomically(_Model(b"old"), target)
+    full = OSError(errno.ENOSPC, "No space left on device")
+    assert error(lambda: files.save_model_atomically(_Model(fail=full), target)) == (
+        f"cannot write best.keras in {tmp_path}: No space left on device (ENOSPC); what was "
+        "written before is kept: free space (or fix the folder) and run the same command again")
+    # the original error even when the failed save took its temporary with it
+    assert error(lambda: files.save_model_atomically(
+        _Model(fail=full, remove_first=True), target)).startswith(
+        f"cannot write best.keras in {tmp_path}: No space left on device (ENOSPC)")
+    with pytest.raises(KeyboardInterrupt):  # a kill-like interruption cleans too
+        files.save_model_atomically(_Model(fail=KeyboardInterrupt()), target)
+    with pytest.raises(ValueError, match="not a model"):  # not an OSError: left as it is
+        files.save_model_atomically(_Model(fail=ValueError("not a model")), target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["best.keras"]
+
+
+def test_an_atomic_write_of_bytes_or_text_and_its_cleanup(tmp_path, monkeypatch):
+    files.atomic_write(tmp_path / "a.bin", b"\x00\r\n\xff")
+    assert (tmp_path / "a.bin").read_bytes() == b"\x00\r\n\xff"
+    files.atomic_write(tmp_path / "a.txt", "x\r\ny\n")  # text written as given
+    assert (tmp_path / "a.txt").read_bytes() == b"x\r\ny\n"
+
+    def vanishing(f, data):  # the temporary is gone before the error is reported
+        (tmp,) = tmp_path.glob(".a.txt.*.tmp")
+        tmp.unlink()
+        raise ValueError("boom")
+
+    monkeypatch.setattr(files, "_fill", vanishing)
+    with pytest.raises(ValueError, match="boom"):
+        files.atomic_write(tmp_path / "a.txt", "z")
+    assert (tmp_path / "a.txt").read_bytes() == b"x\r\ny\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin", "a.txt"]
+
+
+@pytest.mark.parametrize(("before", "after", "synced"), [
+    (b"", b"", 0),
+    (b"a,b\n", b"a,b\n", 0),
+    (b"a,b\n1,2\n", b"a,b\n1,2\n", 0),
+    (b"a,b\n1,", b"a,b\n", 1),
+    (b"a,b\n1,2\n3", b"a,b\n1,2\n", 1),
+    (b"a,b", b"", 1),
+    (b"\n\n", b"\n\n", 0),
+])
+def test_cut_torn_tail_drops_only_an_unfinished_last_line(tmp_path, monkeypatch, before, after,
+                                                           synced):
+    import os
+
+    calls = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), fsync(fd)))
+    path = tmp_path / "r.csv"
+    path.write_bytes(before)
+    files.cut_torn_tail(path)
+    assert path.read_bytes() == after
+    assert len(calls) == synced  # a whole file is left untouched

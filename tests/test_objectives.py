@@ -139,3 +139,98 @@ def test_callables_without_a_name_and_defaults_inside_a_list_of_objectives():
         "Objective('objective', 'max' or 'min', fn=objective)")
     assert objectives.resolve_many([None, "params"], "regression") == (
         Objective("val_loss", "min"), Objective("params", "min"))
+
+
+class _Spec:
+    """A ModelSpec as check_reported reads it: a name and the metrics reported per kind."""
+
+    def __init__(self, name, reported):
+        self.name, self._reported = name, reported
+
+    def reports(self, kind):
+        return self._reported.get(kind) if self._reported is not None else None
+
+
+def test_check_reported_refuses_a_metric_the_model_does_not_report():
+    mlp = _Spec("mlp", {"binary": ("val_loss", "val_accuracy"), "regression": ("val_loss",)})
+    ok = (Objective("val_loss", "min"), Objective("params", "min"), Objective("latency", "min"))
+    assert objectives.check_reported(ok, mlp, "regression") is None
+    assert objectives.check_reported((Objective("val_accuracy"),), mlp, "binary") is None
+    assert objectives.check_reported(  # a metric computed by fn= is not checked
+        (Objective("val_f1", fn=len),), mlp, "binary") is None
+    assert error(lambda: objectives.check_reported(
+        (Objective("val_loss", "min"), Objective("val_acuracy")), mlp, "binary")) == (
+        "objective 'val_acuracy': the built-in MLP reports no 'val_acuracy' on a binary task "
+        "(did you mean val_accuracy?); it reports val_loss, val_accuracy, params, latency; "
+        "for another metric, pass your own model (--model FILE.py:NAME) that compiles it, "
+        "or an Objective with fn=")
+    assert error(lambda: objectives.check_reported(  # the kind decides what is reported
+        (Objective("val_accuracy"),), mlp, "regression")) == (
+        "objective 'val_accuracy': the built-in MLP reports no 'val_accuracy' on a regression "
+        "task; it reports val_loss, params, latency; for another metric, pass your own model "
+        "(--model FILE.py:NAME) that compiles it, or an Objective with fn=")
+    cnn = _Spec("cnn", {"binary": ("val_loss",)})
+    assert error(lambda: objectives.check_reported((Objective("zzz"),), cnn, "binary")) == (
+        "objective 'zzz': model cnn reports no 'zzz' on a binary task; it reports val_loss, "
+        "params, latency; for another metric, pass your own model (--model FILE.py:NAME) "
+        "that compiles it, or an Objective with fn=")
+    mine = _Spec("mine", None)  # a user's build function: unknown before it is built
+    assert objectives.check_reported((Objective("anything"),), mine, "binary") is None
+
+
+def test_names_code_tells_a_file_or_module_from_a_direction(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(tmp_path)])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_objectives_mod.py").write_text("X = 1\n")
+    names = objectives._names_code
+    assert names(["obj.py", "SIZE"]) is True
+    assert names(["dir/obj", "SIZE"]) is True
+    assert names(["obj.py", "max"]) is False and names(["obj.py", "min"]) is False
+    assert names(["obj.py", ""]) is False
+    assert names(["obj.py"]) is False and names(["obj.py", "X", "log"]) is False
+    assert names(["val_auc", "max"]) is False
+    assert names(["no_such_module_here", "X"]) is False
+    assert names(["no_such_package_here.sub", "X"]) is False  # find_spec raises ImportError
+    assert names(["", "X"]) is False  # find_spec raises ValueError
+    assert names(["my_objectives_mod", "X"]) is True  # found in the current folder
+    assert sys.path[0] == str(tmp_path)
+    assert sys.path.count(str(tmp_path)) == 1
+    assert names(["my_objectives_mod", "X"]) is True
+    assert sys.path.count(str(tmp_path)) == 1  # put on sys.path once
+
+
+def test_an_objective_loaded_from_a_file(tmp_path):
+    path = tmp_path / "objs_for_load.py"
+    path.write_text(
+        "from evohpo.objectives import Objective\n"
+        "def size(model, task):\n    return 1.0\n"
+        "SIZE = Objective('size', 'min', fn=size)\n"
+        "N = 3\n"
+        "import functools\n"
+        "P = functools.partial(size)\n")
+    loaded = objectives.parse(f" {path}:SIZE ")
+    assert (loaded.name, loaded.direction, loaded.fn.__name__) == ("size", "min", "size")
+    assert objectives.resolve(f"{path}:SIZE", "binary").spec == "size:min"
+    assert error(lambda: objectives.parse(f"{path}:size")) == (
+        f"--objective {path}:size is a function, not an Objective; in that file write "
+        f"SIZE = Objective('size', 'max' or 'min', fn=size) and pass --objective {path}:SIZE")
+    assert error(lambda: objectives.parse(f"{path}:N")) == (
+        f"--objective {path}:N is a int, not an Objective; in that file write "
+        f"N = Objective('N', 'max' or 'min', fn=N) and pass --objective {path}:N")
+    assert error(lambda: objectives.parse(f"{path}:P")) == (
+        f"--objective {path}:P is a function, not an Objective; in that file write "
+        f"P = Objective('P', 'max' or 'min', fn=P) and pass --objective {path}:P")
+
+
+def test_a_loaded_objective_s_errors_name_the_flag_and_the_function(tmp_path):
+    path = tmp_path / "objs_named.py"
+    path.write_text(
+        "def size(model, task):\n    return 1.0\n"
+        "alias = size\n")
+    assert error(lambda: objectives.parse(f"{path}:alias")) == (
+        f"--objective {path}:alias is a function, not an Objective; in that file write "
+        f"SIZE = Objective('size', 'max' or 'min', fn=size) and pass --objective {path}:SIZE")
+    assert error(lambda: objectives.parse(f"{path}:MISSING")).startswith(
+        f"--objective {path}:MISSING: ")

@@ -326,3 +326,104 @@ def test_a_table_task_s_preprocessing_is_saved_whole_beside_the_model(tmp_path, 
         results.write_preprocess(tmp_path, {"columns": []})
     assert [p.name for p in tmp_path.iterdir()] == [results.PREPROCESS_NAME]  # no temporary
     assert joblib.load(target)["scale"] == [1.0, 2.5]  # the old file is kept
+
+
+def _cells(**changes) -> dict[str, str]:
+    good = {"campaign": "c", "method": "ga", "seed": "0", "eval_id": "1", "generation": "0",
+            "status": "ok", "error": "", "cached": "false", "objective": "val_accuracy:max",
+            "val_accuracy": "0.5", "val_loss": "", "params": "120", "epochs": "3",
+            "train_seconds": "0.25", "worker": "w:1", "config": '{"units": 8}', "units": "8"}
+    return {**good, **changes}
+
+
+def _check(*rows: dict[str, str]) -> None:
+    header = list(rows[0])
+    results.check_rows("r.csv", header, [[r.get(c, "") for c in header] for r in rows])
+
+
+@pytest.mark.parametrize(("column", "value", "what"), [
+    ("seed", "x", "a whole number"), ("seed", "", "a whole number"),
+    ("eval_id", "1.5", "a whole number"), ("generation", "", "a whole number"),
+    ("status", "done", "a status (ok, failed, diverged, timeout, crashed)"),
+    ("cached", "True", "true or false"), ("cached", "", "true or false"),
+    ("params", "1.5", "a whole number or empty"), ("epochs", "x", "a whole number"),
+    ("train_seconds", "x", "a number"), ("config", "[1]", "a JSON config object"),
+    ("config", "{not json", "a JSON config object"), ("config", "", "a JSON config object"),
+    ("val_accuracy", "high", "a number or empty"), ("val_loss", "x", "a number or empty"),
+])
+def test_check_rows_names_the_cell_that_does_not_read_back(column, value, what):
+    _check(_cells())  # a row as a campaign writes it
+    assert error(lambda: _check(_cells(), _cells(**{column: value}))) == (
+        f"r.csv, row 2, column {column}: {value!r} is not {what}; restore the value evohpo "
+        "wrote, or delete that row")
+
+
+def test_check_rows_reads_the_metrics_each_row_s_objective_names_and_no_other_column():
+    _check(_cells(units="wide", worker="", error="x", campaign="", method="", val_f1="x"))
+    _check(_cells(val_loss="", val_accuracy="", params="", epochs="", train_seconds=""))
+    _check(_cells(cached="true", status="failed", objective=""))
+    two = "val_accuracy:max, val_f1 :min"
+    assert error(lambda: _check(_cells(objective=two, val_f1="x"))) == (
+        "r.csv, row 1, column val_f1: 'x' is not a number or empty; restore the value evohpo "
+        "wrote, or delete that row")
+    # a metric one row names is checked in the rows after it too
+    assert "row 2, column val_f1: 'x'" in error(lambda: _check(
+        _cells(objective=two, val_f1="1"), _cells(val_f1="x")))
+    _check(_cells(val_f1="x"), _cells(objective=two, val_f1="1"))  # not in the rows before
+    _check(_cells(objective="units:max"))  # a gene column named as an objective: a number
+    assert "row 1, column val_f1: 'x'" in error(lambda: _check(  # no space after the comma
+        _cells(objective="val_accuracy:max,val_f1:min", val_f1="x")))
+    _check({**_cells(objective=""), "": "x"})  # a spreadsheet's empty trailing column
+
+
+def test_a_results_file_read_with_its_bom_and_its_errors_name_the_file(tmp_path):
+    path = tmp_path / "r.csv"
+    header = ",".join(results.REQUIRED)
+    path.write_bytes(b"\xef\xbb\xbf" + (header + "\n").encode())
+    assert results.read_rows(path) == (list(results.REQUIRED), [])
+    path.write_bytes(b"\xff\xfe" + header.encode())
+    assert error(lambda: results.read_rows(path)) == (
+        f"{path} is not an evohpo results file (not UTF-8 text); pass the results.csv a "
+        "campaign wrote")
+    row = _cells(cached="maybe")
+    path.write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    assert results.read(path)["cached"].tolist() == ["maybe"]  # cells unchecked unless asked
+    assert error(lambda: results.read(path, check_cells=True)) == (
+        f"{path}, row 1, column cached: 'maybe' is not true or false; restore the value evohpo "
+        "wrote, or delete that row")
+
+
+def test_written_by_evohpo_is_a_csv_starting_with_every_required_column(tmp_path):
+    path = tmp_path / "r.csv"
+    assert results.written_by_evohpo(path) is False  # no file
+    header = ",".join(results.REQUIRED)
+    for text in (header + "\n", header + ",x\r\n1,2\n", "x," + header):
+        path.write_text(text)
+        assert results.written_by_evohpo(path) is True, text
+    path.write_bytes(b"\xef\xbb\xbf" + (header + "\n").encode())  # a spreadsheet's BOM
+    assert results.written_by_evohpo(path) is True
+    for text in ("", "\n", header.replace("seed", "sed"), "\n" + header):
+        path.write_text(text)
+        assert results.written_by_evohpo(path) is False, text
+    path.write_bytes(b"\xff\xfe" + header.encode())
+    assert results.written_by_evohpo(path) is False
+    path.write_text('"' + header + '\n' + "x" * 200_000)  # an unclosed quote: csv.Error
+    assert results.written_by_evohpo(path) is False
+    (tmp_path / "d.csv").mkdir()
+    assert results.written_by_evohpo(tmp_path / "d.csv") is False
+
+
+def test_an_unstarted_run_beside_a_checkpoint_or_with_blank_lines_is_kept(tmp_path):
+    csv_path = tmp_path / results.CSV_NAME
+    ours = ",".join(results.REQUIRED) + "\n"
+    csv_path.write_text(ours)
+    (tmp_path / "checkpoint.json").mkdir()  # any checkpoint.json: a resumable campaign
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()
+    (tmp_path / "checkpoint.json").rmdir()
+    (tmp_path / "compare.json").write_text("{}")  # not a campaign's checkpoint
+    assert results.remove_unstarted(str(tmp_path)) is True and not csv_path.exists()
+    csv_path.write_text(ours + "\n")
+    assert results.remove_unstarted(tmp_path) is False and csv_path.exists()
+    csv_path.unlink()
+    csv_path.mkdir()
+    assert results.remove_unstarted(tmp_path) is False

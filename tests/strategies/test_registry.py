@@ -42,6 +42,7 @@ def test_callers_read_the_registry_order_and_defaults():
     assert default_methods(1) == ("ga", "random", "grid")
     assert default_methods(2) == default_methods(4) == ("nsga2", "random", "grid")
     assert listed() == "ga, random, grid or nsga2"
+    assert listed(("ga",)) == "ga" and listed(("ga", "grid"), "and") == "ga and grid"
     assert listed(labels(default_methods(1)), "and") == "GA, random search and grid search"
     assert method("nsga2").label == "NSGA-II" and method("random").options == ()
     assert error(lambda: method("pso")) == (
@@ -92,3 +93,26 @@ def test_the_constraint_table_fills_defaults_in_order_and_says_one_line():
         ({"how": "best"}, "how must be one of plus, comma, got 'best'"),
     ]:
         assert error(lambda a=args: check(table, a)) == message
+
+
+def test_the_right_objective_count_passes_and_every_refusal_says_what_to_give():
+    assert check_objective_count(GeneticSearch(SMALL), 1) is None
+    assert check_objective_count(GeneticSearch(SMALL), 1, "val_accuracy") is None
+    assert check_objective_count(NSGA2Search(SMALL, n_objectives=3), 3, "a, b, c") is None
+    assert check_objective_count(NSGA2Search(SMALL), 2) is None
+    assert check_objective_count(make("grid", SMALL), 1) is None
+    assert error(lambda: check_objective_count(GeneticSearch(SMALL), 3)) == (
+        "ga optimises one objective, and 3 were given; use nsga2 for several, or give one")
+    assert error(lambda: check_objective_count(NSGA2Search(SMALL), 3, "a, b, c")) == (
+        "nsga2 was built for 2 objectives, and 3 were given (a, b, c); give 2 objectives")
+
+
+def test_options_a_method_does_not_take_are_refused_by_name():
+    assert error(lambda: make("random", SMALL, b=1, a=2)) == (
+        "method 'random' takes no options a, b")
+    ga_options = ", ".join(method("ga").options)
+    assert error(lambda: make("ga", SMALL, zeta=1, cxpb=0.5, alpha=2)) == (
+        f"unknown GA option(s) alpha, zeta; evohpo.GeneticSearch takes {ga_options}")
+    assert "cxpb" in method("ga").options and "population" not in method("ga").options
+    assert make("ga", SMALL, cxpb=0.25).cxpb == 0.25
+    assert make("random", SMALL).name == "random"  # no options: nothing to refuse
