@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     # the objectives the user named are known before the task (its kind only picks the
     # default); unknown method, nsga2 with one objective, ga with several: fails here
     named = objectives.resolve_many(args.objective, "binary") if args.objective else None
-    strategy = make_strategy(args.method, space, args, args.seed, len(named or (None,)))
+    strategy = make_strategy(args.method, space, args, args.seed, len(named) if named else 1)
     task = task_from_args(args)  # --kind/--impute; prints the inferred kind
     out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
     if args.out is None:
