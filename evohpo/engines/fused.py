@@ -16,8 +16,9 @@ Why it is exact per member:
 
 * each member is built after ``keras.utils.set_random_seed(seed)`` with its own seed, exactly
   as the per-model engine builds it, so its initial weights never depend on its group;
-* all members see the same minibatches, in an order that depends on ``shuffle_seed`` and the
-  epoch only; the last batch keeps its own length (zero-weight padding would change Keras'
+* every member sees the epoch's rows in the same order, which depends on ``shuffle_seed`` and
+  the epoch only, cut into batches of its own size (members of different batch sizes share a
+  group); the last batch keeps its own length (zero-weight padding would change Keras'
   ``sum_over_batch_size`` reduction and batch norm's statistics for user models);
 * one ``GradientTape`` records the **sum** of the members' losses; the gradient of a sum with
   respect to one member's variables is that member's own gradient (the sum passes the upstream
@@ -101,27 +102,41 @@ class MemberResult:
         return self.status == OK
 
 
+def ticks(run: GroupRun, members: Sequence[Member]) -> int:
+    """Calls of the step per epoch: the most batches any member takes (the smallest batch)."""
+    return max(m.steps(run.n) for m in members)
+
+
 def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
-    """One ``tf.function`` that trains every member on batches ``start..stop-1`` of an epoch
+    """One ``tf.function`` that trains every member on ticks ``start..stop-1`` of an epoch
     (rows in ``idx`` order), wrapped to return each member's summed loss times batch size.
 
-    One ``tf.while_loop`` over the batches inside the graph: a Python call per batch cost
+    At tick ``i`` each member takes its own batch ``i`` of the epoch's rows, so members of
+    different batch sizes train in one trace: members that share a batch size share one
+    gather and one tape; a batch size with fewer batches than the group has ticks steps
+    under a ``tf.cond`` and idles once its epoch is done. A member's updates are exactly
+    those of a group of its batch size alone.
+
+    One ``tf.while_loop`` over the ticks inside the graph: a Python call per batch cost
     4-5 ms more per step here. ``autograph=False``: the loop is written out, and autograph's
     conversion of Keras' layer code made every step slower (0.15 vs 0.08 s per epoch).
     """
-    tf, batch, n = run.tf, run.batch, run.n
+    tf, n = run.tf, run.n
     weights = [list(m.model.trainable_variables) for m in members]
-    flat = [v for vs in weights for v in vs]
-    cuts = np.cumsum([0, *(len(vs) for vs in weights)])
     updates = [kernels.plain_update(tf, run.keras, m.model.optimizer, vs) or
                m.model.optimizer.apply_gradients for m, vs in zip(members, weights)]
+    classes: dict[int, list[int]] = {}  # batch size -> positions of its members
+    for k, m in enumerate(members):
+        classes.setdefault(m.batch, []).append(k)
+    n_ticks = ticks(run, members)
 
     def forward(m: Member, xb: Any) -> Any:
         if getattr(m.model, "_call_has_training_arg", True):
             return m.model(xb, training=True)
         return m.model(xb)
 
-    def step(i: Any, total: Any, idx: Any) -> tuple[Any, Any]:
+    def class_step(batch: int, ks: list[int], i: Any, idx: Any) -> Any:
+        """Batch ``i`` of size ``batch`` for the members at ``ks``: their losses x rows."""
         lo = i * batch
         hi = tf.minimum(lo + batch, n)
         rows = idx[lo:hi]
@@ -129,21 +144,37 @@ def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
         yb = tf.gather(run.y, rows)
         with tf.GradientTape() as tape:
             losses, scaled = [], []
-            for m in members:
+            for k in ks:
+                m = members[k]
                 sw = None if m.weights is None else tf.gather(m.weights, rows)
                 loss = m.model._compute_loss(x=xb, y=yb, y_pred=forward(m, xb),
                                              sample_weight=sw, training=True)
                 losses.append(tf.cast(loss, tf.float32))
                 scaled.append(m.model.optimizer.scale_loss(loss))
             summed = tf.add_n([tf.cast(s, tf.float32) for s in scaled])
+        flat = [v for k in ks for v in weights[k]]
         grads = tape.gradient(summed, flat)
-        for k, update in enumerate(updates):
-            pairs = [(g, v) for g, v in zip(grads[cuts[k]:cuts[k + 1]], weights[k])
-                     if g is not None]
+        at = 0
+        for k in ks:
+            own = grads[at:at + len(weights[k])]
+            at += len(weights[k])
+            pairs = [(g, v) for g, v in zip(own, weights[k]) if g is not None]
             if pairs:
-                update(pairs)
-        size = tf.cast(hi - lo, tf.float32)
-        return i + 1, total + tf.stack(losses) * size
+                updates[k](pairs)
+        return tf.stack(losses) * tf.cast(hi - lo, tf.float32)
+
+    def step(i: Any, total: Any, idx: Any) -> tuple[Any, Any]:
+        parts: list[Any] = [None] * len(members)
+        for batch, ks in classes.items():
+            if math.ceil(n / batch) == n_ticks:
+                out = class_step(batch, ks, i, idx)
+            else:  # its epoch ends before the group's: nothing to do on the last ticks
+                out = tf.cond(i < math.ceil(n / batch),
+                              lambda b=batch, c=ks: class_step(b, c, i, idx),
+                              lambda c=ks: tf.zeros([len(c)], tf.float32))
+            for j, k in enumerate(ks):
+                parts[k] = out[j]
+        return i + 1, total + tf.stack(parts)
 
     @tf.function(autograph=False, input_signature=[
         tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32),
@@ -176,7 +207,7 @@ def train_group(
     seeds: Sequence[int],
     task: Task,
     epochs: int,
-    batch_size: int,
+    batch_size: int | Sequence[int],
     *,
     objectives: Sequence[Objective] = (),
     time_limit: float | None = None,
@@ -185,7 +216,8 @@ def train_group(
     chunk_steps: int | None = None,
 ) -> list[MemberResult]:
     """Train ``configs`` (built by ``spec``, a :class:`evohpo.model.ModelSpec`) together for
-    ``epochs`` with minibatches of ``batch_size``; one result per config, in order.
+    ``epochs`` with minibatches of ``batch_size`` (one for all, or one per config); one
+    result per config, in order.
 
     Never raises for a bad model: one that cannot be built is ``failed``; one the fused step
     cannot train is ``alone`` (train it one by one); one whose training loss or validation
@@ -200,8 +232,12 @@ def train_group(
     """
     if len(configs) != len(seeds):
         raise ValueError(f"{len(configs)} configs but {len(seeds)} seeds")
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be >= 1, got {epochs}, {batch_size}")
+    batches = ((int(batch_size),) * len(configs) if isinstance(batch_size, int | np.integer)
+               else tuple(int(b) for b in batch_size))
+    if len(batches) != len(configs):
+        raise ValueError(f"{len(configs)} configs but {len(batches)} batch sizes")
+    if epochs < 1 or min(batches, default=1) < 1:
+        raise ValueError(f"epochs and batch sizes must be >= 1, got {epochs}, {batch_size}")
     if not configs:
         return []
     start = time.perf_counter()
@@ -213,8 +249,7 @@ def train_group(
     run = GroupRun(
         tf, keras, spec, task,
         tf.nest.map_structure(lambda a: tensor(tf, keras, a), task.x_train),
-        tensor(tf, keras, task.y_train), n, int(batch_size), math.ceil(n / batch_size),
-        int(epochs), shuffle_seed,
+        tensor(tf, keras, task.y_train), n, batches, int(epochs), shuffle_seed,
         None if time_limit is None else start + float(time_limit), chunk_steps,
     )
     results: dict[int, MemberResult] = {}
@@ -337,6 +372,7 @@ def _train(run: GroupRun, members: list[Member]) -> float:
         return True
 
     call(run.order(0), 0, 0)  # trace and instantiate without a step, so step timing is clean
+    n_ticks = ticks(run, members)
     stepping, step_seconds = 0.0, math.inf
     for epoch in range(run.epochs):
         if over_time() or not any(m.running for m in members):
@@ -346,12 +382,12 @@ def _train(run: GroupRun, members: list[Member]) -> float:
             if m.running:
                 callbacks(m, "on_epoch_begin", run, epoch)
         sums, done = np.zeros(len(members)), 0
-        while done < run.steps:
-            chunk = run.chunk_steps or run.steps
+        while done < n_ticks:
+            chunk = run.chunk_steps or n_ticks
             if deadline is not None and run.chunk_steps is None:
                 left = min(CHUNK_SECONDS, deadline - time.perf_counter())
                 chunk = max(1, int(left / step_seconds)) if math.isfinite(step_seconds) else 1
-            chunk = min(chunk, run.steps - done)
+            chunk = min(chunk, n_ticks - done)
             t0 = time.perf_counter()
             sums += call(idx, done, done + chunk)
             elapsed = time.perf_counter() - t0

@@ -16,8 +16,7 @@ from typing import Any
 from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from . import fit_args, fused, hygiene, limits
-from .base import Job, Setup, finished, resolve
-from .groups import group_key
+from .base import Job, Setup, batch_size_of, epochs_of, finished, resolve
 from .members import GroupRun, NotTrainable
 from .single import evaluate, final_scores, train_final
 
@@ -39,21 +38,23 @@ def to_evaluation(job: Job, result: Any, setup: Setup, worker: str) -> Evaluatio
 
 
 def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Evaluation]:
-    """Worker side: train ``jobs`` (one group: one :func:`group_key`) as one fused group;
+    """Worker side: train ``jobs`` (one group: one :func:`evohpo.engines.groups.group_key`)
+    as one fused group;
     a member the fused step cannot train is trained one by one here, its reason recorded."""
     hygiene.limit_worker_growth()
     task = resolve(setup.task)
     _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
     limit = jobs[0].time_limit
     shared = None if limit is None else limit * len(jobs)
-    batch_size, epochs = group_key(jobs[0])
+    epochs = epochs_of(jobs[0])
     with limits.lease(shared, setup.scratch, [j.eval_id for j in jobs],
                       "group's time limit") as hard:
         try:
             with limits.alarm(hard) as clock:
                 results = fused.train_group(
                     setup.model, [j.config for j in jobs], [j.seed for j in jobs], task,
-                    epochs, batch_size, objectives=setup.objectives, time_limit=shared,
+                    epochs, [batch_size_of(j.config) for j in jobs],
+                    objectives=setup.objectives, time_limit=shared,
                     shuffle_seed=shuffle_seed)
         except limits.OverTime as exc:  # the campaign retries each one alone
             if exc.clock is not clock:
@@ -92,9 +93,9 @@ def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
     """Retrain the chosen member alone (its numbers do not depend on its group) and report
     validation and test scores of exactly that trained model, saved if asked."""
     task = resolve(setup.task)
-    batch_size, epochs = group_key(job)
-    (result,) = fused.train_group(setup.model, [job.config], [job.seed], task, epochs,
-                                  batch_size, objectives=setup.objectives,
+    (result,) = fused.train_group(setup.model, [job.config], [job.seed], task,
+                                  epochs_of(job), batch_size_of(job.config),
+                                  objectives=setup.objectives,
                                   shuffle_seed=shuffle_seed, keep_models=True)
     if result.model is None:  # it trained one by one in the search, so it does so here
         return train_final(job, setup, save_to)
@@ -112,7 +113,7 @@ def fusable(spec: Any, config: dict, task: Any, epochs: int, seed: int = 0) -> s
     import tensorflow as tf
 
     n = len(task.y_train)
-    run = GroupRun(tf, keras, spec, task, None, None, n, 1, n, int(epochs), 0, None, None)
+    run = GroupRun(tf, keras, spec, task, None, None, n, (1,), int(epochs), 0, None, None)
     try:
         run.member(0, config, seed)
     except (fit_args.NotFusable, NotTrainable) as exc:

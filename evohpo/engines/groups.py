@@ -1,6 +1,6 @@
 """Who trains with whom: a batch of jobs cut into fused groups, a pure function of the batch.
 
-Members of a group step through the same minibatches for the same epochs (:func:`group_key`);
+Members of a group train for the same epochs (:func:`group_key`), each with its own batch size;
 within that, groups are balanced on an estimated cost (:func:`job_cost`) so that the batch's
 wall time on the campaign's workers is short and no worker idles. Nothing here touches
 TensorFlow or a worker: the same batch always trains in the same groups, so a member's numbers
@@ -20,10 +20,10 @@ MEMBER_COST = 100.0  # a member's build and share of the trace, in member-steps 
 GROUP_COST = 150.0  # a group's clean-up and graph set-up, in the same units
 
 
-def group_key(job: Job) -> tuple[int, int]:
-    """Members of one group must share this: they step through the same minibatches (batch
-    size) for the same number of epochs. Everything else may differ."""
-    return batch_size_of(job.config), epochs_of(job)
+def group_key(job: Job) -> int:
+    """Members of one group must share this: they step through the same epochs. Everything
+    else may differ, the batch size included (:func:`evohpo.engines.fused.train_group`)."""
+    return epochs_of(job)
 
 
 def split_groups(jobs: Sequence[Job], cost: Callable[[Job], float], max_group: int,
@@ -41,13 +41,13 @@ def split_groups(jobs: Sequence[Job], cost: Callable[[Job], float], max_group: i
     """
     if max_group < 1 or n_workers < 1:
         raise ValueError(f"max_group and n_workers must be >= 1, got {max_group}, {n_workers}")
-    classes: dict[tuple, list[int]] = {}
+    classes: dict[int, list[int]] = {}
     for i, job in enumerate(jobs):
         classes.setdefault(group_key(job), []).append(i)
     weight = {i: float(cost(jobs[i])) for members in classes.values() for i in members}
     keys = list(classes)
 
-    def cut(n_groups: dict[tuple, int]) -> list[list[int]]:
+    def cut(n_groups: dict[int, int]) -> list[list[int]]:
         groups: list[list[int]] = []
         for k in keys:
             members, g = classes[k], n_groups[k]
@@ -98,7 +98,7 @@ def job_cost(setup: Setup, n_rows: int) -> Callable[[Job], float]:
     task = setup.task
 
     def cost(job: Job) -> float:
-        batch, epochs = group_key(job)
+        batch, epochs = batch_size_of(job.config), group_key(job)
         if estimate is not None:
             per_epoch = float(estimate(job.config, task))
         else:

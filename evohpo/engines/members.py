@@ -35,6 +35,7 @@ class Member:
     model: Any
     params: int
     args: fit_args.FitArgs
+    batch: int  # its minibatch size: members of one group may differ
     weights: Any = None  # per-row sample weights as a tensor the traced function gathers
     status: str = "running"  # then "stopped" (a callback), DIVERGED, TIMEOUT or FAILED
     epochs: int = 0
@@ -44,6 +45,10 @@ class Member:
     @property
     def running(self) -> bool:
         return self.status == "running"
+
+    def steps(self, n: int) -> int:
+        """Its batches per epoch of ``n`` rows, the last one possibly shorter."""
+        return math.ceil(n / self.batch)
 
 
 @dataclass
@@ -57,8 +62,7 @@ class GroupRun:
     x: Any  # the training inputs, as tensors the traced function captures
     y: Any
     n: int
-    batch: int
-    steps: int  # batches per epoch, the last one possibly shorter
+    batches: tuple[int, ...]  # each slot's minibatch size
     epochs: int
     shuffle_seed: int | None  # None: the rows in their order (fit(shuffle=False)'s)
     deadline: float | None
@@ -81,7 +85,8 @@ class GroupRun:
         model._compute_loss(x=head, y=self.task.y_train[:2],
                             y_pred=_stand_in_outputs(model, head, keras), training=False)
         weights = None if args.sample_weight is None else self.tf.constant(args.sample_weight)
-        return Member(slot, config, seed, model, int(model.count_params()), args, weights)
+        return Member(slot, config, seed, model, int(model.count_params()), args,
+                      self.batches[slot], weights)
 
     def order(self, epoch: int) -> Any:
         """Row order of one epoch: a function of (shuffle_seed, epoch) only."""
@@ -149,7 +154,8 @@ def callbacks(m: Member, hook: str, run: GroupRun, *args: Any) -> None:
         for callback in m.args.callbacks:
             if hook == "on_train_begin":
                 callback.set_model(m.model)
-                callback.set_params({"verbose": 0, "epochs": run.epochs, "steps": run.steps})
+                callback.set_params({"verbose": 0, "epochs": run.epochs,
+                                     "steps": m.steps(run.n)})
             getattr(callback, hook)(*args)
     except Exception as exc:
         m.status, m.error = FAILED, f"callback {type(callback).__name__}: {error_text(exc)}"

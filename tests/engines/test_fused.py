@@ -140,6 +140,24 @@ def test_member_does_not_depend_on_its_group(task, base):
     assert reseeded[1].scores != base[1].scores
 
 
+def test_members_of_different_batch_sizes_train_as_in_groups_of_their_own(task, images):
+    """One trace for batch sizes 32, 48 (a short last batch) and 7 (23 batches, so the
+    others idle on the last ticks): each member is bit-identical to a group of its own
+    batch size alone, for the MLP's update kernel and for Keras' optimizers with batch norm,
+    dropout and a time-limit's chunks."""
+    mixed = train_group(MLP, [A, B, C], [1, 2, 3], task, EPOCHS, [32, 48, 7], keep_models=True)
+    for got, config, seed, batch in zip(mixed, [A, B, C], [1, 2, 3], [32, 48, 7], strict=True):
+        (alone,) = train_group(MLP, [config], [seed], task, EPOCHS, batch, keep_models=True)
+        assert _same(got, alone)
+    cnn = train_group(CNN, CNN_CONFIGS, [5, 6, 7], images, 2, [16, 32, 7], keep_models=True,
+                      chunk_steps=3)
+    for got, config, seed, batch in zip(cnn, CNN_CONFIGS, [5, 6, 7], [16, 32, 7], strict=True):
+        (alone,) = train_group(CNN, [config], [seed], images, 2, batch, keep_models=True)
+        assert got.ok and _same(got, alone)
+    with pytest.raises(ValueError, match="3 configs but 2 batch sizes"):
+        train_group(MLP, [A, B, C], [1, 2, 3], task, EPOCHS, [32, 48])
+
+
 def test_poisoned_member_diverges_and_others_are_bit_identical(task, base):
     results = _group(MLP, [A, POISON, B, C, D], [1, 7, 2, 3, 4], task)
     assert results[1].status == "diverged" and "NaN" in results[1].error
