@@ -59,17 +59,18 @@ class AgingEvolution:
         "batch": Whole(1),
         "population_size": Whole(2),
         "sample_size": Whole(1, "population_size"),
-        "initial": Whole(1, "population_size"),
+        # naszilla's 10 random models first, never more than the population holds
+        "initial": Whole(1, "population_size", default=lambda a: min(10, a["population_size"])),
         "mutation": OneOf(MUTATIONS),
     }
 
     @validated
     def __init__(self, space: Space, seed: int = 0, *, batch: int = 12,
-                 population_size: int = 30, sample_size: int = 10, initial: int = 10,
+                 population_size: int = 30, sample_size: int = 10, initial: int | None = None,
                  mutation: str = "resample") -> None:
         self.space, self.seed, self.batch = space, seed, batch
         self.population_size, self.sample_size = population_size, sample_size
-        self.initial, self.mutation = initial, mutation
+        self.initial, self.mutation = initial, mutation  # initial: filled in by @validated
         self.rng = random.Random(f"aging:{seed}")  # own stream per method
         self.population: deque[tuple[list, float]] = deque()  # (genome, objective), oldest first
         self.asked = 0  # proposals made so far (random ones first)
