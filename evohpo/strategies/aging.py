@@ -15,8 +15,9 @@ batches too, so it is ``initial`` rounded up to a multiple of ``batch``.
 Defaults: ``population_size=30, sample_size=10``, ``initial`` 10 (at most the population),
 the settings of White et al.'s naszilla (BANANAS, AAAI 2021; ``evolution_search``), whose
 150-evaluation NAS-Bench-101 runs gave the published figure issue 23 quotes (6.109 % test
-error vs random 6.341 %): the budgets evohpo compares at (50-200) are that regime. With ``initial < population_size`` the population
-grows by children until it holds ``population_size``, then ages. Real et al.'s own large runs
+error vs random 6.341 %): the budgets evohpo compares at (50-200) are that regime. With
+``initial < population_size`` the population grows by children until it holds
+``population_size``, then ages. Real et al.'s own large runs
 (20,000 models) used P = 100, S = 25, and Klein and Hutter's tabular-benchmark scripts P = 100,
 S = 10; ``initial=population_size`` is Algorithm 1 exactly. At P = 100 and a budget of 100 the
 method never leaves its random start, which is why it is not the default here.
