@@ -29,9 +29,11 @@ Landscapes (each minimised, its optimum known):
 ``group=True`` on there (Optuna's advice for conditional spaces); this measures the choice.
 
 Output: per landscape and method, the best value of every seed, median / mean / quartiles,
-the p-value against random search (one-sided, ``less``), the evaluations each run needed to
-reach random search's median final best (runs that never do count budget + 1; median over
-seeds) and the median seconds per run; plus the settings, the versions and the command.
+the p-value against random search (one-sided, ``less``), the GA's one-sided p-value against
+the method (``p_ga_less``), TPE's two-sided one against ``tpe_flat``, the evaluations each
+run needed to reach random search's median final best (runs that never do count budget + 1;
+median over seeds) and the median seconds per run; plus the settings, the versions and the command.
+``--reanalyse JSON`` recomputes the p-values of a JSON already written (from its per-seed bests).
 """
 
 from __future__ import annotations
@@ -127,10 +129,28 @@ def reach(curve: list[float], target: float, budget: int) -> int:
     return next((i + 1 for i, y in enumerate(curve) if y <= target), budget + 1)
 
 
-def summarise(runs: dict[str, list[dict]], budget: int, optimum: float) -> dict:
+def tests(finals: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    """Mann-Whitney U p-values per method: one-sided against random search (``less``), the
+    GA's one-sided against it (``ga_less``), and TPE's two-sided against ``tpe_flat``."""
     from scipy.stats import mannwhitneyu
 
+    out: dict[str, dict[str, float]] = {}
+    for m, values in finals.items():
+        row = {}
+        if m != "random":
+            row["p_less_than_random"] = float(
+                mannwhitneyu(values, finals["random"], alternative="less").pvalue)
+        if m != "ga" and "ga" in finals:
+            row["p_ga_less"] = float(mannwhitneyu(finals["ga"], values, alternative="less").pvalue)
+        if m == "tpe" and "tpe_flat" in finals:
+            row["p_vs_tpe_flat"] = float(mannwhitneyu(values, finals["tpe_flat"]).pvalue)
+        out[m] = row
+    return out
+
+
+def summarise(runs: dict[str, list[dict]], budget: int, optimum: float) -> dict:
     finals = {m: [r["curve"][-1] for r in rs] for m, rs in runs.items()}
+    p_values = tests(finals)
     target = statistics.median(finals["random"])
     out = {}
     for m, values in finals.items():
@@ -142,12 +162,20 @@ def summarise(runs: dict[str, list[dict]], budget: int, optimum: float) -> dict:
                 reach(r["curve"], target, budget) for r in runs[m]),
             "median_seconds_per_run": statistics.median(r["seconds"] for r in runs[m]),
             "best_per_seed": values,
+            **p_values[m],
         }
-        if m != "random":
-            row["p_less_than_random"] = float(
-                mannwhitneyu(values, finals["random"], alternative="less").pvalue)
         out[m] = row
     return out
+
+
+def reanalyse(path: Path) -> None:
+    """Recompute the p-values of a JSON this script wrote, from its best values per seed."""
+    figures = json.loads(path.read_text())
+    for block in figures["landscapes"].values():
+        finals = {m: row["best_per_seed"] for m, row in block["methods"].items()}
+        for m, p_values in tests(finals).items():
+            block["methods"][m].update(p_values)
+    path.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +186,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--landscapes", default=",".join(LANDSCAPES))
     p.add_argument("--methods", default=",".join(METHODS))
     p.add_argument("--json", type=Path, default=None, help="write the figures here")
+    p.add_argument("--reanalyse", type=Path, default=None, metavar="JSON",
+                   help="only recompute the p-values of a JSON written before")
     args = p.parse_args(argv)
+    if args.reanalyse:
+        reanalyse(args.reanalyse)
+        return 0
     landscapes, methods = args.landscapes.split(","), args.methods.split(",")
     if "random" not in methods:
         methods.insert(0, "random")
