@@ -10,11 +10,20 @@ from .model import ModelSpec
 from .objectives import Objective
 from .predictor import predict
 from .space import Bool, Choice, Fixed, Float, Int, Repeat, Space
-from .strategies import GeneticSearch, GridSearch, NSGA2Search, RandomSearch
+from .strategies import (
+    AgingEvolution,
+    CmaEsSearch,
+    GeneticSearch,
+    GridSearch,
+    NSGA2Search,
+    RandomSearch,
+    TPESearch,
+)
 
 __all__ = [
-    "Best", "Bool", "CampaignResult", "Choice", "EvohpoError", "Fixed", "Float", "GeneticSearch",
-    "GridSearch", "Int", "ModelSpec", "NSGA2Search", "Objective", "RandomSearch", "Repeat",
-    "Space", "predict", "presets", "run_campaign", "tasks",
+    "AgingEvolution", "Best", "Bool", "CampaignResult", "Choice", "CmaEsSearch", "EvohpoError",
+    "Fixed", "Float", "GeneticSearch", "GridSearch", "Int", "ModelSpec", "NSGA2Search",
+    "Objective", "RandomSearch", "Repeat", "Space", "TPESearch", "predict", "presets",
+    "run_campaign", "tasks",
 ]
 __version__ = "0.3.0"  # the package version too (pyproject reads it)

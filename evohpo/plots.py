@@ -32,9 +32,12 @@ from .objectives import Objective  # noqa: E402
 DPI = 120
 FIGSIZE = (7.5, 4.6)
 METHOD_COLORS = {"ga": "tab:blue", "random": "tab:orange", "grid": "tab:green", "es": "tab:red",
-                 "nsga2": "tab:purple"}
-METHOD_LINES = {"ga": "-", "random": "--", "grid": "-.", "es": ":", "nsga2": "-"}  # overlaps show
-METHOD_MARKERS = {"ga": "o", "random": "s", "grid": "^", "es": "D", "nsga2": "o"}
+                 "nsga2": "tab:purple", "aging": "tab:cyan", "tpe": "tab:brown",
+                 "cmaes": "tab:olive"}
+METHOD_LINES = {"ga": "-", "random": "--", "grid": "-.", "es": ":", "nsga2": "-",  # overlaps
+                "aging": ":", "tpe": "-", "cmaes": "-."}  # show
+METHOD_MARKERS = {"ga": "o", "random": "s", "grid": "^", "es": "D", "nsga2": "o", "aging": "v",
+                  "tpe": "P", "cmaes": "X"}
 FILES = {  # plus score_vs_<gene>.png for the gene plot (named after its gene)
     "best_so_far": "best_so_far.png",
     "distribution": "distribution.png",

@@ -7,8 +7,8 @@ smaller) with eval_ids 0..n-1, valid configs in the space, one column per gene, 
 again is a ``cached`` row with the first one's outcome, failures are rows and the campaign goes
 on, and a campaign killed mid-batch and resumed writes the CSV of an uninterrupted one.
 
-Every strategy runs with the objectives it is built for: the GA one, NSGA-II two (accuracy and
-parameter count); random and grid search, which only propose, run with one and with two. With
+Every strategy runs with the objectives it takes: the GA, aging evolution and CMA-ES one,
+NSGA-II two (accuracy and parameter count); random and grid search and TPE one and two. With
 two, the CSV's ``pareto`` column must flag exactly the non-dominated clean networks.
 """
 
@@ -30,7 +30,7 @@ from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
 from evohpo.results import VOLATILE
 from evohpo.space import Bool, Choice, Fixed, Float, Grid, Int, Repeat, Space, config_key
-from evohpo.strategies import Evaluation, Status
+from evohpo.strategies import Evaluation, Status, registry
 
 MULTI = "val_accuracy:max,params:min"
 
@@ -127,9 +127,10 @@ def expected_rows(method: str, space: Space) -> int:
 
 
 def objectives_for(method: str) -> list[str]:
-    """What each method is run with: its own objectives; random and grid both ways."""
-    return {"ga": ["val_accuracy:max"], "nsga2": [MULTI]}.get(method, ["val_accuracy:max",
-                                                                        MULTI])
+    """What each method is run with: one objective and two, each when it takes that many (the
+    GA and aging evolution one, NSGA-II two, random and grid search and TPE both)."""
+    return [o for o in ("val_accuracy:max", MULTI)
+            if registry.method(method).takes(o.count(",") + 1)]
 
 
 CASES = [pytest.param(m, s, o, id=f"{m}-{s}" + ("-2obj" if "," in o else ""))

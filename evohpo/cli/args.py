@@ -181,7 +181,7 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
                    help="parallel worker processes")
     p.add_argument("--epochs", type=whole(1), default=5, help="training epochs per evaluation")
     p.add_argument("--population", type=whole(1), default=12,
-                   help="GA / NSGA-II population size, and random / grid batch size")
+                   help="GA / NSGA-II population size, and the batch size of the other methods")
     p.add_argument("--levels", type=whole(1), default=3, help="grid levels per numeric gene")
     p.add_argument("--backend", default="loky", help="loky (default), threading, dask or ray")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",

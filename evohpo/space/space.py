@@ -142,6 +142,17 @@ class Space:
             raise EvohpoError("filler genome belongs to another space")
         return Individual(_encode_group(self.genes, config, None, filler, 0, "config"))
 
+    def active_slots(self, ind: Sequence[Any]) -> list[tuple[int, Gene]]:
+        """Where each gene that counts in ``ind`` starts, with the gene (a Repeat's count, and
+        the genes of its blocks within the count): what a one-gene mutation may change so
+        that the network changes. Fixed genes own no slot and are left out."""
+        if len(ind) != self.length:
+            raise EvohpoError(f"genome has {len(ind)} slots, this space {self.length}; "
+                              "it belongs to another space")
+        out: list[tuple[int, Gene]] = []
+        _active_group(self.genes, list(ind), 0, None, out)
+        return out
+
     def flatten(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """Config -> {CSV column: value}; dormant genes and missing blocks are None."""
         out: dict[str, Any] = dict.fromkeys(self.columns)
@@ -190,6 +201,33 @@ def _decode_group(genes: Mapping[str, Gene], slots: list[Any], pos: int,
         else:
             config[name] = values[name]
     return config, pos
+
+
+def _active_group(genes: Mapping[str, Gene], slots: list[Any], pos: int,
+                  parent: _Scope | None, out: list[tuple[int, Gene]]) -> None:
+    """``_decode_group``'s walk, collecting the slot-owning genes that count."""
+    values: dict[str, Any] = {}
+    starts: dict[str, int] = {}
+    for name, gene in genes.items():
+        starts[name] = pos
+        if not isinstance(gene, Repeat):
+            values[name] = gene.decode(slots[pos:pos + gene.width])
+        pos += gene.width
+    active = _activity(genes, values, parent)
+    scope = _Scope(values, active, parent)
+    for name, gene in genes.items():
+        start = starts[name]
+        if not active[name] or not gene.width:
+            continue
+        if not isinstance(gene, Repeat):
+            out.append((start, gene))
+            continue
+        if isinstance(gene.count, Int):
+            out.append((start, gene.count))
+        count = gene.count if isinstance(gene.count, int) else int(slots[start])
+        for i in range(count):
+            _active_group(gene.genes, slots, start + gene._count_width + i * gene.block_width,
+                          scope, out)
 
 
 def _encode_group(genes: Mapping[str, Gene], config: Mapping[str, Any], parent: _Scope | None,

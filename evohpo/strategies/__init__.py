@@ -3,14 +3,17 @@ methods the CLI accepts by name are the lines of :mod:`evohpo.strategies.registr
 
 from __future__ import annotations
 
+from .aging import AgingEvolution
 from .base import WORST, Evaluation, Proposal, Status, Strategy
 from .ga import GeneticSearch
 from .grid import GridSearch
 from .nsga2 import NSGA2Search
+from .optuna_search import CmaEsSearch, TPESearch
 from .random_search import RandomSearch
 from .registry import METHODS, REGISTRY, Method, make
 
 __all__ = [
-    "METHODS", "REGISTRY", "WORST", "Evaluation", "GeneticSearch", "GridSearch", "Method",
-    "NSGA2Search", "Proposal", "RandomSearch", "Status", "Strategy", "make",
+    "METHODS", "REGISTRY", "WORST", "AgingEvolution", "CmaEsSearch", "Evaluation",
+    "GeneticSearch", "GridSearch", "Method", "NSGA2Search", "Proposal", "RandomSearch", "Status",
+    "Strategy", "TPESearch", "make",
 ]

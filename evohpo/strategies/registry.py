@@ -16,10 +16,12 @@ from typing import Any
 
 from ..errors import EvohpoError
 from ..space import Space
+from .aging import AgingEvolution
 from .base import Strategy, Traits
 from .ga import GeneticSearch
 from .grid import GridSearch
 from .nsga2 import MAX_OBJECTIVES, MIN_OBJECTIVES, NSGA2Search
+from .optuna_search import CmaEsSearch, TPESearch
 from .random_search import RandomSearch
 
 # Constructor arguments the campaign fills in, each when the class takes it; never options.
@@ -35,7 +37,8 @@ class Method:
     label: str  # as the docs and messages write it: "GA", "NSGA-II"
     batch: str = "population"  # the constructor argument the campaign's population sets
     objectives: tuple[int, int | None] = (1, None)  # how many it takes (None: any number)
-    search: bool = True  # False: a baseline (it only proposes) the searches are tested against
+    search: bool = True  # False: a baseline the searches are tested against (random, a peer's)
+    default: bool = True  # False: ``compare`` runs it only when --methods names it
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -53,6 +56,12 @@ REGISTRY: tuple[Method, ...] = (
     Method("random", RandomSearch, "random search", batch="batch", search=False),
     Method("grid", GridSearch, "grid search", batch="batch", search=False),
     Method("nsga2", NSGA2Search, "NSGA-II", objectives=(MIN_OBJECTIVES, MAX_OBJECTIVES)),
+    # the peers' methods (issue 23): baselines the GA is tested against, run when named
+    Method("aging", AgingEvolution, "aging evolution", batch="batch", objectives=(1, 1),
+           search=False, default=False),
+    Method("tpe", TPESearch, "TPE", batch="batch", search=False, default=False),
+    Method("cmaes", CmaEsSearch, "CMA-ES", batch="batch", objectives=(1, 1), search=False,
+           default=False),
 )
 METHODS = tuple(m.name for m in REGISTRY)
 SEARCHES = tuple(m.name for m in REGISTRY if m.search)  # what baselines are tested against
@@ -107,8 +116,10 @@ def searches_for(n_objectives: int) -> tuple[str, ...]:
 
 def default_methods(n_objectives: int) -> tuple[str, ...]:
     """What a comparison runs unless told: the searches for this many objectives, then the
-    baselines (ga, random, grid for one; nsga2, random, grid for several)."""
-    return tuple(name for name in ORDER if method(name).takes(n_objectives))
+    default baselines (ga, random, grid for one; nsga2, random, grid for several); the peers'
+    methods (aging, tpe, cmaes) only when named."""
+    return tuple(name for name in ORDER
+                 if method(name).default and method(name).takes(n_objectives))
 
 
 def check_objective_count(strategy: Any, given: int, names: str = "") -> None:

@@ -31,6 +31,19 @@ def test_search_writes_csv_and_prints_best(tmp_path, capsys):
 
 
 @pytest.mark.tensorflow
+@pytest.mark.slow
+def test_search_runs_a_peers_method(tmp_path, capsys):
+    out = tmp_path / "tpe"
+    code = main(["search", "--task", "iris", "--method", "tpe", "--budget", "3", "--epochs", "1",
+                 "--population", "2", "--out", str(out), "--quiet", "--layers", "1,2",
+                 "--units", "4,16", "--optimizers", "adam"])
+    assert code == 0 and "method: tpe" in capsys.readouterr().out
+    frame = read(out / "results.csv")
+    assert len(frame) == 3 and set(frame["method"]) == {"tpe"}
+    assert frame["generation"].tolist() == [0, 0, 1]  # batches of --population
+
+
+@pytest.mark.tensorflow
 def test_search_with_a_user_model_file(tmp_path, capsys):
     out = tmp_path / "user"
     code = main(["search", "--task", "iris", "--model", f"{USER}:build", "--budget", "4",
@@ -109,6 +122,10 @@ BAD = [
      "--population must be a whole number >= 4 for nsga2"),
     (["search", "--task", "iris", "--method", "ga", "--objectives",
       "val_accuracy:max,params:min"], "ga optimises one objective, and 2 were given"),
+    (["search", "--task", "iris", "--method", "aging", "--objectives",
+      "val_accuracy:max,params:min"], "aging optimises one objective, and 2 were given"),
+    (["search", "--task", "iris", "--method", "cmaes", "--objectives",
+      "val_accuracy:max,params:min"], "cmaes optimises one objective, and 2 were given"),
     (["search", "--task", "iris", "--model", "nope.py:build"], "does not exist"),
     (["search", "--task", "iris", "--model", "no_such_module:build"], "cannot import"),
     (["search", "--task", "iris", "--model", f"{USER}:nope"], "has no 'nope'"),

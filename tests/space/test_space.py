@@ -12,6 +12,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
 from evohpo.space import (
     Bool,
@@ -205,6 +206,30 @@ def test_an_active_gene_changes_the_network():
     keys = {config_key(SPACE.decode(g)) for g in (adam, sgd, more_blocks)}
     assert len(keys) == 3
     assert SPACE.decode(sgd)["momentum"] == 0.1
+
+
+def test_active_slots_are_the_genes_that_change_the_network():
+    """Layout [n_conv, filters_1, kernel_1, filters_2, kernel_2, filters_3, kernel_3,
+    optimizer, momentum, lr, bn]: two blocks count, momentum only with sgd, epochs owns none."""
+    adam = [2, 0, 1, 2, 7, 1, 4, 0, 0.1, -3.0, 1]
+    genes = SPACE.genes
+    conv = genes["conv"]
+    assert SPACE.active_slots(adam) == [
+        (0, conv.count), (1, conv.genes["filters"]), (2, conv.genes["kernel"]),
+        (3, conv.genes["filters"]), (4, conv.genes["kernel"]), (7, genes["optimizer"]),
+        (9, genes["lr"]), (10, genes["bn"])]
+    sgd_no_conv = [0, 0, 1, 2, 7, 1, 4, 1, 0.1, -3.0, 1]
+    assert [start for start, _ in SPACE.active_slots(sgd_no_conv)] == [0, 7, 8, 9, 10]
+    for seed in range(30):  # changing any active slot changes the network; no other slot does
+        genome = list(SPACE.sample(random.Random(seed)))
+        active = {start for start, _ in SPACE.active_slots(genome)}
+        for start in range(len(genome)):
+            other = list(genome)
+            other[start] = SPACE.sample(random.Random(seed + 100))[start]
+            if config_key(SPACE.decode(other)) != config_key(SPACE.decode(genome)):
+                assert start in active
+    with pytest.raises(EvohpoError, match="belongs to another space"):
+        SPACE.active_slots([1, 2])
 
 
 def test_config_key_ignores_key_order():

@@ -31,7 +31,8 @@ def test_make_builds_each_method():
 def test_make_refuses_unknown_methods_and_settings():
     with pytest.raises(EvohpoError) as info:
         make("nsga3", MIXED)
-    assert str(info.value) == "unknown method 'nsga3'; choose from: ga, random, grid, nsga2"
+    assert str(info.value) == ("unknown method 'nsga3'; choose from: ga, random, grid, nsga2, "
+                               "aging, tpe, cmaes")
     with pytest.raises(EvohpoError, match="unknown GA option.s. popsize"):
         make("ga", MIXED, popsize=10)
     with pytest.raises(EvohpoError, match="unknown NSGA-II option.s. elites"):

@@ -37,16 +37,19 @@ def test_every_registered_method_is_built_by_its_name_with_the_population_as_its
 
 
 def test_callers_read_the_registry_order_and_defaults():
-    assert METHODS == ("ga", "random", "grid", "nsga2")
-    assert SEARCHES == ("ga", "nsga2") and ORDER == ("ga", "nsga2", "random", "grid")
-    assert default_methods(1) == ("ga", "random", "grid")
+    assert METHODS == ("ga", "random", "grid", "nsga2", "aging", "tpe", "cmaes")
+    assert SEARCHES == ("ga", "nsga2")
+    assert ORDER == ("ga", "nsga2", "random", "grid", "aging", "tpe", "cmaes")
+    assert default_methods(1) == ("ga", "random", "grid")  # the peers' methods when named
     assert default_methods(2) == default_methods(4) == ("nsga2", "random", "grid")
-    assert listed() == "ga, random, grid or nsga2"
+    assert listed() == "ga, random, grid, nsga2, aging, tpe or cmaes"
     assert listed(("ga",)) == "ga" and listed(("ga", "grid"), "and") == "ga and grid"
     assert listed(labels(default_methods(1)), "and") == "GA, random search and grid search"
     assert method("nsga2").label == "NSGA-II" and method("random").options == ()
     assert error(lambda: method("pso")) == (
-        "unknown method 'pso'; choose from: ga, random, grid, nsga2")
+        "unknown method 'pso'; choose from: ga, random, grid, nsga2, aging, tpe, cmaes")
+    assert labels(("aging", "tpe", "cmaes")) == ("aging evolution", "TPE", "CMA-ES")
+    assert [method(m).takes(2) for m in ("aging", "tpe", "cmaes")] == [False, True, False]
 
 
 def test_the_objective_count_is_checked_once_for_make_and_the_campaign():
