@@ -6,6 +6,7 @@ Importing evohpo does not import TensorFlow: only the processes that train do.
 from . import presets, tasks
 from .campaign import Best, CampaignResult, run_campaign
 from .errors import EvohpoError
+from .hypermodels import space_from_hypermodel
 from .model import ModelSpec
 from .objectives import Objective
 from .predictor import predict
@@ -15,6 +16,6 @@ from .strategies import GeneticSearch, GridSearch, NSGA2Search, RandomSearch
 __all__ = [
     "Best", "Bool", "CampaignResult", "Choice", "EvohpoError", "Fixed", "Float", "GeneticSearch",
     "GridSearch", "Int", "ModelSpec", "NSGA2Search", "Objective", "RandomSearch", "Repeat",
-    "Space", "predict", "presets", "run_campaign", "tasks",
+    "Space", "predict", "presets", "run_campaign", "space_from_hypermodel", "tasks",
 ]
 __version__ = "0.3.0"  # the package version too (pyproject reads it)
