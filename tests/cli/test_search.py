@@ -48,13 +48,14 @@ def test_search_with_a_user_model_file(tmp_path, capsys):
 @pytest.mark.slow
 def test_search_with_a_keras_tuner_hypermodel_needs_no_space(tmp_path, capsys):
     out = tmp_path / "hyper"
-    model = TESTS / "hypermodels" / "examples.py"
-    code = main(["search", "--task", "digits", "--model", f"{model}:scoped", "--budget", "4",
-                 "--population", "4", "--epochs", "1", "--n-jobs", "2", "--out", str(out),
-                 "--quiet"])
+    model = TESTS.parent / "experiments" / "keras_tuner_hypermodels.py"
+    code = main(["search", "--task", "digits", "--model", f"{model}:build_conditional",
+                 "--budget", "4", "--population", "4", "--epochs", "1", "--n-jobs", "2",
+                 "--out", str(out), "--quiet"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert re.search(r"note: scoped: 8 genes from \d+ builds of scoped\(hp\)", captured.err)
+    assert re.search(r"note: build_conditional: 8 genes from \d+ builds of "
+                     r"build_conditional\(hp\) in [\d.]+ s", captured.err)
     frame = read(out / "results.csv")
     assert len(frame) == 4 and (frame["status"] == "ok").all()
     assert {"model_type", "units", "conv_layers", "filters_1", "momentum"} <= set(frame.columns)

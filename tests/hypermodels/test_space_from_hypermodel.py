@@ -37,7 +37,7 @@ def test_the_getting_started_space_is_keras_tuners_in_typed_genes(capsys):
                            "dropout": space.genes["dropout"], "lr": Float(1e-4, 1e-2, log=True)}
     assert type(space.genes["dropout"]).__name__ == "Bool"
     err = capsys.readouterr().err
-    assert err.startswith("note: getting_started: 4 genes from 5 builds of getting_started(hp) "
+    assert err.startswith("note: build_model: 4 genes from 5 builds of build_model(hp) "
                           "in ")
     tuner = kt.RandomSearch(examples.getting_started, objective="val_accuracy", max_trials=1,
                             overwrite=True, directory="/tmp/evohpo-kt-unused")
