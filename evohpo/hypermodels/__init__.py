@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..errors import EvohpoError
+from ..errors import EvohpoError, check_whole
 from ..space import Gene, Space
 from .explore import MAX_BUILDS, explore
 from .hp import HyperParameters
@@ -43,6 +43,7 @@ def space_from_hypermodel(hypermodel: Any, *, max_builds: int = MAX_BUILDS,
     from ..model import ModelSpec
     from ..runtime import keras
 
+    check_whole("max_builds", max_builds, 1)
     build = hypermodel.build if isinstance(hypermodel, ModelSpec) else as_build(hypermodel)
     if not isinstance(build, HyperModelBuild):
         raise EvohpoError(f"{getattr(hypermodel, '__name__', type(hypermodel).__name__)} is not "

@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..errors import EvohpoError
@@ -37,7 +38,7 @@ class Build:
     values: dict[str, Any]  # hp.values afterwards: the value of every active hyperparameter
     error: str = ""  # the exception it raised, in one line ("" when it returned)
 
-    @property
+    @cached_property
     def declared(self) -> list[Declared]:
         """Each hyperparameter it declared, once, in the order of its first call."""
         seen: dict[tuple[str, Any], Declared] = {}
@@ -45,7 +46,7 @@ class Build:
             seen.setdefault((call.declared.name, call.declared.conditions), call.declared)
         return list(seen.values())
 
-    @property
+    @cached_property
     def used(self) -> dict[str, int]:
         """Active hyperparameters -> the position of their first call."""
         order: dict[str, int] = {}
@@ -54,7 +55,7 @@ class Build:
                 order.setdefault(call.declared.name, i)
         return order
 
-    @property
+    @cached_property
     def pattern(self) -> frozenset[str]:
         return frozenset(self.used)
 

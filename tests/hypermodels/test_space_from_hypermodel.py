@@ -68,25 +68,29 @@ def build(config, task):
     return config
 
 
-def test_a_build_function_is_not_a_hypermodel():
+def test_what_is_not_a_hypermodel_is_one_line():
     assert error(lambda: space_from_hypermodel(build)) == (
         "build is not a hypermodel; pass build_model(hp) (one argument, the hp) or a KerasTuner "
         "HyperModel")
+    assert error(lambda: space_from_hypermodel(examples.layers_loop, max_builds=0)) == (
+        "max_builds must be a whole number >= 1, got 0")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fn, method, engine", [
-    (examples.layers_loop, GeneticSearch, "fused"),
-    (examples.scoped, RandomSearch, "single"),
-    (examples.getting_started, GridSearch, "auto"),
-], ids=["loop-ga-fused", "scoped-random-single", "getting-started-grid"])
-def test_a_campaign_runs_a_hypermodel_like_a_native_space(tmp_path, fn, method, engine):
+@pytest.mark.parametrize("fn, method, engine, backend", [
+    (examples.layers_loop, GeneticSearch, "fused", "loky"),
+    (examples.scoped, RandomSearch, "single", "threading"),
+    (examples.getting_started, GridSearch, "auto", "loky"),
+], ids=["loop-ga-fused", "scoped-random-single-threads", "getting-started-grid"])
+def test_a_campaign_runs_a_hypermodel_like_a_native_space(tmp_path, fn, method, engine,
+                                                          backend):
     space = space_from_hypermodel(fn, batch_size=Choice([64, 128], ordered=True))
     strategy = (method(space, population=4, seed=1) if method is GeneticSearch
                 else method(space, seed=1) if method is RandomSearch
                 else method(space, levels=2, seed=1))
     result = run_campaign(strategy, tasks.digits(), model=fn, budget=4, epochs=1, n_jobs=2,
-                          out=tmp_path / "run", engine=engine, progress=False)
+                          out=tmp_path / "run", engine=engine, backend=backend,
+                          progress=False)
     frame = read(result.csv)
     assert len(frame) == 4 and (frame["status"] == "ok").all()
     assert set(space.columns) <= set(frame.columns)  # one column per hyperparameter
