@@ -126,26 +126,27 @@ def _check_bounds(kind: str, low: Any, high: Any, log: bool) -> None:
 
 
 def _set_grid(gene: Int | Float, kind: str, whole: bool) -> None:
-    """Check ``step`` and lay out the grid once (``_grid``: None without a step)."""
+    """Check ``step`` and lay out the grid once: ``gene.grid``, the values a stepped gene can
+    take in order (None without a step), for strategies that suggest from it."""
     step = steps.check_step(kind, gene.low, gene.high, gene.step, gene.log, whole)
     object.__setattr__(gene, "step", step)
     grid = None if step is None else steps.ladder(gene.low, gene.high, step, gene.log, whole)
-    object.__setattr__(gene, "_grid", grid)
+    object.__setattr__(gene, "grid", grid)
 
 
 def _grid_move(gene: Int | Float, current: float, rng: random.Random) -> int:
     """A stepped gene's mutation: the grid index it moves to from internal coordinate
     ``current`` (its Gaussian step of ``sigma``, default a sixth of the range, on the grid)."""
-    points = [gene._internal(v) for v in gene._grid]
+    points = [gene._internal(v) for v in gene.grid]
     sigma = gene.sigma if gene.sigma is not None else (points[-1] - points[0]) / 6
     return steps.move(points, steps.nearest(points, current), sigma, rng)
 
 
 def _on_grid(gene: Int | Float, value: Any, where: str) -> int:
-    i = steps.index_of(gene._grid, value)
+    i = steps.index_of(gene.grid, value)
     if i is None:
-        shown = ", ".join(f"{v:g}" for v in gene._grid[:6])
-        more = ", ..." if len(gene._grid) > 6 else ""
+        shown = ", ".join(f"{v:g}" for v in gene.grid[:6])
+        more = ", ..." if len(gene.grid) > 6 else ""
         raise EvohpoError(f"{where}={value!r} is not on the grid of step {gene.step:g}: "
                           f"{shown}{more}")
     return i
@@ -189,16 +190,16 @@ class Int(Gene):
         return int(min(self.high, max(self.low, round(v))))
 
     def sample(self, rng: random.Random) -> list[Any]:
-        if self._grid:
-            return [rng.choice(self._grid)]
+        if self.grid:
+            return [rng.choice(self.grid)]
         if self.log:
             return [self._clip(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))]
         return [rng.randint(self.low, self.high)]
 
     def mutate(self, slots: list[Any], rng: random.Random) -> list[Any]:
         current = int(slots[0])
-        if self._grid:
-            return [self._grid[_grid_move(self, self._internal(current), rng)]]
+        if self.grid:
+            return [self.grid[_grid_move(self, self._internal(current), rng)]]
         if self._narrow:
             return [rng.choice([v for v in range(self.low, self.high + 1) if v != current])]
         if self.log:
@@ -224,18 +225,18 @@ class Int(Gene):
             raise EvohpoError(f"{where} must be a whole number, got {value!r}")
         if not self.low <= value <= self.high:
             raise EvohpoError(f"{where}={value} is outside [{self.low}, {self.high}]")
-        return [self._grid[_on_grid(self, value, where)] if self._grid else int(value)]
+        return [self.grid[_on_grid(self, value, where)] if self.grid else int(value)]
 
     def default_slots(self) -> list[Any]:
-        if self._grid:
-            return [self._grid[(len(self._grid) - 1) // 2]]
+        if self.grid:
+            return [self.grid[(len(self.grid) - 1) // 2]]
         if self.log:
             return [self._clip(math.sqrt(self.low * self.high))]
         return [self._clip((self.low + self.high) / 2)]
 
     def levels(self, n: int) -> list[int]:
-        if self._grid:
-            return steps.spread(self._grid, n, lambda: self.default_slots()[0])
+        if self.grid:
+            return steps.spread(self.grid, n, lambda: self.default_slots()[0])
         if self.high - self.low + 1 <= n:
             return list(range(self.low, self.high + 1))
         if n == 1:
@@ -250,7 +251,7 @@ class Int(Gene):
     def can_be(self, value: Any) -> bool:
         return (not isinstance(value, bool) and isinstance(value, int | float)
                 and int(value) == value and self.low <= value <= self.high
-                and (not self._grid or steps.index_of(self._grid, value) is not None))
+                and (not self.grid or steps.index_of(self.grid, value) is not None))
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "int", "low": self.low, "high": self.high, "log": self.log,
@@ -284,13 +285,13 @@ class Float(Gene):
         return self.low, self.high
 
     def sample(self, rng: random.Random) -> list[Any]:
-        if self._grid:
-            return [self._internal(rng.choice(self._grid))]
+        if self.grid:
+            return [self._internal(rng.choice(self.grid))]
         return [rng.uniform(*self._bounds())]
 
     def mutate(self, slots: list[Any], rng: random.Random) -> list[Any]:
-        if self._grid:
-            return [self._internal(self._grid[_grid_move(self, float(slots[0]), rng)])]
+        if self.grid:
+            return [self._internal(self.grid[_grid_move(self, float(slots[0]), rng)])]
         lo, hi = self._bounds()
         sigma = self.sigma if self.sigma is not None else (hi - lo) / 6
         (step,) = tools.mutGaussian([float(slots[0])], 0.0, sigma, 1.0)
@@ -307,19 +308,19 @@ class Float(Gene):
         _number(where, value)
         if not self.low <= value <= self.high:
             raise EvohpoError(f"{where}={value} is outside [{self.low:g}, {self.high:g}]")
-        if self._grid:
-            return [self._internal(self._grid[_on_grid(self, value, where)])]
+        if self.grid:
+            return [self._internal(self.grid[_on_grid(self, value, where)])]
         return [self._internal(value)]
 
     def default_slots(self) -> list[Any]:
-        if self._grid:
-            return [self._internal(self._grid[(len(self._grid) - 1) // 2])]
+        if self.grid:
+            return [self._internal(self.grid[(len(self.grid) - 1) // 2])]
         lo, hi = self._bounds()
         return [(lo + hi) / 2]
 
     def levels(self, n: int) -> list[float]:
-        if self._grid:
-            return steps.spread(self._grid, n, lambda: self.decode(self.default_slots()))
+        if self.grid:
+            return steps.spread(self.grid, n, lambda: self.decode(self.default_slots()))
         lo, hi = self._bounds()
         xs = [(lo + hi) / 2] if n == 1 else [lo + i * (hi - lo) / (n - 1) for i in range(n)]
         return [self.decode([x]) for x in xs]
@@ -327,7 +328,7 @@ class Float(Gene):
     def can_be(self, value: Any) -> bool:
         return (not isinstance(value, bool) and isinstance(value, int | float)
                 and self.low <= value <= self.high
-                and (not self._grid or steps.index_of(self._grid, value) is not None))
+                and (not self.grid or steps.index_of(self.grid, value) is not None))
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "float", "low": self.low, "high": self.high, "log": self.log,

@@ -16,11 +16,11 @@ from tests._checks import binomial_near, error, mutations, std
 
 
 def test_the_grids_are_keras_tuners_documented_examples():
-    assert Int(6, 13, step=3)._grid == (6, 9, 12)  # up to high, never past it
-    assert Int(2, 32, step=2, log=True)._grid == (2, 4, 8, 16, 32)  # a factor on a log scale
-    assert Float(0, 1, step=0.2)._grid == (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # 1.0 reached
-    assert Float(0.001, 10, step=10, log=True)._grid == (0.001, 0.01, 0.1, 1.0, 10.0)
-    assert Int(32, 512, step=32)._grid == tuple(range(32, 513, 32))
+    assert Int(6, 13, step=3).grid == (6, 9, 12)  # up to high, never past it
+    assert Int(2, 32, step=2, log=True).grid == (2, 4, 8, 16, 32)  # a factor on a log scale
+    assert Float(0, 1, step=0.2).grid == (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # 1.0 reached
+    assert Float(0.001, 10, step=10, log=True).grid == (0.001, 0.01, 0.1, 1.0, 10.0)
+    assert Int(32, 512, step=32).grid == tuple(range(32, 513, 32))
     assert Int(1, 9, step=1).step is None and Int(1, 9, step=1) == Int(1, 9)  # every integer
 
 
@@ -55,7 +55,7 @@ def test_a_log_grid_halves_as_often_as_it_doubles():
     lr = Float(1e-6, 1e-1, step=10 ** 0.25, log=True)  # 21 values, a quarter decade apart
     slots = mutations(lr, [lr.encode(1e-3, "lr")[0]], 2000)
     decoded = {lr.decode([s]) for s in slots}
-    assert decoded <= set(lr._grid) and 1e-3 not in decoded
+    assert decoded <= set(lr.grid) and 1e-3 not in decoded
 
 
 def test_encode_takes_grid_values_only_and_says_which_they_are():
@@ -110,7 +110,7 @@ def test_the_step_is_saved_only_when_given_so_older_spaces_load_unchanged():
     assert data["genes"]["units"]["step"] == 32 and data["genes"]["lr"]["step"] == 10.0
     assert "step" not in data["genes"]["plain"]
     again = Space.from_json(data)
-    assert again == space and again.genes["units"]._grid == space.genes["units"]._grid
+    assert again == space and again.genes["units"].grid == space.genes["units"].grid
     rng = random.Random(3)
     for _ in range(20):
         config = space.decode(space.sample(rng))
