@@ -6,6 +6,7 @@ Importing evohpo does not import TensorFlow: only the processes that train do.
 from . import presets, tasks
 from .campaign import Best, CampaignResult, run_campaign
 from .errors import EvohpoError
+from .hypermodels import space_from_hypermodel
 from .model import ModelSpec
 from .objectives import Objective
 from .predictor import predict
@@ -24,6 +25,6 @@ __all__ = [
     "AgingEvolution", "Best", "Bool", "CampaignResult", "Choice", "CmaEsSearch", "EvohpoError",
     "Fixed", "Float", "GeneticSearch", "GridSearch", "Int", "ModelSpec", "NSGA2Search",
     "Objective", "RandomSearch", "Repeat", "Space", "TPESearch", "predict", "presets",
-    "run_campaign", "tasks",
+    "run_campaign", "space_from_hypermodel", "tasks",
 ]
 __version__ = "0.3.0"  # the package version too (pyproject reads it)

@@ -1,12 +1,13 @@
 """How a config becomes a compiled Keras model: the user's build function, checked.
 
 A build function is ``build(config, task) -> compiled keras.Model``, a plain module-level
-function (workers receive it by value or by import). It may also accept ``seed=`` (to seed its
-initialisers explicitly; otherwise the worker seeds Keras globally before calling it) and
-``epochs=`` (e.g. for a learning-rate schedule). An optional ``fit(config, task) -> dict``
-returns extra ``model.fit`` keyword arguments (callbacks such as EarlyStopping,
-``validation_data``, ``class_weight``). Two config keys are reserved for training:
-``batch_size`` (default 32) and ``epochs`` (default: the campaign's epochs).
+function (workers receive it by value or by import); a model Keras builds at its first batch
+(a Sequential without an ``Input``) is built here for the task's inputs, as ``fit`` would. It
+may also accept ``seed=`` (to seed its initialisers explicitly; otherwise the worker seeds Keras
+globally before calling it) and ``epochs=`` (e.g. for a learning-rate schedule). An optional
+``fit(config, task) -> dict`` returns extra ``model.fit`` keyword arguments (callbacks such as
+EarlyStopping, ``validation_data``, ``class_weight``). Two config keys are reserved for
+training: ``batch_size`` (default 32) and ``epochs`` (default: the campaign's epochs).
 
 This module imports no TensorFlow at import time; only workers call :meth:`ModelSpec.make`.
 """
@@ -124,6 +125,8 @@ def check_model(model: Any, task: Any, name: str) -> None:
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         raise BuildError(f"{name}() returned an uncompiled model; call model.compile("
                          "optimizer=..., loss=..., metrics=[...]) before returning it")
+    if not model.built:
+        _build_for(model, task, keras)
     try:
         outputs = model.outputs
         inputs = model.inputs
@@ -146,6 +149,23 @@ def check_model(model: Any, task: Any, name: str) -> None:
                 f"({task.kind}) needs {expected}; end it with Dense({expected}, "
                 f"activation={act!r})"
             )
+
+
+def _build_for(model: Any, task: Any, keras: Any) -> None:
+    """Build a model that Keras would build at its first batch (a Sequential without an
+    ``Input``, as KerasTuner's examples write it) for the task's inputs now, as ``fit`` would:
+    the same weights from the same seed, and both engines see them before training (the fused
+    engine builds the optimizer's slots for them first)."""
+    try:
+        if isinstance(model, keras.Sequential):
+            model.build((None, *task.input_shape))
+        else:  # a subclassed model: one forward pass on two training rows, as fit's first
+            model(task.x_train[:2])
+    except Exception as exc:  # noqa: BLE001 - whatever the layers say, in one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise BuildError(f"the model cannot take task {task.name}'s inputs of shape "
+                         f"{tuple(task.input_shape)} ({type(exc).__name__}: {first[:200]})"
+                         ) from None
 
 
 def load_object(spec: str, what: str) -> Any:

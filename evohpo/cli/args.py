@@ -78,10 +78,11 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
                    help="tune the learning-rate schedule: constant,cosine,exponential")
     m = p.add_argument_group("your own model")
     m.add_argument("--model", default=None, metavar="FILE.py:NAME",
-                   help="a build function (config, task) -> compiled keras.Model "
-                        "(or MODULE:NAME)")
+                   help="a build function (config, task) -> compiled keras.Model, or a "
+                        "KerasTuner-style build_model(hp) (or MODULE:NAME)")
     m.add_argument("--space", default=None, metavar="FILE.py:NAME",
-                   help="its evohpo.Space (default: SPACE in the --model file)")
+                   help="its evohpo.Space (default: SPACE in the --model file; for a "
+                        "build_model(hp), the space of its hp calls)")
     m.add_argument("--fit", default=None, metavar="FILE.py:NAME",
                    help="optional hook (config, task) -> dict of extra model.fit arguments")
     m.add_argument("--objective", "--objectives", dest="objective", default=None,
@@ -115,8 +116,9 @@ def space_from_args(args: argparse.Namespace) -> Space:
 
 def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
     """(space, model) from --model/--space/--fit, or the MLP preset from its flags."""
+    from ..hypermodels import space_from_hypermodel
     from ..model import load_object
-    from ..presets import as_model_spec
+    from ..presets import as_model_spec, is_hypermodel
 
     if args.model is None:
         if args.space or args.fit:
@@ -128,8 +130,17 @@ def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
         flag = "--" + mlp_flags[0].replace("_", "-")
         raise EvohpoError(f"{flag} is a flag of the built-in MLP; with --model, your --space "
                           "declares the genes")
-    build = _function(load_object(args.model, "model"), "--model", args.model,
-                      "a build function (config, task) -> compiled keras.Model")
+    fit = None
+    if args.fit:
+        fit = _function(load_object(args.fit, "fit"), "--fit", args.fit,
+                        "a function (config, task) -> dict of model.fit arguments")
+    found = load_object(args.model, "model")
+    if not callable(getattr(found, "build", None)):  # else a KerasTuner HyperModel object
+        _function(found, "--model", args.model,
+                  "a build function (config, task) -> compiled keras.Model")
+    spec = as_model_spec(found, fit)
+    if is_hypermodel(spec) and not args.space:  # build_model(hp): the space of its hp calls
+        return space_from_hypermodel(spec), spec
     space_spec = args.space or args.model.rpartition(":")[0] + ":SPACE"
     space = load_object(space_spec, "space")
     made = callable(space) and not isinstance(space, Space)
@@ -139,11 +150,7 @@ def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
         raise EvohpoError(f"--space {space_spec} {'returned' if made else 'is'} a "
                           f"{type(space).__name__}, not an evohpo.Space; point it at a Space "
                           "(or a function returning one)")
-    fit = None
-    if args.fit:
-        fit = _function(load_object(args.fit, "fit"), "--fit", args.fit,
-                        "a function (config, task) -> dict of model.fit arguments")
-    return space, as_model_spec(build, fit)
+    return space, spec
 
 
 def _function(found: Any, flag: str, spec: str, what: str) -> Any:

@@ -9,6 +9,8 @@ the gene's *internal* coordinate, so variation works where it is meaningful:
   step of ``sigma`` (default a sixth of the range). Narrow integer ranges (<= 10 values, such
   as a layer count) are reset uniformly instead. Integers stay integers, everything is clipped
   to its bounds, and a mutation always changes the value when the range allows it.
+* ``step=`` puts an ``Int`` or ``Float`` on a grid (32, 64, ... or 1e-4, 1e-3, ... on a log
+  scale, as KerasTuner's ``step``): the same moves, rounded to the grid (:mod:`.steps`).
 * ``Choice`` keeps the index: unordered choices jump to another value, ordered ones step to a
   neighbour; ``Bool`` flips (DEAP ``mutFlipBit``).
 
@@ -31,6 +33,7 @@ from typing import Any
 from deap import tools
 
 from ..errors import EvohpoError
+from . import steps
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 SIG_DIGITS = 6  # floats are decoded to 6 significant digits: they survive a CSV round trip
@@ -122,14 +125,47 @@ def _check_bounds(kind: str, low: Any, high: Any, log: bool) -> None:
         )
 
 
+def _set_grid(gene: Int | Float, kind: str, whole: bool) -> None:
+    """Check ``step`` and lay out the grid once: ``gene.grid``, the values a stepped gene can
+    take in order (None without a step), for strategies that suggest from it."""
+    step = steps.check_step(kind, gene.low, gene.high, gene.step, gene.log, whole)
+    object.__setattr__(gene, "step", step)
+    grid = None if step is None else steps.ladder(gene.low, gene.high, step, gene.log, whole)
+    object.__setattr__(gene, "grid", grid)
+
+
+def _grid_move(gene: Int | Float, current: float, rng: random.Random) -> int:
+    """A stepped gene's mutation: the grid index it moves to from internal coordinate
+    ``current`` (its Gaussian step of ``sigma``, default a sixth of the range, on the grid)."""
+    points = [gene._internal(v) for v in gene.grid]
+    sigma = gene.sigma if gene.sigma is not None else (points[-1] - points[0]) / 6
+    return steps.move(points, steps.nearest(points, current), sigma, rng)
+
+
+def _on_grid(gene: Int | Float, value: Any, where: str) -> int:
+    i = steps.index_of(gene.grid, value)
+    if i is None:
+        shown = ", ".join(f"{v:g}" for v in gene.grid[:6])
+        more = ", ..." if len(gene.grid) > 6 else ""
+        raise EvohpoError(f"{where}={value!r} is not on the grid of step {gene.step:g}: "
+                          f"{shown}{more}")
+    return i
+
+
+def _step_json(gene: Int | Float) -> dict[str, Any]:
+    return {} if gene.step is None else {"step": gene.step}
+
+
 @dataclass(frozen=True)
 class Int(Gene):
-    """A whole number in [low, high]; ``log=True`` samples and mutates on a log2 scale."""
+    """A whole number in [low, high]; ``log=True`` samples and mutates on a log2 scale;
+    ``step`` keeps it on a grid (low, low + step, ...; a factor with log: :mod:`.steps`)."""
 
     low: int = 0
     high: int = 1
     log: bool = False
     sigma: float | None = None  # mutation step in internal units (log2 units if log)
+    step: int | None = None
 
     def __post_init__(self) -> None:
         for name, v in (("low", _native(self.low)), ("high", _native(self.high))):
@@ -141,6 +177,10 @@ class Int(Gene):
                     raise EvohpoError(f"Int {name} must be a whole number, got {v!r}; use Float")
         _check_bounds("Int", self.low, self.high, self.log)
         object.__setattr__(self, "when", _check_when(self.when))
+        _set_grid(self, "Int", whole=True)
+
+    def _internal(self, value: float) -> float:
+        return math.log2(value) if self.log else float(value)
 
     @property
     def _narrow(self) -> bool:
@@ -150,12 +190,16 @@ class Int(Gene):
         return int(min(self.high, max(self.low, round(v))))
 
     def sample(self, rng: random.Random) -> list[Any]:
+        if self.grid:
+            return [rng.choice(self.grid)]
         if self.log:
             return [self._clip(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))]
         return [rng.randint(self.low, self.high)]
 
     def mutate(self, slots: list[Any], rng: random.Random) -> list[Any]:
         current = int(slots[0])
+        if self.grid:
+            return [self.grid[_grid_move(self, self._internal(current), rng)]]
         if self._narrow:
             return [rng.choice([v for v in range(self.low, self.high + 1) if v != current])]
         if self.log:
@@ -181,14 +225,18 @@ class Int(Gene):
             raise EvohpoError(f"{where} must be a whole number, got {value!r}")
         if not self.low <= value <= self.high:
             raise EvohpoError(f"{where}={value} is outside [{self.low}, {self.high}]")
-        return [int(value)]
+        return [self.grid[_on_grid(self, value, where)] if self.grid else int(value)]
 
     def default_slots(self) -> list[Any]:
+        if self.grid:
+            return [self.grid[(len(self.grid) - 1) // 2]]
         if self.log:
             return [self._clip(math.sqrt(self.low * self.high))]
         return [self._clip((self.low + self.high) / 2)]
 
     def levels(self, n: int) -> list[int]:
+        if self.grid:
+            return steps.spread(self.grid, n, lambda: self.default_slots()[0])
         if self.high - self.low + 1 <= n:
             return list(range(self.low, self.high + 1))
         if n == 1:
@@ -202,27 +250,34 @@ class Int(Gene):
 
     def can_be(self, value: Any) -> bool:
         return (not isinstance(value, bool) and isinstance(value, int | float)
-                and int(value) == value and self.low <= value <= self.high)
+                and int(value) == value and self.low <= value <= self.high
+                and (not self.grid or steps.index_of(self.grid, value) is not None))
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "int", "low": self.low, "high": self.high, "log": self.log,
-                "sigma": self.sigma, **self._when_json()}
+                "sigma": self.sigma, **_step_json(self), **self._when_json()}
 
 
 @dataclass(frozen=True)
 class Float(Gene):
-    """A real number in [low, high]; ``log=True`` samples and mutates on a log10 scale."""
+    """A real number in [low, high]; ``log=True`` samples and mutates on a log10 scale;
+    ``step`` keeps it on a grid (low, low + step, ...; a factor with log: :mod:`.steps`)."""
 
     low: float = 0.0
     high: float = 1.0
     log: bool = False
     sigma: float | None = None  # mutation step in internal units (decades if log)
+    step: float | None = None
 
     def __post_init__(self) -> None:
         _check_bounds("Float", self.low, self.high, self.log)
         object.__setattr__(self, "low", float(self.low))
         object.__setattr__(self, "high", float(self.high))
         object.__setattr__(self, "when", _check_when(self.when))
+        _set_grid(self, "Float", whole=False)
+
+    def _internal(self, value: float) -> float:
+        return math.log10(value) if self.log else float(value)
 
     def _bounds(self) -> tuple[float, float]:
         if self.log:
@@ -230,9 +285,13 @@ class Float(Gene):
         return self.low, self.high
 
     def sample(self, rng: random.Random) -> list[Any]:
+        if self.grid:
+            return [self._internal(rng.choice(self.grid))]
         return [rng.uniform(*self._bounds())]
 
     def mutate(self, slots: list[Any], rng: random.Random) -> list[Any]:
+        if self.grid:
+            return [self._internal(self.grid[_grid_move(self, float(slots[0]), rng)])]
         lo, hi = self._bounds()
         sigma = self.sigma if self.sigma is not None else (hi - lo) / 6
         (step,) = tools.mutGaussian([float(slots[0])], 0.0, sigma, 1.0)
@@ -249,24 +308,31 @@ class Float(Gene):
         _number(where, value)
         if not self.low <= value <= self.high:
             raise EvohpoError(f"{where}={value} is outside [{self.low:g}, {self.high:g}]")
-        return [math.log10(value) if self.log else float(value)]
+        if self.grid:
+            return [self._internal(self.grid[_on_grid(self, value, where)])]
+        return [self._internal(value)]
 
     def default_slots(self) -> list[Any]:
+        if self.grid:
+            return [self._internal(self.grid[(len(self.grid) - 1) // 2])]
         lo, hi = self._bounds()
         return [(lo + hi) / 2]
 
     def levels(self, n: int) -> list[float]:
+        if self.grid:
+            return steps.spread(self.grid, n, lambda: self.decode(self.default_slots()))
         lo, hi = self._bounds()
         xs = [(lo + hi) / 2] if n == 1 else [lo + i * (hi - lo) / (n - 1) for i in range(n)]
         return [self.decode([x]) for x in xs]
 
     def can_be(self, value: Any) -> bool:
         return (not isinstance(value, bool) and isinstance(value, int | float)
-                and self.low <= value <= self.high)
+                and self.low <= value <= self.high
+                and (not self.grid or steps.index_of(self.grid, value) is not None))
 
     def to_json(self) -> dict[str, Any]:
         return {"type": "float", "low": self.low, "high": self.high, "log": self.log,
-                "sigma": self.sigma, **self._when_json()}
+                "sigma": self.sigma, **_step_json(self), **self._when_json()}
 
 
 @dataclass(frozen=True)

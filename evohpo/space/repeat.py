@@ -33,8 +33,9 @@ class Repeat(Gene):
         low = count if isinstance(count, int) else count.low
         if low < 0:
             raise EvohpoError(f"Repeat count must be >= 0, got {low}; a count is how many blocks")
-        if isinstance(count, Int) and (count.log or count.when is not None):
-            raise EvohpoError("Repeat count takes a plain Int(low, high) (no log=, no when=)")
+        if isinstance(count, Int) and (count.log or count.step or count.when is not None):
+            raise EvohpoError("Repeat count takes a plain Int(low, high) (no log=, step= or "
+                              "when=)")
         if not genes:
             raise EvohpoError("Repeat(...) needs at least one gene, e.g. units=Int(4, 512)")
         object.__setattr__(self, "count", count)

@@ -325,10 +325,11 @@ def _gene_from_json(data: Mapping[str, Any]) -> Gene:
     kind = data["type"]
     when = data.get("when")
     if kind == "int":
-        return Int(data["low"], data["high"], log=data["log"], sigma=data.get("sigma"), when=when)
+        return Int(data["low"], data["high"], log=data["log"], sigma=data.get("sigma"),
+                   step=data.get("step"), when=when)
     if kind == "float":
         return Float(data["low"], data["high"], log=data["log"], sigma=data.get("sigma"),
-                     when=when)
+                     step=data.get("step"), when=when)
     if kind == "choice":
         return Choice(tuple(data["values"]), ordered=data["ordered"], when=when)
     if kind == "bool":

@@ -4,7 +4,9 @@ Optuna learns from named parameters with distributions; evohpo's genes map onto 
 here:
 
 * ``Int(low, high, log=)`` -> ``suggest_int`` (``IntDistribution``, log scale when the gene has
-  one); ``Float(low, high, log=)`` -> ``suggest_float`` (``FloatDistribution``);
+  one); ``Float(low, high, log=)`` -> ``suggest_float`` (``FloatDistribution``); a gene with a
+  ``step`` -> ``suggest_int`` of the index of its value on ``gene.grid`` (exact grid values,
+  neighbours alike, a log grid's index on its log scale);
 * ``Choice(ordered=True)`` -> ``suggest_int`` of the value's *index*, so TPE's and CMA-ES's
   numeric kernels see that neighbours are alike (a tabular benchmark's unit counts, batch
   sizes); an unordered ``Choice`` and a ``Bool`` -> ``suggest_categorical`` (of the index, so
@@ -90,6 +92,8 @@ def _holds(scope: _Scope, ctrl: str, allowed: tuple[Any, ...]) -> bool:
 
 
 def _suggest(trial: Any, name: str, gene: Gene) -> Any:
+    if isinstance(gene, Int | Float) and gene.grid:  # a stepped gene: the index of its value
+        return gene.grid[trial.suggest_int(name, 0, len(gene.grid) - 1)]
     if isinstance(gene, Int):
         return trial.suggest_int(name, gene.low, gene.high, log=gene.log)
     if isinstance(gene, Float):

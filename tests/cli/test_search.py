@@ -58,6 +58,25 @@ def test_search_with_a_user_model_file(tmp_path, capsys):
 
 
 @pytest.mark.tensorflow
+@pytest.mark.slow
+def test_search_with_a_keras_tuner_hypermodel_needs_no_space(tmp_path, capsys):
+    out = tmp_path / "hyper"
+    model = TESTS.parent / "experiments" / "keras_tuner_hypermodels.py"
+    code = main(["search", "--task", "digits", "--model", f"{model}:build_conditional",
+                 "--budget", "4", "--population", "4", "--epochs", "1", "--n-jobs", "2",
+                 "--out", str(out), "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert re.search(r"note: build_conditional: 8 genes from \d+ builds of "
+                     r"build_conditional\(hp\) in [\d.]+ s", captured.err)
+    frame = read(out / "results.csv")
+    assert len(frame) == 4 and (frame["status"] == "ok").all()
+    assert {"model_type", "units", "conv_layers", "filters_1", "momentum"} <= set(frame.columns)
+    cnn = frame["model_type"] == "cnn"
+    assert frame.loc[cnn, "units"].isna().all() and frame.loc[~cnn, "conv_layers"].isna().all()
+
+
+@pytest.mark.tensorflow
 def test_a_build_function_that_always_fails_stops_with_its_error(tmp_path, capsys):
     out = tmp_path / "broken"
     code = main(["search", "--task", "iris", "--model", f"{BROKEN}:build", "--budget", "8",

@@ -189,6 +189,30 @@ def test_a_users_cnn_trains_as_fit_does_to_the_last_bit(images):
         assert result.scores["val_accuracy"] == said["accuracy"]
 
 
+def sequential_build(config, task, seed=None):
+    """KerasTuner's style: a Sequential without an Input, built by Keras at the first batch."""
+    import keras
+
+    model = keras.Sequential([keras.layers.Flatten(),
+                              keras.layers.Dense(config["units"], activation="relu"),
+                              keras.layers.Dense(task.n_classes, activation="softmax")])
+    model.compile(keras.optimizers.SGD(config["learning_rate"]),
+                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_a_model_without_an_input_trains_in_a_group_as_fit_does(images):
+    spec = ModelSpec(build=sequential_build)
+    configs = [{"units": 6, "learning_rate": 0.05}, {"units": 9, "learning_rate": 0.02}]
+    results = train_group(spec, configs, [3, 4], images, 2, 32, shuffle_seed=None,
+                          keep_models=True)
+    for config, seed, result in zip(configs, [3, 4], results, strict=True):
+        model, _ = fit_alone(spec, config, seed, images, 2)
+        assert result.status == "ok" and result.params == model.count_params() > 0
+        assert all(np.array_equal(a, b) for a, b in zip(
+            model.get_weights(), result.model.get_weights(), strict=True))
+
+
 @pytest.mark.slow
 def test_a_poisoned_user_model_leaves_the_others_bit_identical(images):
     poison = {**CNN_CONFIGS[1], "learning_rate": 1e30}

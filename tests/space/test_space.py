@@ -74,7 +74,7 @@ def leaves(config):
         (lambda: Repeat(Int(-2, 3), units=Int(1, 8)), "Repeat count must be >= 0, got -2"),
         (lambda: Repeat(True, units=Int(1, 8)), "Repeat count must be an int or Int(low, high)"),
         (lambda: Repeat(Int(1, 8, log=True), units=Int(1, 8)),
-         "Repeat count takes a plain Int(low, high) (no log=, no when=)"),
+         "Repeat count takes a plain Int(low, high) (no log=, step= or when=)"),
         (lambda: Repeat(2), "Repeat(...) needs at least one gene, e.g. units=Int(4, 512)"),
     ],
 )
@@ -535,9 +535,9 @@ def test_equal_spaces_hash_equal_whatever_the_order_of_their_conditions():
     (lambda: Fixed([1, 2]), "Fixed value must be str, int, float, bool or None, got [1, 2]"),
     (lambda: Int(0, 3, when=["a"]), "when= takes a dict such as {'optimizer': 'sgd'}, got ['a']"),
     (lambda: Repeat(Int(1, 8, log=True), u=Int(1, 8)),
-     "Repeat count takes a plain Int(low, high) (no log=, no when=)"),
+     "Repeat count takes a plain Int(low, high) (no log=, step= or when=)"),
     (lambda: Repeat(Int(1, 8, when={"a": 1}), u=Int(1, 8)),
-     "Repeat count takes a plain Int(low, high) (no log=, no when=)"),
+     "Repeat count takes a plain Int(low, high) (no log=, step= or when=)"),
     (lambda: Repeat(2.0, u=Int(1, 8)), "Repeat count must be an int or Int(low, high), got 2.0"),
     (lambda: Repeat(2), "Repeat(...) needs at least one gene, e.g. units=Int(4, 512)"),
     (lambda: Repeat(2, u=8), "Repeat gene 'u' is 8; use Int, Float, Choice, Bool, Fixed or "

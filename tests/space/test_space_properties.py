@@ -1,10 +1,10 @@
 """Properties of every space, checked on randomly built ones (hypothesis).
 
-Spaces mix Int/Float (linear and log), Choice, Bool and Fixed genes, a Repeat with one to three
-genes (fixed or variable count) and a gene conditional on a Choice (at the top level and inside
-the repeated block). The checks use only the documented genome layout (declaration order; a
-Repeat is its count slot, then ``max_count`` blocks) and the decoded configs, so they hold for
-any implementation of the space.
+Spaces mix Int/Float (linear and log, on a grid of steps or not), Choice, Bool and Fixed genes,
+a Repeat with one to three genes (fixed or variable count) and a gene conditional on a Choice (at
+the top level and inside the repeated block). The checks use only the documented genome layout
+(declaration order; a Repeat is its count slot, then ``max_count`` blocks) and the decoded
+configs, so they hold for any implementation of the space.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ def int_genes(draw, when=None):
         high = draw(st.integers(low + 1, low + 2000))
         span, log = high - low, False
     sigma = draw(st.one_of(st.none(), st.floats(0.05, 1.0).map(lambda f: f * span)))
-    return Int(low, high, log=log, sigma=sigma, when=when)
+    step = None
+    if draw(st.booleans()):  # on a grid: a factor on a log scale, else an increment
+        step = (draw(st.integers(2, max(2, high // low))) if log and high >= 2 * low
+                else None if log else draw(st.integers(1, high - low)))
+    return Int(low, high, log=log, sigma=sigma, step=step, when=when)
 
 
 @st.composite
@@ -57,7 +61,11 @@ def float_genes(draw, when=None):
         high = low + max(abs(low), 1.0) * draw(st.floats(1e-3, 10.0))
         span, log = high - low, False
     sigma = draw(st.one_of(st.none(), st.floats(0.05, 1.0).map(lambda f: f * span)))
-    return Float(low, high, log=log, sigma=sigma, when=when)
+    step = None
+    if draw(st.booleans()):  # on a grid: a factor on a log scale, else an increment
+        fraction = draw(st.floats(0.05, 1.0))
+        step = (high / low) ** fraction if log else (high - low) * fraction
+    return Float(low, high, log=log, sigma=sigma, step=step, when=when)
 
 
 @st.composite
