@@ -90,3 +90,18 @@ def test_a_condition_on_a_later_or_outer_gene_is_decided_first():
 ])
 def test_a_space_is_dynamic_when_trials_can_hold_different_parameters(space, dynamic):
     assert is_dynamic(space) is dynamic
+
+
+def test_a_stepped_gene_is_suggested_on_its_grid():
+    """A gene with a step is the index of its value: every suggestion is a grid value, and
+    the grid's two ends are reachable (Optuna's own step would drift off a log grid)."""
+    space = Space(units=Int(32, 512, step=32), lr=Float(1e-4, 1e-1, step=10.0, log=True))
+    seen = {name: set() for name in ("units", "lr")}
+    for config, frozen in trials(space, 200):
+        assert config["units"] in space.genes["units"].grid
+        assert config["lr"] in space.genes["lr"].grid
+        assert isinstance(frozen.distributions["units"], IntDistribution)
+        for name in seen:
+            seen[name].add(config[name])
+    assert seen["units"] == set(space.genes["units"].grid)
+    assert seen["lr"] == set(space.genes["lr"].grid)
