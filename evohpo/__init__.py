@@ -1,9 +1,12 @@
-"""evohpo: evolutionary hyperparameter optimisation for Keras networks.
+"""evohpo: evolutionary hyperparameter optimisation for Keras networks, and for any Python
+function of a config (a black box, :mod:`evohpo.blackbox`; the tabular benchmarks,
+:mod:`evohpo.tabular`).
 
 Importing evohpo does not import TensorFlow: only the processes that train do.
 """
 
-from . import presets, tasks
+from . import presets, tabular, tasks
+from .blackbox import BlackBox
 from .campaign import Best, CampaignResult, run_campaign
 from .errors import EvohpoError
 from .model import ModelSpec
@@ -13,8 +16,8 @@ from .space import Bool, Choice, Fixed, Float, Int, Repeat, Space
 from .strategies import GeneticSearch, GridSearch, NSGA2Search, RandomSearch
 
 __all__ = [
-    "Best", "Bool", "CampaignResult", "Choice", "EvohpoError", "Fixed", "Float", "GeneticSearch",
-    "GridSearch", "Int", "ModelSpec", "NSGA2Search", "Objective", "RandomSearch", "Repeat",
-    "Space", "predict", "presets", "run_campaign", "tasks",
+    "Best", "BlackBox", "Bool", "CampaignResult", "Choice", "EvohpoError", "Fixed", "Float",
+    "GeneticSearch", "GridSearch", "Int", "ModelSpec", "NSGA2Search", "Objective",
+    "RandomSearch", "Repeat", "Space", "predict", "presets", "run_campaign", "tabular", "tasks",
 ]
 __version__ = "0.3.0"  # the package version too (pyproject reads it)

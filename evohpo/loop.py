@@ -152,12 +152,17 @@ class Loop:
         return [done[first_id + i] for i in range(len(proposals))]
 
     def _note(self, ev: Evaluation) -> None:
-        """A fused campaign's member that trained one by one: say why, once per reason."""
+        """What a worker asked to be said, once per text: why a fused campaign's member trained
+        one by one, or scores of a black box that have no column."""
         reason = ev.extra.get("alone")
         if reason and reason not in self.notes:
             self.notes.add(reason)
             print(f"note: evaluation {ev.eval_id} trained one model at a time: {reason}",
                   file=sys.stderr, flush=True)
+        note = ev.extra.get("note")
+        if note and note not in self.notes:
+            self.notes.add(note)
+            print(f"note: {note}", file=sys.stderr, flush=True)
 
     def _replayed(self, eval_id: int, key: str) -> Evaluation:
         ev = self.replay.pop(eval_id)

@@ -86,9 +86,12 @@ def summary(result: CampaignResult, plan: CampaignPlan) -> dict:
     for e in result.evaluations:
         counts[str(e.status)] = counts.get(str(e.status), 0) + 1
     best = result.best
+    facts = dict(getattr(plan.task, "facts", None) or {})  # a benchmark's best values, ...
     return {
         "method": result.method, "seed": result.seed, "task": plan.task.name,
         "kind": plan.task.kind, "objective": results_mod.spec(plan.objectives),
+        "metrics": results_mod.metric_columns(plan.objectives, plan.scores),
+        **({"facts": facts} if facts else {}),
         "model": plan.setup.model.name,
         "budget": plan.budget, "epochs": plan.epochs, "evaluations": len(result.evaluations),
         "status_counts": counts, "cache_hits": result.cache_hits, **result.extra,

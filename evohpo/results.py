@@ -37,10 +37,11 @@ LEAD_COLUMNS = (
     "campaign", "method", "seed", "eval_id", "generation", "status", "error", "cached",
     "objective",
 )
-SCORE_COLUMNS = ("val_accuracy", "val_loss")  # always there, beside the objective's own metric
+SCORE_COLUMNS = ("val_accuracy", "val_loss")  # a model's, beside the objective's own metric
 TAIL_COLUMNS = ("params", "epochs", "train_seconds", "worker", "config")
 REQUIRED = ("method", "seed", "eval_id", "status", "objective", "config")
-RUN_FACTS = ("run", "task", "kind", "run_seconds", "best_eval_id", "grid_size")  # analysis adds
+RUN_FACTS = ("run", "task", "kind", "metrics", "run_seconds", "best_eval_id",
+             "grid_size")  # analysis adds
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
 
 
@@ -56,23 +57,32 @@ def spec(objective: Objectives) -> str:
     return ",".join(o.spec for o in as_tuple(objective))
 
 
-def metric_columns(objective: Objectives) -> list[str]:
-    """The objectives' metrics first, then validation accuracy and loss (once each)."""
-    names = [*(o.name for o in as_tuple(objective)), *SCORE_COLUMNS]
+def metric_columns(objective: Objectives, scores: Sequence[str] = SCORE_COLUMNS) -> list[str]:
+    """The objectives' metrics first, then the other scores (once each): validation accuracy
+    and loss for a model, a black box's own metrics for a black box."""
+    names = [*(o.name for o in as_tuple(objective)), *scores]
     return [n for i, n in enumerate(names) if n not in names[:i] and n not in TAIL_COLUMNS]
 
 
-def columns(space: Space, objective: Objectives) -> list[str]:
+def columns(space: Space, objective: Objectives,
+            scores: Sequence[str] = SCORE_COLUMNS) -> list[str]:
     """Run info, scores, one column per gene (flattened: ``layers_1_units``), then the rest
-    and the whole config as JSON; a gene that would shadow a column of ours is refused."""
+    and the whole config as JSON; a gene or a score that would shadow a column of ours is
+    refused."""
     front = [PARETO_COLUMN] if len(as_tuple(objective)) > 1 else []
-    fixed = [*LEAD_COLUMNS, *metric_columns(objective), *front, *TAIL_COLUMNS]
+    metrics = metric_columns(objective, scores)
+    fixed = [*LEAD_COLUMNS, *metrics, *front, *TAIL_COLUMNS]
+    reserved = [*LEAD_COLUMNS, *TAIL_COLUMNS, PARETO_COLUMN, *RUN_FACTS]
+    taken = [c for c in metrics if c in reserved or c.startswith("best_test_")]
+    if taken:
+        raise EvohpoError(f"score {taken[0]!r} has the name of a results column; rename it "
+                          f"(reserved: {', '.join(reserved)}, best_test_*)")
     reserved = [*fixed, PARETO_COLUMN, *RUN_FACTS]
     clash = [c for c in space.columns if c in reserved or c.startswith("best_test_")]
     if clash:
         raise EvohpoError(f"gene {clash[0]!r} has the name of a results column; rename the gene "
                           f"(reserved: {', '.join(reserved)}, best_test_*)")
-    n_lead = len(LEAD_COLUMNS) + len(metric_columns(objective)) + len(front)
+    n_lead = len(LEAD_COLUMNS) + len(metrics) + len(front)
     return [*fixed[:n_lead], *space.columns, *TAIL_COLUMNS]
 
 
@@ -87,14 +97,15 @@ def _cell(value: Any) -> str:
 
 
 def row(ev: Evaluation, *, campaign: str, method: str, seed: int, space: Space,
-        objective: Objectives) -> dict:
-    """One CSV row of an evaluation, in the users' terms (accuracy, not the minimised value)."""
+        objective: Objectives, scores: Sequence[str] = SCORE_COLUMNS) -> dict:
+    """One CSV row of an evaluation, in the users' terms (accuracy, not the minimised value);
+    ``scores``: the score columns beside the objectives (:func:`metric_columns`)."""
     out: dict[str, Any] = {
         "campaign": campaign, "method": method, "seed": seed, "eval_id": ev.eval_id,
         "generation": ev.generation, "status": str(ev.status), "error": ev.error,
         "cached": ev.cached, "objective": spec(objective),
     }
-    for name in metric_columns(objective):
+    for name in metric_columns(objective, scores):
         out[name] = ev.scores.get(name)
     out.update(space.flatten(ev.config))
     out.update(params=ev.params, epochs=ev.epochs, train_seconds=round(ev.train_seconds, 3),
