@@ -97,6 +97,30 @@ class BlackBox:
         """The scores it returns, when declared; None when only its calls tell."""
         return self.metrics or None
 
+    def check_campaign(self, space: Space | None, *, model: Any = None, fit: Any = None,
+                       epochs: int | None = None) -> Space:
+        """What a campaign on this box cannot honour is refused, not ignored: a model or fit
+        hook (the function is the model), epochs (nothing trains), a space other than the
+        box's own. Returns the space to search (``space``, else the box's)."""
+        if model is not None and model is not self:
+            raise EvohpoError(f"model= builds Keras models, and {self.name} is a black box "
+                              "that scores configs itself: leave model= (--model) out")
+        if fit is not None:
+            raise EvohpoError(f"fit= adds model.fit arguments, and {self.name} is a black box "
+                              "that trains nothing: leave fit= (--fit) out")
+        if epochs is not None:
+            raise EvohpoError(f"epochs= is for training Keras models, and {self.name} is a "
+                              "black box: leave epochs (--epochs) out")
+        if space is None:
+            if self.space is None:
+                raise EvohpoError(f"black box {self.name} needs a search space: pass space= "
+                                  "(--space FILE.py:NAME), or BlackBox(..., space=...)")
+            return self.space
+        if self.space is not None and self.space != space:
+            raise EvohpoError(f"this search space is not {self.name}'s own; search the box's "
+                              f"space (box.space, e.g. GeneticSearch(box.space))")
+        return space
+
     def objectives(self, given: Any = None) -> tuple[Objective, ...]:
         """``given`` (the campaign's ``objective=``) or the box's own, each with a declared
         direction, and each among its metrics when those are declared."""

@@ -101,7 +101,7 @@ def _prepare(strategy: Strategy, task: Task | BlackBox | Callable | str, model: 
     seed = check_whole("seed", strategy.seed if seed is None else seed, 0)
     space = strategy.space
     if box is not None:
-        _check_black_box(box, space, model=model, fit=fit, epochs=epochs)
+        box.check_campaign(space, model=model, fit=fit, epochs=epochs)
         task, spec, epochs, scores, default = box, box, 0, box.metrics, call_evaluate
         objs = box.objectives(objective)
     else:
@@ -126,24 +126,6 @@ def _prepare(strategy: Strategy, task: Task | BlackBox | Callable | str, model: 
                  engine=choice.check(engine), engine_asked=engine,
                  custom_evaluator=evaluator is not None, evaluator=evaluator or default,
                  black_box=box is not None, scores=tuple(scores))
-
-
-def _check_black_box(box: BlackBox, space: Space, *, model: Any, fit: Any,
-                     epochs: int | None) -> None:
-    """What a black-box campaign cannot honour is refused, not ignored: a model or fit hook
-    (the function is the model), epochs (nothing trains), a space other than the box's own."""
-    if model is not None and model is not box:
-        raise EvohpoError(f"model= builds Keras models, and {box.name} is a black box that "
-                          "scores configs itself: leave model= out")
-    if fit is not None:
-        raise EvohpoError(f"fit= adds model.fit arguments, and {box.name} is a black box that "
-                          "trains nothing: leave fit= out")
-    if epochs is not None:
-        raise EvohpoError(f"epochs= is for training Keras models, and {box.name} is a black "
-                          "box: leave epochs out")
-    if box.space is not None and box.space != space:
-        raise EvohpoError(f"the strategy searches another space than {box.name}'s; build it "
-                          f"over the box's own space (e.g. GeneticSearch(box.space))")
 
 
 def _with_workers(plan: CampaignPlan, workers: Backend, resume: bool) -> CampaignPlan:

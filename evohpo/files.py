@@ -113,6 +113,12 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(Path(path), text if text.endswith("\n") else text + "\n")
 
 
+def folder_name(name: str) -> str:
+    """A task's or benchmark's name as a default folder name: ``hpolib:protein_structure`` ->
+    ``hpolib-protein_structure``."""
+    return re.sub(r"[^\w.-]+", "-", name).strip("-") or "task"
+
+
 def remove_temporaries(folder: Path) -> list[str]:
     """Delete what atomic writes of a killed process left behind (``.NAME.xxxx.tmp``).
 
