@@ -87,7 +87,7 @@ class Loop:
     notes: set[str] = field(default_factory=set)  # reasons already printed
 
     def write(self, ev: Evaluation) -> None:
-        self.log.append(results_mod.row(ev, **self.row_kw))
+        self.log.append(results_mod.row(ev, **self.row_kw), ev.train_seconds)
 
     def key(self, config: Config, epochs: int | None) -> str:
         """The cache key: the network, and the epochs when a screening run asked for fewer,
@@ -149,6 +149,7 @@ class Loop:
                 original = done[in_batch[self.key(prop.config, self.low.get(eval_id))]]
                 done[eval_id] = from_cache(original, eval_id, prop.generation)
                 self.write(done[eval_id])
+        self.log.sync()  # every row of the batch on disk before its checkpoint
         return [done[first_id + i] for i in range(len(proposals))]
 
     def _note(self, ev: Evaluation) -> None:
