@@ -55,7 +55,7 @@ def _function(spec: str, space_spec: str | None) -> BlackBox:
     from ..model import load_object
 
     found = load_object(spec, "function")
-    if not callable(found):
+    if not isinstance(found, BlackBox) and not callable(found):
         kind = type(found).__name__
         raise EvohpoError(f"--function {spec} is a {kind}, not a function of a config; point "
                           "it at that function (or an evohpo.BlackBox)")
