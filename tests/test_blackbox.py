@@ -16,7 +16,6 @@ import pytest
 from evohpo import BlackBox, Float, Space, run_campaign, strategies
 from evohpo.blackbox import ReturnError, as_black_box, scores
 from evohpo.engines.base import eval_seed
-from evohpo.errors import EvohpoError
 from evohpo.objectives import Objective
 from evohpo.results import VOLATILE, read
 from evohpo.strategies import registry
