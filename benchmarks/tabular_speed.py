@@ -9,7 +9,10 @@ strategy, the workers) is all there is.
 Each measurement is a fresh process that runs one warm-up campaign (workers started, the
 table read) and then ``--campaigns`` campaigns of ``--budget`` evaluations (seeds 0, 1, ...),
 as a study process runs one campaign after another; it reports their median evaluations per
-second (budget / the campaign's wall time, ``run_campaign`` only).
+second (budget / the campaign's wall time, ``run_campaign`` only) and, on threads (where every
+evaluation runs in that process), the median CPU seconds of a campaign: what the issue's study
+(15 datasets x 30 seeds x 200 evaluations per method) costs, less sensitive than wall time to
+other work on the machine.
 
 ``--before SRC`` also measures another evohpo source tree (e.g. the code before issue 23,
 unpacked with ``git archive BASE evohpo | tar -x -C SRC``), which has no black-box path: there
@@ -32,6 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 REPO = HERE.parent.parent
+STUDY_CAMPAIGNS = 15 * 30  # datasets x seeds of the issue's study, per method
 
 
 def _lookup_evaluate(job, setup):
@@ -88,19 +92,20 @@ def child(args: argparse.Namespace) -> dict:
         target = tasks.iris()  # a stand-in: the evaluator never reads it
         kw = {"evaluator": tabular_speed._lookup_evaluate,
               "objective": f"{metric}:{direction}", "save_best": False}
-    rates, seconds = [], []
+    rates, seconds, cpu = [], [], []
     with tempfile.TemporaryDirectory(prefix="tabular-speed-") as tmp:
         for i, seed in enumerate([1000, *range(args.campaigns)]):
             strategy = strategies.make(args.method, space, seed=seed, population=12)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             run_campaign(strategy, target, budget=args.budget, out=Path(tmp) / f"run{i}",
                          progress=False, backend=args.backend, n_jobs=1, **kw)
             wall = time.perf_counter() - start
             if i:  # the first one warmed the workers and the table
                 seconds.append(wall)
+                cpu.append(time.process_time() - start_cpu)  # this process only
                 rates.append(args.budget / wall)
     return {"black_box": black_box, "evals_per_second": statistics.median(rates),
-            "campaign_seconds": seconds}
+            "campaign_seconds": seconds, "campaign_cpu_seconds": statistics.median(cpu)}
 
 
 def _measure(source: Path, args: argparse.Namespace, backend: str) -> dict:
@@ -135,16 +140,25 @@ def main() -> None:
                  "campaigns": args.campaigns, "pairs": args.pairs, "backends": {}}
     for backend in args.backends.split(","):
         runs: dict[str, list[float]] = {name: [] for name in variants}
+        cpu: dict[str, list[float]] = {name: [] for name in variants}
         for pair in range(args.pairs):
             order = list(variants) if pair % 2 == 0 else list(reversed(variants))
             for name in order:
                 got = _measure(variants[name], args, backend)
                 runs[name].append(got["evals_per_second"])
+                cpu[name].append(got["campaign_cpu_seconds"])
                 print(f"{backend:9} pair {pair}  {name:6} {got['evals_per_second']:8.1f} "
                       f"evals/s  campaigns {', '.join(f'{s:.2f}' for s in got['campaign_seconds'])}"
                       " s", flush=True)
-        row = {name: {"evals_per_second": statistics.median(v), "pairs": v}
+        row = {name: {"evals_per_second": statistics.median(v), "pairs": v,
+                      "campaign_cpu_seconds": statistics.median(cpu[name])}
                for name, v in runs.items()}
+        if backend == "threading":  # every evaluation in this process: its CPU is the cost
+            per = row["after"]["campaign_cpu_seconds"]
+            row["study_minutes_on_2_cores"] = STUDY_CAMPAIGNS * per / 2 / 60
+            print(f"{STUDY_CAMPAIGNS} campaigns of this method (15 datasets x 30 seeds) take "
+                  f"{STUDY_CAMPAIGNS * per:.0f} CPU s: {STUDY_CAMPAIGNS * per / 120:.1f} min on "
+                  "2 cores", flush=True)
         if "before" in runs:
             ratios = [a / b for a, b in zip(runs["after"], runs["before"])]
             row["ratio_after_over_before"] = statistics.median(ratios)

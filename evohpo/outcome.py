@@ -53,9 +53,10 @@ class Best:
 
     def __str__(self) -> str:
         name = self.objective.name
-        text = f"eval {self.eval_id}: {describe(self.config)} | {name}={self.value:.4f}"
+        fmt = ".4g" if self.objective.lower_is_better else ".4f"  # a loss of 2e-4 stays seen
+        text = f"eval {self.eval_id}: {describe(self.config)} | {name}={self.value:{fmt}}"
         if self.test_value is not None:
-            text += f" test_{name.removeprefix('val_')}={self.test_value:.4f}"
+            text += f" test_{name.removeprefix('val_')}={self.test_value:{fmt}}"
         return text
 
 

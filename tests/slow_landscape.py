@@ -1,5 +1,5 @@
 """A black box for the command-line tests (``--function tests/slow_landscape.py:landscape``):
-the generated landscape of ``tests/_fakes.py``, 20 ms per call, so a test can kill a campaign
+the generated landscape of ``tests/_fakes.py``, 50 ms per call, so a test can kill a campaign
 in the middle of it. It reports whether TensorFlow was imported in the process that called it
 (``tf``): a black-box campaign must never import it, in its workers either."""
 
@@ -15,7 +15,7 @@ SPACE = _fakes.LANDSCAPE_SPACE
 
 
 def landscape(config, seed):
-    time.sleep(0.02)
+    time.sleep(0.05)
     return {**_fakes.landscape(config, seed), "tf": float("tensorflow" in sys.modules)}
 
 
