@@ -37,6 +37,11 @@ def box_from_args(args: argparse.Namespace) -> BlackBox | None:
                           else "give what to evaluate: --task NAME (a Keras model is trained), "
                                "--bench NAME or --function FILE.py:NAME")
     if args.task:
+        from ..tabular import NAMES
+
+        if args.task in NAMES:
+            raise EvohpoError(f"{args.task} is a tabular benchmark, not a task to train on: "
+                              f"pass --bench {args.task}")
         return None
     flag = next((f for f in MODEL_FLAGS if getattr(args, f, None) not in (None, False)), None)
     if flag:

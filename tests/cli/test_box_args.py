@@ -107,6 +107,8 @@ def test_a_killed_black_box_campaign_resumes_to_the_uninterrupted_csv(tmp_path):
      "--bench brings its benchmark's own space: leave --space out"),
     (["--bench", "nb201:cifar", "--budget", "3"], "unknown benchmark 'nb201:cifar'; choose "
                                                   "from: hpolib:naval_propulsion"),
+    (["--task", "nb201:cifar10"], "nb201:cifar10 is a tabular benchmark, not a task to train "
+                                  "on: pass --bench nb201:cifar10"),
     (["--task", "iris", "--function", f"{FILE}:plain"],
      "--task and --function exclude each other; give one of them"),
     (["--function", f"{FILE}:SPACE"], "is a Space, not a function of a config"),
