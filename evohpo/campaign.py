@@ -5,7 +5,8 @@ Where evaluations run is :mod:`evohpo.backends` (the only other module that touc
 by default loky worker processes (also for n_jobs=1) that are started once and reused across
 batches and campaigns. Around the loop, each step a named function:
 
-* ``_prepare``: check the settings, resolve the model, objective and task;
+* ``_prepare``: check the settings, resolve the model, objective and task, or the black box
+  (:mod:`evohpo.blackbox`: a function the workers call instead of training a model);
 * ``_start_fresh`` / ``_resume``: the output folder and its CSV (a resume reads the checkpoint
   and reuses rows written after it, so a killed campaign ends with the CSV an uninterrupted
   run writes, timing and worker columns aside);
@@ -13,8 +14,8 @@ batches and campaigns. Around the loop, each step a named function:
   network already evaluated in this campaign is not trained again (its row says ``cached``);
   an evaluation that raises, diverges, runs over ``time_limit`` or kills its worker becomes a
   row with a status and the campaign goes on (:mod:`evohpo.engines.dispatch`);
-* ``_final_model``: retrain the best network, score it on test, save it; the summary
-  (:mod:`evohpo.outcome`) goes to best.json.
+* ``_final_model``: retrain the best network, score it on test, save it (a black box has
+  nothing to retrain); the summary (:mod:`evohpo.outcome`) goes to best.json.
 
 With several objectives, :mod:`evohpo.front` adds the Pareto front (the CSV's ``pareto``
 column, ``pareto.csv``), the hypervolume per generation, and the knee as the saved model.
@@ -36,14 +37,16 @@ from . import front as front_mod
 from . import results as results_mod
 from . import tasks as tasks_mod
 from .backends import Backend, check_backend, open_backend
+from .blackbox import BlackBox, as_black_box
 from .engines import choice
 from .engines.base import Job, Setup, eval_seed
+from .engines.call import evaluate as call_evaluate
 from .engines.fused_worker import probe, train_final_fused
 from .engines.single import evaluate, train_final
 from .errors import EvohpoError, check_n_jobs, check_whole
 from .lock import holds_folder
 from .loop import Loop, Progress, check_first_batch
-from .model import ModelSpec
+from .model import DEFAULT_EPOCHS, ModelSpec
 from .objectives import Objective
 from .outcome import Best, CampaignResult
 from .outcome import summary as summarise
@@ -78,15 +81,17 @@ def _check_out(out: Path, overwrite: bool) -> None:
         ) from None
 
 
-def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objective: Any, *,
-             budget: int, epochs: int, n_jobs: int, out: Any, seed: int | None,
-             time_limit: float | None, backend: str, scheduler: str | None,
-             threads_per_worker: int, evaluator: Callable, engine: str = "single") -> CampaignPlan:
-    """Check every setting before anything starts, so a typo fails in a second."""
-    if isinstance(task, str):
+def _prepare(strategy: Strategy, task: Task | BlackBox | Callable | str, model: Any, fit: Any,
+             objective: Any, *, budget: int, epochs: int | None, n_jobs: int, out: Any,
+             seed: int | None, time_limit: float | None, backend: str, scheduler: str | None,
+             threads_per_worker: int, evaluator: Callable | None,
+             engine: str = "single") -> CampaignPlan:
+    """Check every setting before anything starts, so a typo fails in a second. What is
+    evaluated is decided here, once: a model trained on a task, or a black box."""
+    box = as_black_box(task)
+    if box is None and isinstance(task, str):
         task = tasks_mod.get(task)
     check_whole("budget", budget, 1)
-    check_whole("epochs", epochs, 1)
     check_n_jobs("n_jobs", n_jobs)
     check_whole("threads_per_worker", threads_per_worker, 1)
     if time_limit is not None and not time_limit > 0:
@@ -95,24 +100,32 @@ def _prepare(strategy: Strategy, task: Task | str, model: Any, fit: Any, objecti
     check_strategy(strategy)
     seed = check_whole("seed", strategy.seed if seed is None else seed, 0)
     space = strategy.space
-    spec = as_model_spec(model, fit)
-    custom_evaluator = evaluator is not evaluate
-    missing = sorted(spec.needs - set(space.genes))
-    if missing and not custom_evaluator:
-        raise EvohpoError(
-            f"model {spec.name} needs the genes {', '.join(sorted(spec.needs))}, and this space "
-            f"lacks {', '.join(missing)} (it has {', '.join(space.genes)}); for the built-in "
-            "MLP use evohpo.presets.mlp.space(...), or pass model=your build function"
-        )
-    objs = objectives.resolve_many(objective, task.kind)
-    objectives.check_reported(objs, spec, task.kind)  # a misspelling, before anything trains
+    if box is not None:
+        box.check_campaign(space, model=model, fit=fit, epochs=epochs)
+        task, spec, epochs, scores, default = box, box, 0, box.metrics, call_evaluate
+        objs = box.objectives(objective)
+    else:
+        epochs = check_whole("epochs", DEFAULT_EPOCHS if epochs is None else epochs, 1)
+        spec, scores, default = as_model_spec(model, fit), results_mod.SCORE_COLUMNS, evaluate
+        missing = sorted(spec.needs - set(space.genes))
+        if missing and evaluator is None:
+            raise EvohpoError(
+                f"model {spec.name} needs the genes {', '.join(sorted(spec.needs))}, and this "
+                f"space lacks {', '.join(missing)} (it has {', '.join(space.genes)}); for the "
+                "built-in MLP use evohpo.presets.mlp.space(...), or pass model=your build "
+                "function"
+            )
+        objs = objectives.resolve_many(objective, task.kind)
+        objectives.check_reported(objs, spec, task.kind)  # a misspelling, before anything trains
     check_objective_count(strategy, len(objs), ', '.join(o.spec for o in objs))
+    results_mod.columns(space, objs, scores)  # a gene or score named like a column: refused now
     setup = Setup(task, spec, objs[0], objs[1:])
     return CampaignPlan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
                  seed, budget, epochs, time_limit,
                  front_mod.Tracker(objs) if len(objs) > 1 else None,
                  engine=choice.check(engine), engine_asked=engine,
-                 custom_evaluator=custom_evaluator)
+                 custom_evaluator=evaluator is not None, evaluator=evaluator or default,
+                 black_box=box is not None, scores=tuple(scores))
 
 
 def _with_workers(plan: CampaignPlan, workers: Backend, resume: bool) -> CampaignPlan:
@@ -136,14 +149,14 @@ def _with_workers(plan: CampaignPlan, workers: Backend, resume: bool) -> Campaig
             return ""
 
     chosen = choice.choose(plan.engine_asked, custom_evaluator=plan.custom_evaluator,
-                           probe=ask_the_workers)
+                           black_box=plan.black_box, probe=ask_the_workers)
     if chosen.note:
         print(f"note: {chosen.note}", file=sys.stderr, flush=True)
     return replace(plan, engine=chosen.engine)
 
 
 def _start_fresh(plan: CampaignPlan, overwrite: bool) -> results_mod.ResultsLog:
-    header = results_mod.columns(plan.space, plan.objectives)
+    header = results_mod.columns(plan.space, plan.objectives, plan.scores)
     _check_out(plan.out, overwrite)
     log = results_mod.ResultsLog.create(plan.out / results_mod.CSV_NAME, header)
     for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME, results_mod.PARETO_NAME,
@@ -188,7 +201,8 @@ def _resume(plan: CampaignPlan) -> _Resumed:
     header, rows = results_mod.read_rows(csv_path)
     results_mod.check_header(csv_path, header)
     evs = [_in_space_order(plan.space, ckpt_mod.evaluation_from_row(
-               dict(zip(header, r)), objective=plan.objectives, source=str(csv_path), number=i))
+               dict(zip(header, r)), objective=plan.objectives, source=str(csv_path), number=i,
+               scores=plan.scores))
            for i, r in enumerate(rows, 1)]
     n_done = int(state["n_evals"])
     prior = sorted((e for e in evs if e.eval_id < n_done), key=lambda e: e.eval_id)
@@ -257,13 +271,13 @@ def _finish_log(plan: CampaignPlan, log: results_mod.ResultsLog,
 @holds_folder("out")  # one process per results folder (see evohpo.lock)
 def run_campaign(
     strategy: Strategy,
-    task: Task | str,
+    task: Task | BlackBox | Callable | str,
     *,
     budget: int,
     model: ModelSpec | Callable | None = None,
     objective: str | Objective | list | None = None,
     fit: Callable | None = None,
-    epochs: int = 5,
+    epochs: int | None = None,
     n_jobs: int = 1,
     out: str | os.PathLike = "results/run",
     seed: int | None = None,
@@ -276,12 +290,18 @@ def run_campaign(
     threads_per_worker: int = 1,
     save_best: bool = True,
     progress: bool = True,
-    evaluator: Callable[[Job, Setup], Evaluation] = evaluate,
+    evaluator: Callable[[Job, Setup], Evaluation] | None = None,
     engine: str = "auto",
 ) -> CampaignResult:
     """Run ``strategy`` on ``task`` for exactly ``budget`` evaluations (fewer only if the
     strategy runs out of proposals) and write ``out/results.csv``, ``out/checkpoint.json``,
     ``out/best.json`` and ``out/best.keras``.
+
+    ``task`` is a Task or a task name, on which a Keras model is trained for ``epochs``
+    (default 5); or a black box (:class:`~evohpo.blackbox.BlackBox`, or any function
+    ``f(config) -> float | dict`` of scores), which the campaign calls instead: then
+    ``objective`` names its value with a direction (``"loss:min"``), nothing is trained or
+    saved (no TensorFlow is imported), and ``model``, ``fit`` and ``epochs`` are refused.
 
     ``model`` is a build function ``(config, task) -> compiled keras.Model`` (or a
     :class:`~evohpo.model.ModelSpec`; default: the MLP preset) and ``fit`` an optional hook
@@ -294,13 +314,15 @@ def run_campaign(
     ``resume=True`` after a kill gives the CSV of a run that was never interrupted.
     ``backend`` is loky (default), threading, dask or ray (see :mod:`evohpo.backends`);
     ``scheduler`` is the address of an existing Dask scheduler or Ray cluster.
-    ``evaluator`` replaces :func:`evohpo.engines.single.evaluate` (same signature).
+    ``evaluator`` replaces :func:`evohpo.engines.single.evaluate` (same signature; for a
+    black box, :func:`evohpo.engines.call.evaluate`).
     ``engine`` is ``auto`` (default: the fused engine for any model that can be fused, one
     model at a time otherwise, with the reason in one line), ``single`` or ``fused`` (refuses
     a model it cannot fuse); the two engines give close but not identical numbers, so a
     resume must use the engine that started (:mod:`evohpo.engines.choice`).
     ``save_best=False`` skips retraining the chosen network: no ``best.keras``, and
-    ``result.best`` carries its validation scores only (``test_scores`` empty).
+    ``result.best`` carries its validation scores only (``test_scores`` empty), as it always
+    does for a black box.
     """
     if resume and overwrite:
         raise EvohpoError("resume and overwrite exclude each other; pass one of them")
@@ -314,7 +336,8 @@ def run_campaign(
     else:
         state = _Resumed(_start_fresh(plan, overwrite), [], {}, None)
     row_kw = {"campaign": campaign or state.campaign or plan.out.name, "method": plan.method,
-              "seed": plan.seed, "space": plan.space, "objective": plan.objectives}
+              "seed": plan.seed, "space": plan.space, "objective": plan.objectives,
+              "scores": plan.scores}
     started = time.perf_counter()
     plan = replace(plan, spent=state.seconds, started=started)
     bar = Progress(plan.method, budget, plan.objective, progress)
@@ -327,7 +350,7 @@ def run_campaign(
             print(f"note: on the {workers.name} backend the time limit stops training between "
                   "batches only: a build function, fit hook or scoring that hangs is not "
                   "interrupted (the loky backend enforces it)", file=sys.stderr, flush=True)
-        loop = Loop(plan, workers, evaluator, state.log, row_kw, evaluations=state.prior,
+        loop = Loop(plan, workers, plan.evaluator, state.log, row_kw, evaluations=state.prior,
                      replay=state.replay)
         for ev in state.prior:
             loop.recall_fidelity(ev)
@@ -338,9 +361,9 @@ def run_campaign(
         front = _finish_log(plan, state.log, loop.evaluations)
         plan.checkpoint(len(loop.evaluations), finished=True)
         chosen = _choose(plan, loop.full(), front)
-        if save_best:
+        if save_best and not plan.black_box:
             best = _final_model(plan, workers, loop.full(), chosen)
-        else:  # still say which network won, on validation only (no retraining, no test)
+        else:  # still say which config won, on validation only (no retraining, no test)
             best = None if chosen is None else Best(chosen.config, chosen.eval_id,
                                                     plan.objective, dict(chosen.scores), {}, None)
     evaluations = loop.evaluations

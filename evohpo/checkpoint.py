@@ -10,12 +10,13 @@ instead of training again. That is why a resumed CSV equals an uninterrupted one
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import EvohpoError
 from .objectives import minimised
-from .results import CSV_NAME, Objectives, Row, as_tuple, metric_columns, spec
+from .results import CSV_NAME, SCORE_COLUMNS, Objectives, Row, as_tuple, metric_columns, spec
 from .space import Space
 from .strategies.base import WORST, Evaluation, Status
 
@@ -153,23 +154,24 @@ def _flag(name: str) -> str:
 
 
 def evaluation_from_row(row: dict[str, str], *, objective: Objectives, source: str = "results.csv",
-                        number: int = 0) -> Evaluation:
-    """Rebuild an Evaluation from its CSV row (the inverse of ``results.row``); ``source`` and
-    ``number`` (the row's place among the data rows, from 1) name it in an error."""
+                        number: int = 0, scores: Sequence[str] = SCORE_COLUMNS) -> Evaluation:
+    """Rebuild an Evaluation from its CSV row (the inverse of ``results.row``, with the same
+    ``scores``); ``source`` and ``number`` (the row's place among the data rows, from 1) name
+    it in an error."""
     r = Row(row, source, number)
     config = r.get("config")
     status = r.get("status")
-    scores = {c: v for c in metric_columns(objective) if (v := r.get(c)) is not None}
+    found = {c: v for c in metric_columns(objective, scores) if (v := r.get(c)) is not None}
     params = r.get("params")
     if params is not None:
-        scores["params"] = float(params)
+        found["params"] = float(params)
     ok = status == Status.OK
     objs = as_tuple(objective)
-    vector = minimised(objs, scores) if ok else ()
+    vector = minimised(objs, found) if ok else ()
     return Evaluation(
         eval_id=r.get("eval_id"), generation=r.get("generation"),
         config=config, status=status, objective=vector[0] if ok else WORST,
-        objectives=vector if len(objs) > 1 else (), scores=scores, params=params,
+        objectives=vector if len(objs) > 1 else (), scores=found, params=params,
         epochs=r.get("epochs"), train_seconds=r.get("train_seconds"),
         worker=row.get("worker") or "", error=row.get("error") or "",
         cached=r.get("cached"),

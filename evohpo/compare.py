@@ -3,7 +3,9 @@
     evohpo compare --task digits --budget 60 --seeds 5 --n-jobs 2 --epochs 5 \\
                    --out results/compare-digits
 
-By default GA, random and grid search; with several objectives (``--objectives
+The task may be a black box instead (``--bench hpolib:protein_structure``, ``--function
+FILE.py:NAME``, :mod:`evohpo.blackbox`): the same runs, without training. By default GA,
+random and grid search; with several objectives (``--objectives
 val_accuracy:max,params:min:log``) NSGA-II, random and grid search, ranked by final hypervolume.
 
 Each method runs once per seed 0..K-1 for exactly ``--budget`` evaluations (grid stops early
@@ -45,34 +47,45 @@ def _check_methods(methods: tuple[str, ...]) -> None:
 
 
 def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...] | None = None,
-              seeds: int = 5, budget: int = 60, epochs: int = 5, n_jobs: int = 1,
+              seeds: int = 5, budget: int = 60, epochs: int | None = None, n_jobs: int = 1,
               population: int = 12, levels: int = 3, out: str | Path | None = None,
               backend: str = "loky", scheduler: str | None = None, model: Any = None,
               objective: Any = None) -> ComparisonPlan:
     """Validate every input and build each strategy once, so a bad value fails in a second
-    rather than after an hour of GA. ``task`` is a Task or a task name; ``methods`` default
-    to :func:`default_methods` for the number of objectives."""
+    rather than after an hour of GA. ``task`` is a Task or a task name (a Keras model is
+    trained for ``epochs``, default 5), or a black box (a :class:`~evohpo.blackbox.BlackBox`
+    such as a tabular benchmark, or a function of a config: its space is its own unless
+    ``space`` is given); ``methods`` default to :func:`default_methods` for the number of
+    objectives."""
     from . import objectives, tasks
     from .backends import check_backend
+    from .blackbox import as_black_box
+    from .model import DEFAULT_EPOCHS
     from .presets import as_model_spec, mlp
 
     budget = check_whole("--budget", budget, 1)
     seeds = check_whole("--seeds", seeds, 1)
-    epochs = check_whole("--epochs", epochs, 1)
     check_n_jobs("--n-jobs", n_jobs)
     check_backend(backend, scheduler)
-    if isinstance(task, str):
-        task = tasks.get(task)
-    out = Path(out) if out is not None else Path(f"results/compare-{task.name}")
-    objs = objectives.resolve_many(objective, task.kind)  # bad ones fail now
-    spec = as_model_spec(model)
-    objectives.check_reported(objs, spec, task.kind)
+    box = as_black_box(task)
+    if box is not None:
+        task = spec = box
+        space = box.check_campaign(space, model=model, epochs=epochs)
+        objs = box.objectives(objective)
+    else:
+        epochs = check_whole("--epochs", DEFAULT_EPOCHS if epochs is None else epochs, 1)
+        if isinstance(task, str):
+            task = tasks.get(task)
+        objs = objectives.resolve_many(objective, task.kind)  # bad ones fail now
+        spec = as_model_spec(model)
+        objectives.check_reported(objs, spec, task.kind)
+        space = space or mlp.space()
+    out = Path(out) if out is not None else Path(f"results/compare-{files.folder_name(task.name)}")
     n_objectives = len(objs)
     methods = tuple(methods) if methods is not None else default_methods(n_objectives)
     _check_methods(methods)
-    plan = ComparisonPlan(task, space or mlp.space(), methods, tuple(range(seeds)), budget,
-                          epochs, n_jobs, out, population, levels, backend, scheduler, spec,
-                          objs)
+    plan = ComparisonPlan(task, space, methods, tuple(range(seeds)), budget, epochs, n_jobs,
+                          out, population, levels, backend, scheduler, spec, objs)
     for method in plan.methods:
         plan.strategy(method, 0)  # unknown method, bad --population, ga with 2 objectives
     return plan
@@ -182,10 +195,11 @@ def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: b
     record.update(finished=True, seconds=round(seconds, 2))
     files.write_json(plan.out / COMPARE_JSON, record)
     frame = analysis.load([plan.folder(m, s) for m, s in plan.runs])
+    epochs = "" if plan.epochs is None else f"{plan.epochs} epoch(s) per evaluation, "
     notes = [
         f"task: {plan.task.describe()}",
-        f"{len(plan.seeds)} seed(s) x {plan.budget} evaluations per method, {plan.epochs} "
-        f"epoch(s) per evaluation, n_jobs {plan.n_jobs}; total {seconds:.0f} s",
+        f"{len(plan.seeds)} seed(s) x {plan.budget} evaluations per method, {epochs}"
+        f"n_jobs {plan.n_jobs}; total {seconds:.0f} s",
     ]
     title = f"{' vs '.join(plan.methods)} on {plan.task.name}"
     return write_report(frame, plan.out, title=title, notes=notes)

@@ -1,7 +1,8 @@
 """How evohpo writes files: every file whole or not at all (a temporary beside it, fsynced,
-renamed), the results log appended and fsynced row by row, a failed write (a full disk, a
-read-only folder) one line naming the folder, and what a killed writer left behind cleaned.
-Every file evohpo writes, models included, goes through here.
+renamed), the results log appended row by row (each row fsynced, or a batch of quick rows at
+once: :class:`evohpo.results.ResultsLog`), a failed write (a full disk, a read-only folder)
+one line naming the folder, and what a killed writer left behind cleaned. Every file evohpo
+writes, models included, goes through here.
 """
 
 from __future__ import annotations
@@ -46,11 +47,20 @@ def cut_torn_tail(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def append(path: Path, text: str) -> None:
-    """Append ``text`` and fsync: once this returns the row survives a crash."""
+def append(path: Path, text: str, *, sync: bool = True) -> None:
+    """Append ``text``; once this returns it survives the process being killed (SIGKILL too:
+    the kernel holds it). ``sync`` also fsyncs it, so that it survives a power cut; without,
+    :func:`sync` does that later for every row appended meanwhile."""
     with open(path, "a", newline="") as f:
         f.write(text)
         f.flush()
+        if sync:
+            os.fsync(f.fileno())
+
+
+def sync(path: Path) -> None:
+    """fsync a file appended to without ``sync``: what the kernel holds reaches the disk."""
+    with open(path, "ab") as f:
         os.fsync(f.fileno())
 
 
@@ -111,6 +121,12 @@ def write_table(path: Path, frame) -> None:
 def write_text(path: Path, text: str) -> None:
     """A text file such as report.md, atomically."""
     atomic_write(Path(path), text if text.endswith("\n") else text + "\n")
+
+
+def folder_name(name: str) -> str:
+    """A task's or benchmark's name as a default folder name: ``hpolib:protein_structure`` ->
+    ``hpolib-protein_structure``."""
+    return re.sub(r"[^\w.-]+", "-", name).strip("-") or "task"
 
 
 def remove_temporaries(folder: Path) -> list[str]:

@@ -87,7 +87,7 @@ class Loop:
     notes: set[str] = field(default_factory=set)  # reasons already printed
 
     def write(self, ev: Evaluation) -> None:
-        self.log.append(results_mod.row(ev, **self.row_kw))
+        self.log.append(results_mod.row(ev, **self.row_kw), ev.train_seconds)
 
     def key(self, config: Config, epochs: int | None) -> str:
         """The cache key: the network, and the epochs when a screening run asked for fewer,
@@ -149,15 +149,21 @@ class Loop:
                 original = done[in_batch[self.key(prop.config, self.low.get(eval_id))]]
                 done[eval_id] = from_cache(original, eval_id, prop.generation)
                 self.write(done[eval_id])
+        self.log.sync()  # every row of the batch on disk before its checkpoint
         return [done[first_id + i] for i in range(len(proposals))]
 
     def _note(self, ev: Evaluation) -> None:
-        """A fused campaign's member that trained one by one: say why, once per reason."""
+        """What a worker asked to be said, once per text: why a fused campaign's member trained
+        one by one, or scores of a black box that have no column."""
         reason = ev.extra.get("alone")
         if reason and reason not in self.notes:
             self.notes.add(reason)
             print(f"note: evaluation {ev.eval_id} trained one model at a time: {reason}",
                   file=sys.stderr, flush=True)
+        note = ev.extra.get("note")
+        if note and note not in self.notes:
+            self.notes.add(note)
+            print(f"note: {note}", file=sys.stderr, flush=True)
 
     def _replayed(self, eval_id: int, key: str) -> Evaluation:
         ev = self.replay.pop(eval_id)

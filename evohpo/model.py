@@ -27,6 +27,7 @@ from typing import Any
 from .errors import EvohpoError
 
 DEFAULT_BATCH_SIZE = 32
+DEFAULT_EPOCHS = 5  # training epochs per evaluation unless a campaign says otherwise
 
 
 class BuildError(Exception):
@@ -75,7 +76,7 @@ class ModelSpec:
     def make(self, config: dict, task: Any, *, seed: int | None, epochs: int) -> Any:
         """Call the build function with what it accepts, and check what it returns."""
         kwargs: dict[str, Any] = {}
-        params = _parameters(self.build)
+        params = parameters(self.build)
         if "seed" in params or "**" in params:
             kwargs["seed"] = seed
         if "epochs" in params or "**" in params:
@@ -103,7 +104,8 @@ class ModelSpec:
         return dict(extra)
 
 
-def _parameters(fn: Callable) -> set[str]:
+def parameters(fn: Callable) -> set[str]:
+    """The names ``fn`` takes, ``**`` among them when it takes any keyword."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):

@@ -53,9 +53,10 @@ class Best:
 
     def __str__(self) -> str:
         name = self.objective.name
-        text = f"eval {self.eval_id}: {describe(self.config)} | {name}={self.value:.4f}"
+        fmt = ".4g" if self.objective.lower_is_better else ".4f"  # a loss of 2e-4 stays seen
+        text = f"eval {self.eval_id}: {describe(self.config)} | {name}={self.value:{fmt}}"
         if self.test_value is not None:
-            text += f" test_{name.removeprefix('val_')}={self.test_value:.4f}"
+            text += f" test_{name.removeprefix('val_')}={self.test_value:{fmt}}"
         return text
 
 
@@ -86,9 +87,12 @@ def summary(result: CampaignResult, plan: CampaignPlan) -> dict:
     for e in result.evaluations:
         counts[str(e.status)] = counts.get(str(e.status), 0) + 1
     best = result.best
+    facts = dict(getattr(plan.task, "facts", None) or {})  # a benchmark's best values, ...
     return {
         "method": result.method, "seed": result.seed, "task": plan.task.name,
         "kind": plan.task.kind, "objective": results_mod.spec(plan.objectives),
+        "metrics": results_mod.metric_columns(plan.objectives, plan.scores),
+        **({"facts": facts} if facts else {}),
         "model": plan.setup.model.name,
         "budget": plan.budget, "epochs": plan.epochs, "evaluations": len(result.evaluations),
         "status_counts": counts, "cache_hits": result.cache_hits, **result.extra,

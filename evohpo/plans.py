@@ -7,6 +7,7 @@ raw user value again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from typing import Any
 from . import checkpoint as ckpt_mod
 from . import files
 from . import front as front_mod
+from .blackbox import BlackBox
 from .engines.base import Setup
 from .model import ModelSpec
 from .objectives import Objective
+from .results import SCORE_COLUMNS
 from .space import Space
 from .strategies import make
 from .strategies.base import Strategy
@@ -30,7 +33,7 @@ class CampaignPlan:
 
     strategy: Strategy
     space: Space
-    task: Task
+    task: Task | BlackBox  # what is evaluated: a task (for a model) or a black box
     setup: Setup
     objective: Objective  # the first objective: the one a single-objective strategy minimises
     objectives: tuple[Objective, ...]
@@ -45,6 +48,9 @@ class CampaignPlan:
     engine_asked: str = "single"  # "auto" lets a resume keep the engine the campaign began with
     n_workers: int = 1  # the backend's real worker count (a cluster's size), once it is open
     custom_evaluator: bool = False  # evaluator= replaced the per-model evaluate
+    evaluator: Callable | None = None  # what each job runs (single.evaluate, call.evaluate, ...)
+    black_box: bool = False  # a function, not a model: no engine to probe, nothing to retrain
+    scores: tuple[str, ...] = SCORE_COLUMNS  # the CSV's score columns beside the objectives
     spent: float = 0.0  # wall seconds earlier processes spent on this campaign (a resume)
     started: float = 0.0  # time.perf_counter() when this process began it
 
@@ -73,19 +79,19 @@ class ComparisonPlan:
     """What a comparison will run, fixed and checked by :func:`evohpo.compare.make_plan` before
     anything trains; every run of it reads the same resolved objectives and model."""
 
-    task: Task
+    task: Task | BlackBox
     space: Space
     methods: tuple[str, ...]
     seeds: tuple[int, ...]
     budget: int
-    epochs: int
+    epochs: int | None  # None for a black box: nothing is trained
     n_jobs: int
     out: Path
     population: int = 12
     levels: int = 3
     backend: str = "loky"
     scheduler: str | None = None
-    model: ModelSpec | None = None  # None: the MLP preset
+    model: ModelSpec | BlackBox | None = None  # None: the MLP preset; a black box is its own
     objectives: tuple[Objective, ...] = ()  # resolved for the task's kind
 
     def folder(self, method: str, seed: int) -> Path:

@@ -323,7 +323,8 @@ def pareto(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 def plot_all(frame: pd.DataFrame, out: str | os.PathLike,
              metric: Metric | None = None) -> dict[str, Path]:
     """Draw every plot into folder ``out``; returns {plot name: PNG path}. The gene plot
-    (name ``gene``, file ``score_vs_<gene>.png``) is left out when no numeric gene varied.
+    (name ``gene``, file ``score_vs_<gene>.png``) is left out when no numeric gene varied, the
+    parameter-count plot when no row has one (a black box's).
     With several objectives the best-so-far plot follows the hypervolume (common reference),
     the others the first objective, and the Pareto plot is added."""
     out = Path(out)
@@ -341,7 +342,8 @@ def plot_all(frame: pd.DataFrame, out: str | os.PathLike,
     x, colour = gene_axes(frame, metric)
     if x is not None:
         paths["gene"] = score_vs_gene(frame, out / gene_file(x), x, colour, metric)
-    paths["params"] = score_vs_params(frame, out / FILES["params"], metric)
+    if "params" in frame and frame["params"].notna().any():  # a black box has no size
+        paths["params"] = score_vs_params(frame, out / FILES["params"], metric)
     if analysis.is_multi(frame):
         paths["pareto"] = pareto(frame, out / FILES["pareto"])
     return paths

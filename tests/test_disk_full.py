@@ -43,13 +43,13 @@ def _full_at(n: int, real):
     """A row writer whose ``n``-th call writes half its row, then fails like a full disk."""
     calls = {"n": 0}
 
-    def append(path, text):
+    def append(path, text, **kw):
         calls["n"] += 1
         if calls["n"] == n:
             with open(path, "a") as f:
                 f.write(text[: len(text) // 2])
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(path, text)
+        real(path, text, **kw)
 
     return append
 

@@ -558,7 +558,7 @@ case("flag-resume-and-overwrite", lambda d: iris(d, "--resume", "--overwrite"),
 case("flag-scheduler-with-loky", lambda d: iris(d, "--scheduler", "tcp://127.0.0.1:1"),
      "--scheduler is for --backend dask or ray")
 case("flag-misspelled", lambda d: iris(d, "--budgett", "4"), "unrecognized arguments: --budgett")
-case("flag-task-missing", lambda d: search("--budget", "4"), "required: --task")
+case("flag-task-missing", lambda d: search("--budget", "4"), "give what to evaluate: --task")
 case("flag-no-command", lambda d: [], "required: command")
 case("flag-unknown-command", lambda d: ["serach", "--task", "iris"], "invalid choice: 'serach'")
 for args, fragment in [

@@ -286,12 +286,34 @@ def test_appending_to_a_full_disk_is_one_error_naming_the_log(tmp_path, monkeypa
 
     log = results.ResultsLog.create(tmp_path / "results.csv", ["eval_id"])
 
-    def full(path, text):
+    def full(path, *args, **kw):
         raise OSError(errno.EDQUOT, "Disk quota exceeded")
 
     monkeypatch.setattr(files, "append", full)
     assert error(lambda: log.append({"eval_id": 0})).startswith(
         f"cannot write results.csv in {tmp_path}: Disk quota exceeded (EDQUOT)")
+    monkeypatch.undo()
+    log.append({"eval_id": 1}, seconds=0.0)  # a quick row: its fsync waits for sync()
+    monkeypatch.setattr(files, "sync", full)  # a delayed allocation fails only there
+    assert error(log.sync).startswith(
+        f"cannot write results.csv in {tmp_path}: Disk quota exceeded (EDQUOT)")
+
+
+def test_a_quick_row_is_fsynced_with_its_batch_a_slow_one_at_once(tmp_path, monkeypatch):
+    import os
+
+    log = results.ResultsLog.create(tmp_path / "results.csv", ["eval_id"])
+    synced = []
+    fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), fsync(fd)))
+    log.append({"eval_id": 0}, seconds=results.SYNC_AFTER)  # a training run: synced now
+    assert len(synced) == 1
+    for i in (1, 2, 3):  # lookups, cache hits: written (a kill keeps them), synced later
+        log.append({"eval_id": i}, seconds=0.001)
+    assert len(synced) == 1 and results.read_rows(log.path)[1] == [["0"], ["1"], ["2"], ["3"]]
+    log.sync()
+    log.sync()  # nothing new: no second fsync
+    assert len(synced) == 2
 
 
 def test_a_csv_that_is_not_an_evohpo_log_names_what_it_lacks(tmp_path):

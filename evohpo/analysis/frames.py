@@ -31,7 +31,7 @@ METHOD_ORDER = registry.ORDER  # a search first, its baselines after
 TARGET_SHARE = 0.99  # "evaluations to reach 99% of the best score any method found"
 TEST_PREFIX = "best_test_"  # best.json's test scores, merged as best_test_<metric>
 # Run-level facts merged from best.json / grid.json, repeated on every row of the run.
-RUN_COLUMNS = ("task", "kind", "run_seconds", "best_eval_id", "best_test_accuracy",
+RUN_COLUMNS = ("task", "kind", "metrics", "run_seconds", "best_eval_id", "best_test_accuracy",
                "best_test_loss", "grid_size")
 ADDED_COLUMNS = ("run", *RUN_COLUMNS)  # what load adds to the CSV's own columns
 KNOWN_COLUMNS = frozenset((*results_mod.LEAD_COLUMNS, *results_mod.SCORE_COLUMNS,
@@ -162,7 +162,9 @@ def _run_info(folder: Path) -> dict:
     if best_path.is_file():
         data = _read_json(best_path)
         best = _object(data.get("best"), best_path, "best")
+        metrics = data.get("metrics")  # the CSV's score columns (a black box's own)
         info.update(task=data.get("task"), kind=data.get("kind"),
+                    metrics=",".join(map(str, metrics)) if isinstance(metrics, list) else None,
                     run_seconds=data.get("seconds"), best_eval_id=best.get("eval_id"))
         tests = dict(_object(best.get("test"), best_path, "best.test"))
         for name in ("test_accuracy", "test_loss"):  # best.json's flat copies
@@ -215,7 +217,8 @@ def load(paths: PathLike | Iterable[PathLike]) -> pd.DataFrame:
     """One DataFrame of every evaluation in ``paths`` (files, or folders searched recursively).
 
     Adds a ``run`` column (the run's folder) and the run-level facts of its ``best.json`` and
-    ``grid.json`` when present (``task``, ``kind``, ``run_seconds``, ``best_eval_id``,
+    ``grid.json`` when present (``task``, ``kind``, ``metrics``: the CSV's score columns,
+    comma separated, ``run_seconds``, ``best_eval_id``,
     ``best_test_<metric>`` for each test score, ``grid_size``), repeated on each of its rows.
     Columns keep the CSV's order (the genes of runs with different spaces side by side, before
     ``params``), run facts last.
@@ -238,7 +241,7 @@ def load(paths: PathLike | Iterable[PathLike]) -> pd.DataFrame:
     tail = [c for c in results_mod.TAIL_COLUMNS if c in frame]
     frame = frame[[c for c in frame.columns if c not in added and c not in tail] + tail + added]
     for col in added:
-        if col not in ("task", "kind"):
+        if col not in ("task", "kind", "metrics"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce")
     return frame
 
@@ -306,10 +309,14 @@ def method_order(methods: Iterable[str]) -> list[str]:
 
 def gene_columns(frame: pd.DataFrame) -> list[str]:
     """Every column that is a gene (``n_layers``, ``layers_1_units``, ``dropout``, ...), in
-    column order: whatever is not a run, score, objective-metric or bookkeeping column."""
+    column order: whatever is not a run, score, objective-metric or bookkeeping column (a
+    black box's own scores are named by its best.json, the ``metrics`` run fact)."""
     known = set(KNOWN_COLUMNS)
     for spec in objectives_of(frame):
         known.update(results_mod.metric_columns(_objectives(spec)))
+    if "metrics" in frame:
+        known.update(m for listed in frame["metrics"].dropna().unique()
+                     for m in str(listed).split(","))
     return [c for c in frame.columns if c not in known and not str(c).startswith(TEST_PREFIX)]
 
 

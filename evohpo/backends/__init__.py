@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from .. import tasks as tasks_mod
-from ..engines.base import TaskRef
+from ..blackbox import BlackBox
+from ..engines.base import ship
 from ..runtime import limit_threads_env
 from ..tasks import Task
 from .base import BACKENDS, Backend, check_backend, local_workers, restore_env
@@ -31,7 +31,7 @@ __all__ = ["BACKENDS", "Backend", "check_backend", "local_workers", "open_backen
 
 @contextmanager
 def open_backend(
-    name: str, n_jobs: int, task: Task, *, scheduler: str | None = None,
+    name: str, n_jobs: int, task: Task | BlackBox, *, scheduler: str | None = None,
     threads_per_worker: int = 1,
 ) -> Iterator[Backend]:
     """Start (or connect to) the workers, hand them the task once, and clean up afterwards."""
@@ -50,10 +50,8 @@ def open_backend(
             warnings.filterwarnings("ignore", message="A worker stopped while some jobs")
             tmp = Path(tempfile.mkdtemp(prefix="evohpo-task-"))
             stack.callback(shutil.rmtree, tmp, ignore_errors=True)
-            tasks_mod.save(task, tmp / "task.npz")
             yield Backend(name, loky_runner(workers, threads_per_worker, str(tmp)), delayed,
-                          TaskRef(str(tmp / "task.npz"), task.fingerprint()), loky_died(),
-                          workers, str(tmp))
+                          ship(task, tmp), loky_died(), workers, str(tmp))
         elif name == "threading":
             par = stack.enter_context(
                 Parallel(n_jobs=workers, backend="threading", return_as="generator_unordered")

@@ -81,8 +81,8 @@ def add_space_args(p: argparse.ArgumentParser) -> None:
                    help="a build function (config, task) -> compiled keras.Model, or a "
                         "KerasTuner-style build_model(hp) (or MODULE:NAME)")
     m.add_argument("--space", default=None, metavar="FILE.py:NAME",
-                   help="its evohpo.Space (default: SPACE in the --model file; for a "
-                        "build_model(hp), the space of its hp calls)")
+                   help="its evohpo.Space (default: SPACE in the --model or --function file; "
+                        "for a build_model(hp), the space of its hp calls)")
     m.add_argument("--fit", default=None, metavar="FILE.py:NAME",
                    help="optional hook (config, task) -> dict of extra model.fit arguments")
     m.add_argument("--objective", "--objectives", dest="objective", default=None,
@@ -141,16 +141,22 @@ def model_from_args(args: argparse.Namespace) -> tuple[Space, Any]:
     spec = as_model_spec(found, fit)
     if is_hypermodel(spec) and not args.space:  # build_model(hp): the space of its hp calls
         return space_from_hypermodel(spec), spec
-    space_spec = args.space or args.model.rpartition(":")[0] + ":SPACE"
-    space = load_object(space_spec, "space")
+    return load_space(args.space or args.model.rpartition(":")[0] + ":SPACE"), spec
+
+
+def load_space(spec: str) -> Space:
+    """The Space ``--space FILE.py:NAME`` names (or a function of no arguments returning one)."""
+    from ..model import load_object
+
+    space = load_object(spec, "space")
     made = callable(space) and not isinstance(space, Space)
     if made:
-        space = _space_from_function(space, space_spec)
+        space = _space_from_function(space, spec)
     if not isinstance(space, Space):
-        raise EvohpoError(f"--space {space_spec} {'returned' if made else 'is'} a "
+        raise EvohpoError(f"--space {spec} {'returned' if made else 'is'} a "
                           f"{type(space).__name__}, not an evohpo.Space; point it at a Space "
                           "(or a function returning one)")
-    return space, spec
+    return space
 
 
 def _function(found: Any, flag: str, spec: str, what: str) -> Any:
@@ -175,9 +181,10 @@ def _space_from_function(make: Callable[[], Any], spec: str) -> Any:
 
 
 def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
-    p.add_argument("--task", required=True,
+    p.add_argument("--task", default=None,
                    help="digits, iris, wine, breast_cancer, diabetes, xor, ..., csv:PATH:TARGET or "
-                        "npz:PATH (arrays x_train, y_train, optional val and test)")
+                        "npz:PATH (arrays x_train, y_train, optional val and test); or "
+                        "--bench / --function instead")
     p.add_argument("--budget", type=whole(1), default=60,
                    help="evaluations per run (default 60)")
     if seeds:
@@ -186,7 +193,8 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
         p.add_argument("--seed", type=whole(0), default=0)
     p.add_argument("--n-jobs", type=whole(1, all_cores=True), default=1,
                    help="parallel worker processes")
-    p.add_argument("--epochs", type=whole(1), default=5, help="training epochs per evaluation")
+    p.add_argument("--epochs", type=whole(1), default=None,
+                   help="training epochs per evaluation (default 5)")
     p.add_argument("--population", type=whole(1), default=12,
                    help="GA / NSGA-II population size, and the batch size of the other methods")
     p.add_argument("--levels", type=whole(1), default=3, help="grid levels per numeric gene")

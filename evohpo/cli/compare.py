@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from .args import add_run_args, add_time_limit, model_from_args, names
+from .box_args import add_box_args, box_from_args
 from .task_args import task_from_args
 
 
@@ -14,9 +15,14 @@ def run(args: argparse.Namespace) -> int:
     from ..compare import compare, make_plan
     from ..report import print_report
 
-    space, model = model_from_args(args)
+    box = box_from_args(args)  # --bench / --function: a black box, its own space
+    if box is not None:
+        target, space, model = box, box.space, None
+    else:
+        space, model = model_from_args(args)
+        target = task_from_args(args)
     plan = make_plan(
-        task_from_args(args), space, model=model, objective=args.objective,
+        target, space, model=model, objective=args.objective,
         methods=args.methods,
         seeds=args.seeds,
         budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, population=args.population,
@@ -45,10 +51,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help=f"methods to compare: {', '.join(registry.METHODS)} (default "
                         f"{','.join(one)}; {','.join(several)} with several --objectives)")
     p.add_argument("--out", default=None,
-                   help="output folder (default results/compare-TASK)")
+                   help="output folder (default results/compare-TASK, or -BENCH)")
     p.add_argument("--resume", action="store_true",
                    help="continue the killed comparison in --out (same settings)")
     add_time_limit(p)
     add_run_args(p, seeds=True)
+    add_box_args(p)
     p.set_defaults(func=run)
     return p

@@ -1,4 +1,5 @@
-"""``evohpo search``: one campaign, its results CSV, and what it found.
+"""``evohpo search``: one campaign, its results CSV, and what it found; on a task
+(``--task``: a Keras model is trained) or a black box (``--bench``, ``--function``).
 
 Everything that can be checked without the data is checked first (flags, folder, model files,
 objectives, method), then the task is read, then what needs the task; then the campaign runs.
@@ -12,8 +13,10 @@ from typing import Any
 
 from ..backends import check_backend
 from ..errors import EvohpoError
+from ..files import folder_name
 from ..space import Space
 from .args import add_run_args, add_time_limit, as_flags, model_from_args
+from .box_args import add_box_args, box_from_args
 from .checks import check_out
 from .task_args import predict_hint, task_from_args
 
@@ -31,6 +34,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="continue the killed campaign in --out (same settings)")
     add_time_limit(p)
     add_run_args(p)
+    add_box_args(p)
     p.set_defaults(func=run)
     return p
 
@@ -55,13 +59,17 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_out(Path(args.out), resume=args.resume, overwrite=args.overwrite)
     check_backend(args.backend, args.scheduler)
-    space, model = model_from_args(args)
-    # the objectives the user named are known before the task (its kind only picks the
-    # default); unknown method, nsga2 with one objective, ga with several: fails here
-    named = objectives.resolve_many(args.objective, "binary") if args.objective else None
+    box = box_from_args(args)  # --bench / --function: a black box, its own space
+    if box is not None:
+        space, model, named = box.space, None, box.objectives(args.objective)
+    else:
+        space, model = model_from_args(args)
+        # the objectives the user named are known before the task (its kind only picks the
+        # default); unknown method, nsga2 with one objective, ga with several: fails here
+        named = objectives.resolve_many(args.objective, "binary") if args.objective else None
     strategy = make_strategy(args.method, space, args, args.seed, len(named) if named else 1)
-    task = task_from_args(args)  # --kind/--impute; prints the inferred kind
-    out = args.out or f"results/{task.name}-{args.method}-seed{args.seed}"
+    task = box or task_from_args(args)  # --kind/--impute; prints the inferred kind
+    out = args.out or f"results/{folder_name(task.name)}-{args.method}-seed{args.seed}"
     if args.out is None:
         check_out(Path(out), resume=args.resume, overwrite=args.overwrite)
     result = run_campaign(
@@ -86,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{label}: {result.best}")
     if result.best.model_path:
         print(f"model: {result.best.model_path}")
-    else:
+    elif box is None:  # a black box has no model to save
         print(f"model: not saved ({result.best.error})")
     if hint := predict_hint(task, result.out):
         print(hint)

@@ -62,21 +62,42 @@ class Setup:
 
 @dataclass(frozen=True)
 class TaskRef:
-    """A task saved to a file: what loky workers receive instead of the arrays themselves."""
+    """A task saved to a file: what loky workers receive instead of the arrays themselves (a
+    black box's function, which may hold large data of its own, is sent the same way)."""
 
     path: str
     fingerprint: str
 
-    def load(self) -> Task:
-        return tasks_mod.load(self.path)
+    def load(self) -> Any:
+        if self.path.endswith(".npz"):
+            return tasks_mod.load(self.path)
+        import cloudpickle
+
+        with open(self.path, "rb") as f:
+            return cloudpickle.load(f)
+
+
+def ship(task: Any, folder: Path) -> TaskRef:
+    """Write ``task`` (a Task's arrays, or any other task such as a black box, pickled) once
+    into ``folder``, for workers to load once each (:func:`resolve`)."""
+    if isinstance(task, Task):
+        path = folder / "task.npz"
+        tasks_mod.save(task, path)
+    else:
+        import cloudpickle
+
+        path = folder / "task.pkl"
+        path.write_bytes(cloudpickle.dumps(task))
+    return TaskRef(str(path), task.fingerprint())
 
 
 _TASKS: dict[str, Task] = {}  # per-process cache: the data reaches each worker once
 
 
-def resolve(task: Any) -> Task:
-    """The Task itself, or a reference (``.fingerprint`` + ``.load()``) loaded once per process."""
-    if isinstance(task, Task):
+def resolve(task: Any) -> Any:
+    """The task itself, or a reference (:class:`TaskRef`, a Ray reference) loaded once per
+    process."""
+    if not hasattr(task, "load"):  # a Task or a black box, sent as it is
         return task
     if task.fingerprint not in _TASKS:
         _TASKS.clear()  # one campaign's task at a time is all a worker needs to keep

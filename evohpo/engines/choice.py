@@ -5,9 +5,11 @@
 time. "Can be fused" is a capability, asked of the model itself: a worker builds one member
 from a sample config as the fused engine would (:func:`evohpo.engines.fused_worker.fusable`),
 so the answer reflects the user's real build function and fit hook, never a name or an identity.
-The only thing decided without building is a replaced ``evaluator=``: the fused engine trains
-with its own step and could not call it, so ``auto`` runs the user's evaluator one model at a
-time (silently: nothing of theirs is dropped) and ``fused`` refuses.
+Two things are decided without building: a replaced ``evaluator=`` (the fused engine trains
+with its own step and could not call it) and a black box (:mod:`evohpo.blackbox`: a function,
+not a Keras model, so there is nothing to fuse). For either, ``auto`` evaluates one config at a
+time (silently: nothing of theirs is dropped) and ``fused`` refuses with the reason; no worker
+is asked, so a black-box campaign never starts TensorFlow.
 
 A config-dependent fit hook can still hand one member something the probe's config did not
 show; that member then trains one by one inside its group's worker, and says why
@@ -25,6 +27,7 @@ from ..errors import EvohpoError
 ENGINES = ("auto", "single", "fused")
 CUSTOM_EVALUATOR = ("evaluator= replaces how one model is trained, and the fused engine "
                     "trains with its own step")
+BLACK_BOX = "a black box is a Python function, not a Keras model the fused engine could train"
 
 
 @dataclass(frozen=True)
@@ -41,19 +44,21 @@ def check(asked: str) -> str:
     return asked
 
 
-def choose(asked: str, *, custom_evaluator: bool, probe: Callable[[], str]) -> EngineChoice:
+def choose(asked: str, *, custom_evaluator: bool, probe: Callable[[], str],
+           black_box: bool = False) -> EngineChoice:
     """The engine for ``asked`` ("auto", "single" or "fused"); ``probe()`` (run only when
     needed) says why the model cannot be fused, or ""."""
     check(asked)
     if asked == "single":
         return EngineChoice("single")
-    reason = CUSTOM_EVALUATOR if custom_evaluator else probe()
+    known = BLACK_BOX if black_box else CUSTOM_EVALUATOR if custom_evaluator else ""
+    reason = known or probe()
     if not reason:
         return EngineChoice("fused")
     if asked == "fused":
         raise EvohpoError(f"the fused engine cannot train this campaign: {reason}; "
-                          "use --engine auto (or single) to train one model at a time")
-    if custom_evaluator:  # the user's own evaluator runs as given: nothing to warn about
+                          "use --engine auto (or single) to evaluate one config at a time")
+    if known:  # the user's own evaluator or function runs as given: nothing to warn about
         return EngineChoice("single")
     return EngineChoice("single", f"training one model at a time: {reason}")
 

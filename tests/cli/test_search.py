@@ -158,7 +158,7 @@ BAD = [
     (["search", "--task", "iris", "--time-limit", "0"], "argument --time-limit: must be a number"),
     (["search", "--task", "iris", "--units", "a,b"], "expected whole numbers"),
     (["search", "--task", "csv:/no/such.csv:y"], "does not exist"),
-    (["search"], "the following arguments are required: --task"),
+    (["search"], "give what to evaluate: --task NAME"),
     (["frobnicate"], "invalid choice"),
 ]
 

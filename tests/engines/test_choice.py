@@ -218,3 +218,16 @@ def test_to_evaluation_fills_objectives_from_the_members_scores():
     bad = fused_worker.to_evaluation(job, diverged, setup, "w")
     assert str(bad.status) == "diverged" and bad.objective == float("inf") and not bad.objectives
     assert bad.error == "nan"
+
+
+def test_a_black_box_is_decided_without_asking_a_worker():
+    from evohpo.engines import choice
+
+    def probe():  # asking would start TensorFlow in the workers
+        raise AssertionError("probed")
+
+    auto = choice.choose("auto", custom_evaluator=False, black_box=True, probe=probe)
+    assert auto == choice.EngineChoice("single")  # silently: nothing of the user's is dropped
+    with pytest.raises(EvohpoError, match="fused engine cannot train this campaign: a black "
+                                          "box is a Python function, not a Keras model"):
+        choice.choose("fused", custom_evaluator=False, black_box=True, probe=probe)
