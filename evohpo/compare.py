@@ -48,10 +48,11 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
               seeds: int = 5, budget: int = 60, epochs: int = 5, n_jobs: int = 1,
               population: int = 12, levels: int = 3, out: str | Path | None = None,
               backend: str = "loky", scheduler: str | None = None, model: Any = None,
-              objective: Any = None) -> ComparisonPlan:
+              objective: Any = None, cv: int = 0) -> ComparisonPlan:
     """Validate every input and build each strategy once, so a bad value fails in a second
     rather than after an hour of GA. ``task`` is a Task or a task name; ``methods`` default
-    to :func:`default_methods` for the number of objectives."""
+    to :func:`default_methods` for the number of objectives; ``cv=K`` scores every run's
+    evaluations by K-fold cross-validation (see :func:`evohpo.campaign.run_campaign`)."""
     from . import objectives, tasks
     from .backends import check_backend
     from .presets import as_model_spec, mlp
@@ -63,6 +64,8 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     check_backend(backend, scheduler)
     if isinstance(task, str):
         task = tasks.get(task)
+    if cv != 0:
+        tasks.folds.split(task, cv)  # K >= 2, no more than the rows, every class in every fold
     out = Path(out) if out is not None else Path(f"results/compare-{task.name}")
     objs = objectives.resolve_many(objective, task.kind)  # bad ones fail now
     spec = as_model_spec(model)
@@ -72,7 +75,7 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     _check_methods(methods)
     plan = ComparisonPlan(task, space or mlp.space(), methods, tuple(range(seeds)), budget,
                           epochs, n_jobs, out, population, levels, backend, scheduler, spec,
-                          objs)
+                          objs, int(cv))
     for method in plan.methods:
         plan.strategy(method, 0)  # unknown method, bad --population, ga with 2 objectives
     return plan
@@ -169,7 +172,7 @@ def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: b
                      n_jobs=plan.n_jobs, out=folder, overwrite=state == RunState.NEW,
                      resume=state == RunState.STARTED, progress=progress,
                      backend=plan.backend, scheduler=plan.scheduler, model=plan.model,
-                     objective=plan.objectives, **campaign_kw)
+                     objective=plan.objectives, cv=plan.cv, **campaign_kw)
         if is_grid:
             record["grid_size"] = int(strategy.size)
             files.write_json(folder / results_mod.GRID_NAME, {
@@ -187,5 +190,9 @@ def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: b
         f"{len(plan.seeds)} seed(s) x {plan.budget} evaluations per method, {plan.epochs} "
         f"epoch(s) per evaluation, n_jobs {plan.n_jobs}; total {seconds:.0f} s",
     ]
+    if plan.cv:
+        notes.append(f"scores: {plan.cv}-fold cross-validation of train+validation (each "
+                     f"evaluation trains {plan.cv} models); test scores: the chosen config "
+                     "refit on train+validation")
     title = f"{' vs '.join(plan.methods)} on {plan.task.name}"
     return write_report(frame, plan.out, title=title, notes=notes)

@@ -42,6 +42,7 @@ TAIL_COLUMNS = ("params", "epochs", "train_seconds", "worker", "config")
 REQUIRED = ("method", "seed", "eval_id", "status", "objective", "config")
 RUN_FACTS = ("run", "task", "kind", "run_seconds", "best_eval_id", "grid_size")  # analysis adds
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
+SPREAD = "_std"  # with cross-validation: a score's spread over the folds, ``val_accuracy_std``
 
 
 Objectives = Objective | tuple[Objective, ...]
@@ -62,18 +63,25 @@ def metric_columns(objective: Objectives) -> list[str]:
     return [n for i, n in enumerate(names) if n not in names[:i] and n not in TAIL_COLUMNS]
 
 
-def columns(space: Space, objective: Objectives) -> list[str]:
-    """Run info, scores, one column per gene (flattened: ``layers_1_units``), then the rest
-    and the whole config as JSON; a gene that would shadow a column of ours is refused."""
+def spread_columns(objective: Objectives) -> list[str]:
+    """With cross-validation, each metric column's spread over the folds (its standard
+    deviation, as scikit-learn's ``std_test_score``): ``val_accuracy_std``, ..."""
+    return [name + SPREAD for name in metric_columns(objective)]
+
+
+def columns(space: Space, objective: Objectives, *, cv: int = 0) -> list[str]:
+    """Run info, scores (and with ``cv`` folds their spreads, :func:`spread_columns`), one
+    column per gene (flattened: ``layers_1_units``), then the rest and the whole config as
+    JSON; a gene that would shadow a column of ours is refused."""
     front = [PARETO_COLUMN] if len(as_tuple(objective)) > 1 else []
-    fixed = [*LEAD_COLUMNS, *metric_columns(objective), *front, *TAIL_COLUMNS]
-    reserved = [*fixed, PARETO_COLUMN, *RUN_FACTS]
+    spreads = spread_columns(objective) if cv else []
+    lead = [*LEAD_COLUMNS, *metric_columns(objective), *spreads, *front]
+    reserved = [*lead, *TAIL_COLUMNS, PARETO_COLUMN, *RUN_FACTS, *spread_columns(objective)]
     clash = [c for c in space.columns if c in reserved or c.startswith("best_test_")]
     if clash:
         raise EvohpoError(f"gene {clash[0]!r} has the name of a results column; rename the gene "
                           f"(reserved: {', '.join(reserved)}, best_test_*)")
-    n_lead = len(LEAD_COLUMNS) + len(metric_columns(objective)) + len(front)
-    return [*fixed[:n_lead], *space.columns, *TAIL_COLUMNS]
+    return [*lead, *space.columns, *TAIL_COLUMNS]
 
 
 def _cell(value: Any) -> str:
@@ -94,8 +102,8 @@ def row(ev: Evaluation, *, campaign: str, method: str, seed: int, space: Space,
         "generation": ev.generation, "status": str(ev.status), "error": ev.error,
         "cached": ev.cached, "objective": spec(objective),
     }
-    for name in metric_columns(objective):
-        out[name] = ev.scores.get(name)
+    for name in [*metric_columns(objective), *spread_columns(objective)]:
+        out[name] = ev.scores.get(name)  # a spread column only a CV campaign's header has
     out.update(space.flatten(ev.config))
     out.update(params=ev.params, epochs=ev.epochs, train_seconds=round(ev.train_seconds, 3),
                worker=ev.worker, config=config_key(ev.config))
@@ -324,11 +332,11 @@ def check_rows(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]])
     names, reads back (see :class:`Row`): what a report or an analysis then computes with is
     what a campaign wrote, or the hand edit is named."""
     fix = "restore the value evohpo wrote, or delete that row"
-    metrics = set(SCORE_COLUMNS)
+    metrics = {n + suffix for n in SCORE_COLUMNS for suffix in ("", SPREAD)}
     for number, cells in enumerate(rows, 1):
         row = dict(zip(header, cells))
         names = {p.split(":")[0].strip() for p in (row.get("objective") or "").split(",")}
-        metrics |= {n for n in names if n and n not in CELLS}
+        metrics |= {n + suffix for n in names if n and n not in CELLS for suffix in ("", SPREAD)}
         checked = Row(row, str(path), number, fix)
         for column in header:
             if column in CELLS or column in metrics:

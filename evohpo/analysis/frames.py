@@ -306,10 +306,12 @@ def method_order(methods: Iterable[str]) -> list[str]:
 
 def gene_columns(frame: pd.DataFrame) -> list[str]:
     """Every column that is a gene (``n_layers``, ``layers_1_units``, ``dropout``, ...), in
-    column order: whatever is not a run, score, objective-metric or bookkeeping column."""
+    column order: whatever is not a run, score (or its spread over cross-validation folds),
+    objective-metric or bookkeeping column."""
     known = set(KNOWN_COLUMNS)
     for spec in objectives_of(frame):
         known.update(results_mod.metric_columns(_objectives(spec)))
+        known.update(results_mod.spread_columns(_objectives(spec)))  # cross-validation
     return [c for c in frame.columns if c not in known and not str(c).startswith(TEST_PREFIX)]
 
 
