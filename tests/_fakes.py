@@ -35,3 +35,28 @@ def fake_evaluate(job, setup):
 
 CK_SPACE = Space(layers=Repeat(Int(1, 3), units=Int(4, 64, log=True)),
                  opt=Choice(["adam", "sgd"]), momentum=Float(0.0, 0.9, when={"opt": "sgd"}))
+
+
+def fold_trainer(keras, job, setup, data):
+    """Stands in for one training of the per-model engine (``engines.single._evaluate_on``,
+    no TensorFlow): a score that depends on the config, the seed and the fold's held-out rows,
+    like a real one. The ``fake_folds`` fixture (conftest.py) puts it in place."""
+    from evohpo.engines.base import finished
+    from evohpo.space import config_key
+
+    rng = random.Random(f"{config_key(job.config)}:{job.seed}")
+    acc = round(rng.uniform(0.3, 0.9) + float(data.y_val.mean()) / 10, 6)
+    return finished(job, setup, scores={"val_accuracy": acc, "val_loss": 1 - acc,
+                                        "params": 10.0},
+                    params=10, epochs=job.epochs, seconds=0.0, worker="fake")
+
+
+def cv_run(out, task, cv=3, strategy=None, **kw):
+    """A cross-validated campaign in this process, one model at a time: with ``fake_folds``
+    it runs evohpo's real cross-validation around :func:`fold_trainer`."""
+    from evohpo import GeneticSearch, run_campaign
+
+    kw = {"budget": 8, "epochs": 1, "backend": "threading", "engine": "single",
+          "progress": False, "save_best": False, **kw}
+    strategy = strategy or GeneticSearch(SPACE, population=4, seed=3)
+    return run_campaign(strategy, task, out=out, cv=cv, **kw)

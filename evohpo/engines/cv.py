@@ -63,9 +63,10 @@ def combine(job: Job, setup: Setup, per_fold: Sequence[Evaluation]) -> Evaluatio
     scores = {}
     for name in names:
         values = np.array([e.scores[name] for e in per_fold], dtype=np.float64)
-        scores[name] = float(values.mean())
-        if name != "params":
-            scores[name + SPREAD] = float(values.std())
+        with np.errstate(invalid="ignore", over="ignore"):  # a fold's inf: diverged below
+            scores[name] = float(values.mean())
+            if name != "params":
+                scores[name + SPREAD] = float(values.std())
     return finished(job, setup, scores=scores, params=per_fold[0].params,
                     epochs=max(e.epochs for e in per_fold), seconds=seconds,
                     worker=per_fold[-1].worker, extra=extra)
