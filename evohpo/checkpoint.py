@@ -125,10 +125,11 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
         raise EvohpoError(
             f"cannot resume {out}: its task data differ from this task's; use the same task"
         )
+    ran = {"cv": 0, **ckpt}  # checkpoints before cross-validation had none
     for name, now in (("method", method), ("seed", seed), ("epochs", epochs),
                       ("objective", spec(objective)), ("engine", engine), ("cv", cv)):
-        then = ckpt.get(name, BEFORE.get(name))
-        if then != now:
+        then = ran.get(name)
+        if ran.get(name, "single") != now:  # checkpoints before engines were single
             raise EvohpoError(
                 f"cannot resume {out}: it was run with {name}={then!r}, not {now!r}; "
                 f"pass the same {_flag(name)} or start a new campaign"
@@ -145,7 +146,6 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
                 )
 
 
-BEFORE = {"engine": "single", "cv": 0}  # what checkpoints written before a setting existed ran
 FLAGS = {"batch": "--population", "population": "--population", "time_limit": "--time-limit",
          "levels": "--levels", "method": "--method", "seed": "--seed", "epochs": "--epochs",
          "objective": "--objective", "engine": "--engine", "cv": "--cv"}

@@ -102,8 +102,11 @@ def row(ev: Evaluation, *, campaign: str, method: str, seed: int, space: Space,
         "generation": ev.generation, "status": str(ev.status), "error": ev.error,
         "cached": ev.cached, "objective": spec(objective),
     }
-    for name in [*metric_columns(objective), *spread_columns(objective)]:
-        out[name] = ev.scores.get(name)  # a spread column only a CV campaign's header has
+    for name in metric_columns(objective):
+        out[name] = ev.scores.get(name)
+    for name in spread_columns(objective):  # cross-validated scores only (a CV header's)
+        if name in ev.scores:
+            out[name] = ev.scores[name]
     out.update(space.flatten(ev.config))
     out.update(params=ev.params, epochs=ev.epochs, train_seconds=round(ev.train_seconds, 3),
                worker=ev.worker, config=config_key(ev.config))
