@@ -15,7 +15,7 @@ from evohpo.space import (
     Repeat,
     Space,
 )
-from evohpo.strategies.base import Evaluation, Status
+from evohpo.strategies.base import Evaluation, Proposal, Status
 
 SPACE = mlp.space(layers=(1, 2), units=(4, 32), activations=["relu", "tanh"],
                   optimizers=["adam", "rmsprop"], learning_rate=(1e-3, 3e-2))
@@ -60,3 +60,31 @@ def cv_run(out, task, cv=3, strategy=None, **kw):
           "progress": False, "save_best": False, **kw}
     strategy = strategy or GeneticSearch(SPACE, population=4, seed=3)
     return run_campaign(strategy, task, out=out, cv=cv, **kw)
+
+
+def mlp_config(units: int) -> dict:
+    """One MLP config of SPACE with a single hidden layer of ``units``."""
+    return {"layers": [{"units": units, "activation": "relu"}], "optimizer": "adam",
+            "learning_rate": 0.01, "batch_size": 32}
+
+
+class Repeater:
+    """A user-written strategy: proposes the same two networks over and over (8, 9, 8 units
+    in every batch of three), so every batch after the first is all cache hits."""
+
+    name = "repeat"
+    seed = 0
+    space = SPACE
+    done = False
+
+    def ask(self, max_n):
+        return [Proposal(mlp_config(8 + i % 2)) for i in range(min(3, max_n))]
+
+    def tell(self, evaluations):
+        self.told = evaluations
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass

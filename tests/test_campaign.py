@@ -12,7 +12,7 @@ from evohpo import GeneticSearch, run_campaign
 from evohpo.errors import EvohpoError
 from evohpo.results import VOLATILE, read
 from evohpo.strategies import Proposal, Status
-from tests._fakes import SPACE, cv_run, fold_trainer
+from tests._fakes import SPACE, Repeater, cv_run, fold_trainer, mlp_config
 
 
 @pytest.fixture(scope="module")
@@ -69,39 +69,13 @@ def test_existing_results_are_never_silently_overwritten(two_runs, iris):
         run_campaign(GeneticSearch(SPACE, 4), iris, budget=2, out=out, progress=False)
 
 
-def _mlp(units: int) -> dict:
-    return {"layers": [{"units": units, "activation": "relu"}], "optimizer": "adam",
-            "learning_rate": 0.01, "batch_size": 32}
-
-
-class Repeater:
-    """A user-written strategy: proposes the same two networks over and over."""
-
-    name = "repeat"
-    seed = 0
-    space = SPACE
-    done = False
-
-    def ask(self, max_n):
-        return [Proposal(_mlp(8 + i % 2)) for i in range(min(3, max_n))]
-
-    def tell(self, evaluations):
-        self.told = evaluations
-
-    def state_dict(self):
-        return {}
-
-    def load_state_dict(self, state):
-        pass
-
-
 class NoState:
     """A strategy that forgot the checkpoint half of the protocol."""
 
     name, seed, space, done = "nostate", 0, SPACE, False
 
     def ask(self, max_n):
-        return [Proposal(_mlp(8))]
+        return [Proposal(mlp_config(8))]
 
     def tell(self, evaluations):
         pass

@@ -17,10 +17,10 @@ from evohpo.cli import main
 from evohpo.errors import EvohpoError
 from evohpo.presets import mlp
 from evohpo.results import VOLATILE, read
-from evohpo.strategies import Evaluation, Proposal, Status
+from evohpo.strategies import Evaluation, Status
 from tests import user_model
 from tests._checks import csv_rows
-from tests._fakes import SPACE, cv_run
+from tests._fakes import SPACE, Repeater, cv_run
 
 ARGS = ["--task", "iris", "--method", "ga", "--population", "4", "--budget", "8",
         "--epochs", "1", "--seed", "5", "--n-jobs", "2", "--layers", "1,2", "--units", "4,32",
@@ -179,37 +179,14 @@ def test_a_cv_campaign_killed_mid_batch_resumes_to_the_uninterrupted_csv(tmp_pat
     assert resumed["val_accuracy_std"].notna().all()
 
 
-class TwoNetworks:
-    """Proposes the same two networks in every batch: after a resume, all cache hits."""
-
-    name, seed, space, done = "two", 0, SPACE, False
-
-    def ask(self, max_n):
-        return [Proposal(mlp_config(units)) for units in (8, 9)][:max_n]
-
-    def tell(self, evaluations):
-        pass
-
-    def state_dict(self):
-        return {}
-
-    def load_state_dict(self, state):
-        pass
-
-
-def mlp_config(units: int) -> dict:
-    return {"layers": [{"units": units, "activation": "relu"}], "optimizer": "adam",
-            "learning_rate": 0.01, "batch_size": 32}
-
-
 def test_rows_read_back_on_resume_serve_cache_hits_with_their_spreads(tmp_path, iris,
                                                                       fake_folds):
     out = tmp_path / "r"
-    cv_run(out, iris, strategy=TwoNetworks(), budget=2)
-    frame = read(cv_run(out, iris, strategy=TwoNetworks(), budget=4, resume=True).csv)
-    assert frame["cached"].tolist() == [False, False, True, True]
+    cv_run(out, iris, strategy=Repeater(), budget=3)
+    frame = read(cv_run(out, iris, strategy=Repeater(), budget=6, resume=True).csv)
+    assert frame["cached"].tolist() == [False, False, True, True, True, True]
     for column in ("val_accuracy", "val_accuracy_std", "val_loss_std"):
-        assert frame[column].tolist()[2:] == frame[column].tolist()[:2]
+        assert frame[column].tolist()[3:] == frame[column].tolist()[:3]
         assert frame[column].notna().all()
 
 
