@@ -185,7 +185,7 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
                         "(stratified for classification): K trainings per evaluation, their "
                         "mean in the CSV and the spread as *_std columns; the best config is "
                         "refit on train+validation for best.keras (default: the validation "
-                        "split; a resume keeps the K it began with)")
+                        "split; search --resume without --cv keeps the K it began with)")
     p.add_argument("--population", type=whole(1), default=12,
                    help="GA / NSGA-II population size, and random / grid batch size")
     p.add_argument("--levels", type=whole(1), default=3, help="grid levels per numeric gene")

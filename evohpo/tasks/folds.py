@@ -23,15 +23,6 @@ from .task import Task
 FOLD_SEED = 0  # folds are part of the task, like its split: one seed for every campaign
 
 
-def n_rows(data: Any) -> int:
-    """Rows of an array, or of the first array of a list/dict of inputs."""
-    if isinstance(data, dict):
-        return len(next(iter(data.values())))
-    if isinstance(data, list | tuple):
-        return len(data[0])
-    return len(data)
-
-
 def take(data: Any, index: np.ndarray) -> Any:
     """The rows at ``index`` of an array, or of every array in a list/dict of inputs."""
     if isinstance(data, dict):
