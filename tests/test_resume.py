@@ -139,6 +139,10 @@ def test_resume_keeps_the_folds_and_refuses_another_k(tmp_path, iris, fake_folds
             cv_run(out, iris, cv=other, budget=8, resume=True)
     resumed = cv_run(out, iris, cv=None, budget=8, resume=True)  # not asked: keeps cv=3
     assert read(resumed.csv)["val_accuracy_std"].notna().all()
+    state = json.loads((out / "checkpoint.json").read_text())
+    (out / "checkpoint.json").write_text(json.dumps({**state, "cv": 1}))  # a hand edit
+    with pytest.raises(EvohpoError, match="checkpoint.json 'cv' is 1, not a number of folds"):
+        cv_run(out, iris, cv=None, budget=8, resume=True)
     plain = tmp_path / "plain"
     cv_run(plain, iris, cv=None, budget=4)
     with pytest.raises(EvohpoError, match="it was run with cv=0, not 3"):
