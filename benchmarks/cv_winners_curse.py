@@ -1,16 +1,17 @@
 """What cross-validation buys: the winner's curse on a small validation split, with and
 without ``--cv``.
 
-    nice -n 10 .venv/bin/python benchmarks/cv_winners_curse.py --seeds 10 --budget 12 \\
+    nice -n 10 .venv/bin/python benchmarks/cv_winners_curse.py --seeds 20 --budget 12 \\
         --population 6 --epochs 8 --cv 5 --out results/cv-curse \\
         --json results/cv_winners_curse.json
 
 A GA campaign picks the config with the best validation score; on a small validation split
 that score is partly luck, so the winner looks better than it is (the winner's curse). For
-each seed the same table is split anew (``split_seed`` = seed: train / a small validation
-split / a large test split; by default a generated 3-class table that is not easy, so
-accuracy is not at its ceiling) and searched twice with the same GA seed and the same budget
-in configs: once scored on the validation split, once by K-fold
+each seed a task is drawn (by default 360 train+validation rows, 47 of them validation, and
+2,000 test rows, sampled afresh from one generated 3-class population that is not easy, so
+accuracy is not at its ceiling and each seed's rows are independent of the others'; or an
+sklearn table split anew) and searched twice with the same GA seed and the same budget in
+configs: once scored on the validation split, once by K-fold
 cross-validation of train+validation (``cv=K``: K trainings per config, so K times the
 trainings; the chosen config is then refit on train+validation). For each arm, over the seeds:
 
@@ -39,21 +40,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from evohpo import GeneticSearch, run_campaign, tasks  # noqa: E402
 from evohpo.presets import mlp  # noqa: E402
 
+POOL_ROWS = 40_000  # the generated problem's population, of which each seed samples rows
 
-def make_task(name: str, seed: int, val_fraction: float, test_fraction: float) -> tasks.Task:
-    """The table (``generated``, or an sklearn ``load_<name>`` table), split with
-    ``split_seed=seed``: a new split per seed."""
+
+def make_task(args: argparse.Namespace, seed: int) -> tasks.Task:
+    """Seed ``seed``'s task. ``generated``: a fresh sample of ``--rows`` rows plus
+    ``--test-rows`` test rows from one fixed population (a 3-class problem), so each seed's
+    train, validation and test rows are independent draws. An sklearn ``load_<name>`` table:
+    the table split anew with ``split_seed=seed`` (its rows are shared between seeds, so
+    train+validation and test are complements of each other)."""
     import sklearn.datasets
 
-    if name == "generated":
+    if args.task == "generated":
         x, y = sklearn.datasets.make_classification(
-            n_samples=600, n_features=20, n_informative=6, n_redundant=4, n_classes=3,
+            n_samples=POOL_ROWS, n_features=20, n_informative=6, n_redundant=4, n_classes=3,
             n_clusters_per_class=2, flip_y=0.08, class_sep=0.8, random_state=7)
-    else:
-        data = getattr(sklearn.datasets, f"load_{name}")()
-        x, y = data.data, data.target
-    return tasks.from_arrays(x, y, name=name, val_fraction=val_fraction,
-                             test_fraction=test_fraction, split_seed=seed)
+        rows = np.random.default_rng(seed).choice(POOL_ROWS, args.rows + args.test_rows,
+                                                  replace=False)
+        test_fraction = args.test_rows / len(rows)
+        return tasks.from_arrays(x[rows], y[rows], name="generated",
+                                 val_fraction=args.val_fraction * (1 - test_fraction),
+                                 test_fraction=test_fraction, split_seed=seed)
+    data = getattr(sklearn.datasets, f"load_{args.task}")()
+    return tasks.from_arrays(data.data, data.target, name=args.task,
+                             val_fraction=args.val_fraction, test_fraction=args.test_fraction,
+                             split_seed=seed)
 
 
 def one_run(task: tasks.Task, seed: int, cv: int, args: argparse.Namespace) -> dict:
@@ -98,15 +109,20 @@ def paired(arms: dict[str, list[dict]]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--task", default="generated",
-                    help="generated (600 rows, 20 features, 3 noisy classes: a linear model "
-                         "reaches about 0.63) or an sklearn load_* table, e.g. breast_cancer")
-    ap.add_argument("--seeds", type=int, default=10)
+                    help="generated (20 features, 3 noisy classes: a linear model reaches "
+                         "about 0.63) or an sklearn load_* table, e.g. breast_cancer")
+    ap.add_argument("--rows", type=int, default=360,
+                    help="generated: train+validation rows per seed")
+    ap.add_argument("--test-rows", type=int, default=2000, help="generated: test rows")
+    ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--budget", type=int, default=12, help="configs per campaign")
     ap.add_argument("--population", type=int, default=6)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--cv", type=int, default=5)
-    ap.add_argument("--val-fraction", type=float, default=0.08)
-    ap.add_argument("--test-fraction", type=float, default=0.4)
+    ap.add_argument("--val-fraction", type=float, default=0.13,
+                    help="of train+validation for generated (0.13 of 360: 47 rows), of the "
+                         "table for an sklearn one")
+    ap.add_argument("--test-fraction", type=float, default=0.4, help="an sklearn table's")
     ap.add_argument("--n-jobs", type=int, default=2)
     ap.add_argument("--out", default="results/cv-curse")
     ap.add_argument("--json", default="results/cv_winners_curse.json")
@@ -122,7 +138,7 @@ def main() -> None:
         return
     arms: dict[str, list[dict]] = {"validation": [], f"cv{args.cv}": []}
     for seed in range(args.seeds):
-        task = make_task(args.task, seed, args.val_fraction, args.test_fraction)
+        task = make_task(args, seed)
         order = [0, args.cv] if seed % 2 == 0 else [args.cv, 0]  # alternate who goes first
         for cv in order:
             run = one_run(task, seed, cv, args)
@@ -130,14 +146,15 @@ def main() -> None:
             print(f"seed {seed} {'cv' + str(cv) if cv else 'validation':>10}: search "
                   f"{run['search_score']:.4f} test {run['test_score']:.4f} "
                   f"({run['seconds']:.0f} s)", file=sys.stderr, flush=True)
-    task = make_task(args.task, 0, args.val_fraction, args.test_fraction)
+    task = make_task(args, 0)
     out = {
         "command": " ".join(sys.argv),
         "task": f"{args.task}: {len(task.y_train)}/{len(task.y_val)}/{len(task.y_test)} "
-                "train/val/test rows, split anew per seed",
-        "settings": {k: getattr(args, k) for k in ("seeds", "budget", "population", "epochs",
-                                                   "cv", "val_fraction", "test_fraction",
-                                                   "n_jobs")},
+                "train/val/test rows, " + ("drawn anew per seed" if args.task == "generated"
+                                           else "split anew per seed"),
+        "settings": {k: getattr(args, k) for k in ("task", "seeds", "budget", "population",
+                                                   "epochs", "cv", "rows", "test_rows",
+                                                   "val_fraction", "test_fraction", "n_jobs")},
         "metric": "accuracy (the selected model's validation or CV mean vs its test score)",
         "summary": {arm: summarise(runs) for arm, runs in arms.items()},
         "paired": paired(arms),
