@@ -163,12 +163,12 @@ def test_a_cv_campaign_killed_mid_batch_resumes_to_the_uninterrupted_csv(tmp_pat
     append = ResultsLog.append
     written = []
 
-    def dies_mid_generation_1(log, record):  # generation 1 is evals 4 and 5: one gets written
+    def dies_mid_generation_1(log, record, *more):  # generation 1: evals 4 and 5, one written
         if record["generation"] == 1 and written:
             raise Killed
         if record["generation"] == 1:
             written.append(record["eval_id"])
-        append(log, record)
+        append(log, record, *more)
 
     killed = tmp_path / "killed"
     with monkeypatch.context() as patch:
