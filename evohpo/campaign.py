@@ -56,6 +56,7 @@ from .space import Space
 from .strategies.base import Evaluation, Strategy, Traits, check_strategy
 from .strategies.registry import check_objective_count
 from .tasks import Task
+from .tasks import folds as folds_mod
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -85,12 +86,17 @@ def _prepare(strategy: Strategy, task: Task | BlackBox | Callable | str, model: 
              objective: Any, *, budget: int, epochs: int | None, n_jobs: int, out: Any,
              seed: int | None, time_limit: float | None, backend: str, scheduler: str | None,
              threads_per_worker: int, evaluator: Callable | None,
-             engine: str = "single") -> CampaignPlan:
+             engine: str = "single", cv: int = 0) -> CampaignPlan:
     """Check every setting before anything starts, so a typo fails in a second. What is
     evaluated is decided here, once: a model trained on a task, or a black box."""
     box = as_black_box(task)
     if box is None and isinstance(task, str):
         task = tasks_mod.get(task)
+    if cv != 0:
+        if box is not None:
+            raise EvohpoError("cv= cross-validates a model trained on a task's rows, and a "
+                              "black box has no rows to cut into folds; drop cv")
+        folds_mod.split(task, cv)  # K >= 2, no more than the rows, every class in every fold
     check_whole("budget", budget, 1)
     check_n_jobs("n_jobs", n_jobs)
     check_whole("threads_per_worker", threads_per_worker, 1)
@@ -100,6 +106,10 @@ def _prepare(strategy: Strategy, task: Task | BlackBox | Callable | str, model: 
     check_strategy(strategy)
     seed = check_whole("seed", strategy.seed if seed is None else seed, 0)
     space = strategy.space
+    if cv and evaluator is not None:
+        raise EvohpoError("cv= trains each config on K folds inside evohpo's own engines, and "
+                          "evaluator= replaces them; drop one of the two (your evaluator gets "
+                          "a Setup whose task it may split itself)")
     if box is not None:
         box.check_campaign(space, model=model, fit=fit, epochs=epochs)
         task, spec, epochs, scores, default = box, box, 0, box.metrics, call_evaluate
@@ -118,8 +128,8 @@ def _prepare(strategy: Strategy, task: Task | BlackBox | Callable | str, model: 
         objs = objectives.resolve_many(objective, task.kind)
         objectives.check_reported(objs, spec, task.kind)  # a misspelling, before anything trains
     check_objective_count(strategy, len(objs), ', '.join(o.spec for o in objs))
-    results_mod.columns(space, objs, scores)  # a gene or score named like a column: refused now
-    setup = Setup(task, spec, objs[0], objs[1:])
+    results_mod.columns(space, objs, scores, cv=cv)  # a gene or score named like a column
+    setup = Setup(task, spec, objs[0], objs[1:], cv=int(cv))
     return CampaignPlan(strategy, space, task, setup, objs[0], objs, Path(out), strategy.name,
                  seed, budget, epochs, time_limit,
                  front_mod.Tracker(objs) if len(objs) > 1 else None,
@@ -156,7 +166,7 @@ def _with_workers(plan: CampaignPlan, workers: Backend, resume: bool) -> Campaig
 
 
 def _start_fresh(plan: CampaignPlan, overwrite: bool) -> results_mod.ResultsLog:
-    header = results_mod.columns(plan.space, plan.objectives, plan.scores)
+    header = results_mod.columns(plan.space, plan.objectives, plan.scores, cv=plan.cv)
     _check_out(plan.out, overwrite)
     log = results_mod.ResultsLog.create(plan.out / results_mod.CSV_NAME, header)
     for name in (results_mod.BEST_NAME, results_mod.BEST_MODEL_NAME, results_mod.PARETO_NAME,
@@ -183,6 +193,19 @@ def _engine_of_checkpoint(plan: CampaignPlan) -> CampaignPlan:
     return replace(plan, engine=stored if stored in choice.ENGINES else "single")
 
 
+def _cv_of_checkpoint(plan: CampaignPlan, asked: int | None) -> CampaignPlan:
+    """With cv=None (not asked), a resume continues with the folds the campaign began with;
+    another K asked for is refused by the checkpoint's check (:func:`_resume`)."""
+    if asked is not None:
+        return plan
+    stored = ckpt_mod.load(plan.out).get("cv", 0)
+    if isinstance(stored, bool) or not isinstance(stored, int) or stored == 1 or stored < 0:
+        raise EvohpoError(f"cannot resume {plan.out}: {ckpt_mod.CHECKPOINT_NAME} 'cv' is "
+                          f"{stored!r}, not a number of folds; restore the value evohpo wrote, "
+                          "or start again with --overwrite")
+    return replace(plan, setup=replace(plan.setup, cv=stored))
+
+
 def _resume(plan: CampaignPlan) -> _Resumed:
     """Load the checkpoint into the strategy; split the CSV into rows before it (done) and
     after it (to reuse when the strategy proposes them again)."""
@@ -191,7 +214,7 @@ def _resume(plan: CampaignPlan) -> _Resumed:
     ckpt_mod.check_compatible(state, method=plan.method, seed=plan.seed,
                               fingerprint=plan.task.fingerprint(), epochs=plan.epochs,
                               space=plan.space, objective=plan.objectives, out=out,
-                              engine=plan.engine, current=plan.settings())
+                              engine=plan.engine, cv=plan.cv, current=plan.settings())
     if not csv_path.is_file():
         raise EvohpoError(f"cannot resume {out}: {csv_path.name} is missing; use --overwrite")
     plan.strategy.load_state_dict(state["strategy"])
@@ -292,6 +315,7 @@ def run_campaign(
     progress: bool = True,
     evaluator: Callable[[Job, Setup], Evaluation] | None = None,
     engine: str = "auto",
+    cv: int | None = None,
 ) -> CampaignResult:
     """Run ``strategy`` on ``task`` for exactly ``budget`` evaluations (fewer only if the
     strategy runs out of proposals) and write ``out/results.csv``, ``out/checkpoint.json``,
@@ -323,15 +347,20 @@ def run_campaign(
     ``save_best=False`` skips retraining the chosen network: no ``best.keras``, and
     ``result.best`` carries its validation scores only (``test_scores`` empty), as it always
     does for a black box.
+    ``cv=K`` scores every evaluation by K-fold cross-validation of train+validation: K
+    trainings of the config (same seed), one per fold, their scores' mean in the CSV and
+    each score's spread as ``<score>_std``; the chosen config is then refit on all of
+    train+validation and scored on test (:mod:`evohpo.engines.cv`). ``None`` (default): no
+    cross-validation for a new campaign, and a resume keeps the K it began with.
     """
     if resume and overwrite:
         raise EvohpoError("resume and overwrite exclude each other; pass one of them")
     plan = _prepare(strategy, task, model, fit, objective, budget=budget, epochs=epochs,
                     n_jobs=n_jobs, out=out, seed=seed, time_limit=time_limit, backend=backend,
                     scheduler=scheduler, threads_per_worker=threads_per_worker,
-                    evaluator=evaluator, engine=engine)
+                    evaluator=evaluator, engine=engine, cv=0 if cv is None else cv)
     if resume:
-        plan = _engine_of_checkpoint(plan)
+        plan = _cv_of_checkpoint(_engine_of_checkpoint(plan), cv)
         state = _resume(plan)
     else:
         state = _Resumed(_start_fresh(plan, overwrite), [], {}, None)
@@ -365,7 +394,8 @@ def run_campaign(
             best = _final_model(plan, workers, loop.full(), chosen)
         else:  # still say which config won, on validation only (no retraining, no test)
             best = None if chosen is None else Best(chosen.config, chosen.eval_id,
-                                                    plan.objective, dict(chosen.scores), {}, None)
+                                                    plan.objective, dict(chosen.scores), {}, None,
+                                                    cv=plan.cv)
     evaluations = loop.evaluations
     result = CampaignResult(
         plan.out, state.log.path, plan.method, plan.seed, evaluations, best,
@@ -395,7 +425,8 @@ def _choose(plan: CampaignPlan, evaluations: list[Evaluation],
 
 def _final_model(plan: CampaignPlan, workers: Backend, evaluations: list[Evaluation],
                  chosen: Evaluation | None) -> Best | None:
-    """Retrain the chosen evaluation with its own seed, score it on test, save it as .keras."""
+    """Retrain the chosen evaluation with its own seed (with cross-validation: refit on all
+    of train+validation), score it on test, save it as .keras."""
     if chosen is None:
         return None
     source = chosen
@@ -411,6 +442,6 @@ def _final_model(plan: CampaignPlan, workers: Backend, evaluations: list[Evaluat
         call = workers.delayed(train_final)(job, setup, path)
     (scores,) = list(workers.run([call]))
     return Best(chosen.config, chosen.eval_id, plan.objective, dict(chosen.scores),
-                scores["test"], scores["saved_to"], scores["error"])
+                scores["test"], scores["saved_to"], scores["error"], plan.cv)
 
 

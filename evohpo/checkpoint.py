@@ -16,7 +16,16 @@ from typing import Any
 
 from .errors import EvohpoError
 from .objectives import minimised
-from .results import CSV_NAME, SCORE_COLUMNS, Objectives, Row, as_tuple, metric_columns, spec
+from .results import (
+    CSV_NAME,
+    SCORE_COLUMNS,
+    Objectives,
+    Row,
+    as_tuple,
+    metric_columns,
+    spec,
+    spread_columns,
+)
 from .space import Space
 from .strategies.base import WORST, Evaluation, Status
 
@@ -26,7 +35,7 @@ VERSION = 2  # 2: typed spaces (the space and objective are stored and checked)
 
 def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, budget: int,
           n_evals: int, strategy_state: dict[str, Any], space: Space, objective: Objectives,
-          model: str, engine: str = "single", finished: bool = False,
+          model: str, engine: str = "single", cv: int = 0, finished: bool = False,
           pareto: dict[str, Any] | None = None,
           settings: dict[str, Any] | None = None, seconds: float = 0.0) -> dict:
     """``pareto``: with several objectives, the hypervolume reference and per-generation
@@ -36,7 +45,8 @@ def build(*, method: str, seed: int, task: str, fingerprint: str, epochs: int, b
         "task_fingerprint": fingerprint, "epochs": epochs, "budget": budget,
         "n_evals": n_evals, "finished": finished, "strategy": strategy_state,
         "space": space.to_json(), "objective": spec(objective), "model": model,
-        "engine": engine, "columns": list(space.columns),  # gene order = genome layout
+        "engine": engine, "cv": cv,  # folds of cross-validation, 0 for the validation split
+        "columns": list(space.columns),  # gene order = genome layout
         "settings": settings or {},
         "seconds": round(float(seconds), 2),  # wall seconds of every process so far
     }
@@ -110,7 +120,8 @@ def settings(strategy: Any, **campaign: Any) -> dict[str, Any]:
 
 def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, epochs: int,
                      space: Space, objective: Objectives, out: Path,
-                     engine: str = "single", current: dict[str, Any] | None = None) -> None:
+                     engine: str = "single", cv: int = 0,
+                     current: dict[str, Any] | None = None) -> None:
     """Resuming with other settings would silently mix two campaigns: refuse, naming the fix.
     ``current``: :func:`settings` of this run, held against the checkpoint's (older checkpoints
     have none)."""
@@ -124,11 +135,13 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
         raise EvohpoError(
             f"cannot resume {out}: its task data differ from this task's; use the same task"
         )
+    ran = {"cv": 0, **ckpt}  # checkpoints before cross-validation had none
     for name, now in (("method", method), ("seed", seed), ("epochs", epochs),
-                      ("objective", spec(objective)), ("engine", engine)):
-        if ckpt.get(name, "single") != now:  # checkpoints before engines were single
+                      ("objective", spec(objective)), ("engine", engine), ("cv", cv)):
+        then = ran.get(name)
+        if ran.get(name, "single") != now:  # checkpoints before engines were single
             raise EvohpoError(
-                f"cannot resume {out}: it was run with {name}={ckpt.get(name)!r}, not {now!r}; "
+                f"cannot resume {out}: it was run with {name}={then!r}, not {now!r}; "
                 f"pass the same {_flag(name)} or start a new campaign"
             )
     stored = ckpt.get("settings")
@@ -145,7 +158,7 @@ def check_compatible(ckpt: dict, *, method: str, seed: int, fingerprint: str, ep
 
 FLAGS = {"batch": "--population", "population": "--population", "time_limit": "--time-limit",
          "levels": "--levels", "method": "--method", "seed": "--seed", "epochs": "--epochs",
-         "objective": "--objective", "engine": "--engine"}
+         "objective": "--objective", "engine": "--engine", "cv": "--cv"}
 
 
 def _flag(name: str) -> str:
@@ -161,7 +174,8 @@ def evaluation_from_row(row: dict[str, str], *, objective: Objectives, source: s
     r = Row(row, source, number)
     config = r.get("config")
     status = r.get("status")
-    found = {c: v for c in metric_columns(objective, scores) if (v := r.get(c)) is not None}
+    found = {c: v for c in [*metric_columns(objective, scores), *spread_columns(objective)]
+             if (v := r.get(c)) is not None}  # spreads: only a CV campaign's rows
     params = r.get("params")
     if params is not None:
         found["params"] = float(params)

@@ -50,13 +50,14 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
               seeds: int = 5, budget: int = 60, epochs: int | None = None, n_jobs: int = 1,
               population: int = 12, levels: int = 3, out: str | Path | None = None,
               backend: str = "loky", scheduler: str | None = None, model: Any = None,
-              objective: Any = None) -> ComparisonPlan:
+              objective: Any = None, cv: int = 0) -> ComparisonPlan:
     """Validate every input and build each strategy once, so a bad value fails in a second
     rather than after an hour of GA. ``task`` is a Task or a task name (a Keras model is
     trained for ``epochs``, default 5), or a black box (a :class:`~evohpo.blackbox.BlackBox`
     such as a tabular benchmark, or a function of a config: its space is its own unless
     ``space`` is given); ``methods`` default to :func:`default_methods` for the number of
-    objectives."""
+    objectives; ``cv=K`` scores every run's evaluations by K-fold cross-validation (see
+    :func:`evohpo.campaign.run_campaign`)."""
     from . import objectives, tasks
     from .backends import check_backend
     from .blackbox import as_black_box
@@ -69,6 +70,9 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     check_backend(backend, scheduler)
     box = as_black_box(task)
     if box is not None:
+        if cv != 0:
+            raise EvohpoError("cv= cross-validates a model trained on a task's rows, and a "
+                              "black box has no rows to cut into folds; drop --cv")
         task = spec = box
         space = box.check_campaign(space, model=model, epochs=epochs)
         objs = box.objectives(objective)
@@ -76,6 +80,8 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
         epochs = check_whole("--epochs", DEFAULT_EPOCHS if epochs is None else epochs, 1)
         if isinstance(task, str):
             task = tasks.get(task)
+        if cv != 0:
+            tasks.folds.split(task, cv)  # K >= 2, no more than the rows, every class in each
         objs = objectives.resolve_many(objective, task.kind)  # bad ones fail now
         spec = as_model_spec(model)
         objectives.check_reported(objs, spec, task.kind)
@@ -85,7 +91,7 @@ def make_plan(task: Any, space: Space | None = None, *, methods: tuple[str, ...]
     methods = tuple(methods) if methods is not None else default_methods(n_objectives)
     _check_methods(methods)
     plan = ComparisonPlan(task, space, methods, tuple(range(seeds)), budget, epochs, n_jobs,
-                          out, population, levels, backend, scheduler, spec, objs)
+                          out, population, levels, backend, scheduler, spec, objs, int(cv))
     for method in plan.methods:
         plan.strategy(method, 0)  # unknown method, bad --population, ga with 2 objectives
     return plan
@@ -182,7 +188,7 @@ def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: b
                      n_jobs=plan.n_jobs, out=folder, overwrite=state == RunState.NEW,
                      resume=state == RunState.STARTED, progress=progress,
                      backend=plan.backend, scheduler=plan.scheduler, model=plan.model,
-                     objective=plan.objectives, **campaign_kw)
+                     objective=plan.objectives, cv=plan.cv, **campaign_kw)
         if is_grid:
             record["grid_size"] = int(strategy.size)
             files.write_json(folder / results_mod.GRID_NAME, {
@@ -201,5 +207,9 @@ def _compare(plan: ComparisonPlan, *, overwrite: bool, resume: bool, progress: b
         f"{len(plan.seeds)} seed(s) x {plan.budget} evaluations per method, {epochs}"
         f"n_jobs {plan.n_jobs}; total {seconds:.0f} s",
     ]
+    if plan.cv:
+        notes.append(f"scores: {plan.cv}-fold cross-validation of train+validation (each "
+                     f"evaluation trains {plan.cv} models); test scores: the chosen config "
+                     "refit on train+validation")
     title = f"{' vs '.join(plan.methods)} on {plan.task.name}"
     return write_report(frame, plan.out, title=title, notes=notes)

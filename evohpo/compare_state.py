@@ -2,8 +2,9 @@
 
 A comparison writes its plan to ``compare.json`` before the first run starts. ``--resume``
 refuses a plan that differs in anything that decides the results (task and its data, methods,
-seeds, budget, epochs, population, levels, search space); ``--n-jobs`` and ``--backend`` may
-change, since they do not change a single row. Then each run is in one of three states:
+seeds, budget, epochs, population, levels, search space, cross-validation folds); ``--n-jobs``
+and ``--backend`` may change, since they do not change a single row. Then each run is in one
+of three states:
 
 * done: its checkpoint says finished and its best.json (and grid.json for grid) are written:
   kept as it is;
@@ -36,8 +37,9 @@ PLAN_KEYS = {
     "seeds": "--seeds", "budget": "--budget", "epochs": "--epochs",
     "population": "--population", "levels": "--levels",
     "space": "search space (--space, or the MLP's --layers, --units, --activations, ...)",
-    "objective": "--objective", "model": "--model",
+    "objective": "--objective", "model": "--model", "cv": "--cv",
 }
+PLAN_BEFORE = {"cv": 0}  # what a compare.json written before a setting existed ran
 
 
 class RunState(StrEnum):
@@ -55,7 +57,7 @@ def plan_record(plan: ComparisonPlan) -> dict[str, Any]:
         "methods": list(plan.methods), "seeds": list(plan.seeds),
         "budget": plan.budget, "epochs": plan.epochs, "population": plan.population,
         "levels": plan.levels, "space": plan.space.to_json(),
-        "n_jobs": plan.n_jobs, "backend": plan.backend,
+        "n_jobs": plan.n_jobs, "backend": plan.backend, "cv": plan.cv,
     }
     return json.loads(json.dumps(record))
 
@@ -90,12 +92,13 @@ def check_same_plan(out: Path, stored: dict[str, Any], plan: ComparisonPlan) -> 
     """Resuming with other settings would mix two comparisons in one report: refuse."""
     now = plan_record(plan)
     for key, option in PLAN_KEYS.items():
-        if stored.get(key) != now[key]:
+        then = stored.get(key, PLAN_BEFORE.get(key))
+        if then != now[key]:
             if key == "task_fingerprint" and stored.get("task") == now["task"]:
                 raise EvohpoError(f"cannot resume {out}: the data of task {now['task']!r} "
                                   "differ from the ones it was run on; use the same task data")
             raise EvohpoError(
-                f"cannot resume {out}: it was run with {key} {_shown(key, stored.get(key))}, "
+                f"cannot resume {out}: it was run with {key} {_shown(key, then)}, "
                 f"not {_shown(key, now[key])}; pass the same {option}, or start again with "
                 "--overwrite"
             )

@@ -24,6 +24,7 @@ class Best:
     test_scores: dict[str, float]
     model_path: str | None
     error: str = ""
+    cv: int = 0  # K: ``scores`` are K-fold cross-validation means; the model refit on train+val
 
     @property
     def value(self) -> float | None:
@@ -55,8 +56,12 @@ class Best:
         name = self.objective.name
         fmt = ".4g" if self.objective.lower_is_better else ".4f"  # a loss of 2e-4 stays seen
         text = f"eval {self.eval_id}: {describe(self.config)} | {name}={self.value:{fmt}}"
+        if self.cv:
+            text += f" ({self.cv}-fold cross-validation)"
         if self.test_value is not None:
             text += f" test_{name.removeprefix('val_')}={self.test_value:{fmt}}"
+            if self.cv:
+                text += " (refit on train+validation)"
         return text
 
 
@@ -97,6 +102,7 @@ def summary(result: CampaignResult, plan: CampaignPlan) -> dict:
         "budget": plan.budget, "epochs": plan.epochs, "evaluations": len(result.evaluations),
         "status_counts": counts, "cache_hits": result.cache_hits, **result.extra,
         "seconds": round(result.seconds, 2),
+        "cv": plan.cv,  # folds of cross-validation; 0: scored on the validation split
         "best": None if best is None else {
             "eval_id": best.eval_id, "config": best.config, "scores": best.scores,
             "test": best.test_scores, "test_objective": best.test_value,
@@ -104,5 +110,8 @@ def summary(result: CampaignResult, plan: CampaignPlan) -> dict:
             "val_loss": best.val_loss, "test_accuracy": best.test_accuracy,
             "test_loss": best.test_loss, "model_path": best.model_path,
             "model_error": best.error or None,
+            "scores_from": (f"{plan.cv}-fold cross-validation of train+validation (mean over "
+                            "the folds; *_std: their spread)" if plan.cv else "validation split"),
+            "trained_on": "train+validation (refit)" if plan.cv else "train",
         },
     }

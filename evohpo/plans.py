@@ -60,10 +60,16 @@ class CampaignPlan:
             fingerprint=self.task.fingerprint(), epochs=self.epochs, budget=self.budget,
             n_evals=n_evals, strategy_state=self.strategy.state_dict(), space=self.space,
             objective=self.objectives, model=self.setup.model.name, engine=self.engine,
-            finished=finished,
+            cv=self.cv, finished=finished,
             pareto=self.front.state_dict() if self.front else None,
             settings=self.settings(), seconds=self.seconds(),
         ))
+
+    @property
+    def cv(self) -> int:
+        """Folds of cross-validation (0: scored on the validation split), held by the setup
+        every worker receives."""
+        return self.setup.cv
 
     def seconds(self) -> float:
         """Wall seconds of the whole campaign so far, every process of it."""
@@ -93,6 +99,7 @@ class ComparisonPlan:
     scheduler: str | None = None
     model: ModelSpec | BlackBox | None = None  # None: the MLP preset; a black box is its own
     objectives: tuple[Objective, ...] = ()  # resolved for the task's kind
+    cv: int = 0  # folds of cross-validation in every run (0: the validation split)
 
     def folder(self, method: str, seed: int) -> Path:
         return self.out / f"{method}-seed{seed}"

@@ -50,6 +50,7 @@ REQUIRED = ("method", "seed", "eval_id", "status", "objective", "config")
 RUN_FACTS = ("run", "task", "kind", "metrics", "run_seconds", "best_eval_id",
              "grid_size")  # analysis adds
 VOLATILE = ("train_seconds", "worker")  # differ between identical runs; everything else must not
+SPREAD = "_std"  # with cross-validation: a score's spread over the folds, ``val_accuracy_std``
 SYNC_AFTER = 0.1  # seconds: a row whose evaluation took longer is fsynced as it is written
 
 
@@ -72,26 +73,32 @@ def metric_columns(objective: Objectives, scores: Sequence[str] = SCORE_COLUMNS)
     return [n for i, n in enumerate(names) if n not in names[:i] and n not in TAIL_COLUMNS]
 
 
-def columns(space: Space, objective: Objectives,
-            scores: Sequence[str] = SCORE_COLUMNS) -> list[str]:
-    """Run info, scores, one column per gene (flattened: ``layers_1_units``), then the rest
-    and the whole config as JSON; a gene or a score that would shadow a column of ours is
-    refused."""
+def spread_columns(objective: Objectives, scores: Sequence[str] = SCORE_COLUMNS) -> list[str]:
+    """With cross-validation, each metric column's spread over the folds (its standard
+    deviation, as scikit-learn's ``std_test_score``): ``val_accuracy_std``, ..."""
+    return [name + SPREAD for name in metric_columns(objective, scores)]
+
+
+def columns(space: Space, objective: Objectives, scores: Sequence[str] = SCORE_COLUMNS, *,
+            cv: int = 0) -> list[str]:
+    """Run info, scores (and with ``cv`` folds their spreads, :func:`spread_columns`), one
+    column per gene (flattened: ``layers_1_units``), then the rest and the whole config as
+    JSON; a gene or a score that would shadow a column of ours is refused."""
     front = [PARETO_COLUMN] if len(as_tuple(objective)) > 1 else []
     metrics = metric_columns(objective, scores)
-    fixed = [*LEAD_COLUMNS, *metrics, *front, *TAIL_COLUMNS]
+    lead = [*LEAD_COLUMNS, *metrics, *(spread_columns(objective, scores) if cv else []), *front]
     reserved = [*LEAD_COLUMNS, *TAIL_COLUMNS, PARETO_COLUMN, *RUN_FACTS]
     taken = [c for c in metrics if c in reserved or c.startswith("best_test_")]
     if taken:
         raise EvohpoError(f"score {taken[0]!r} has the name of a results column; rename it "
                           f"(reserved: {', '.join(reserved)}, best_test_*)")
-    reserved = [*fixed, PARETO_COLUMN, *RUN_FACTS]
+    reserved = [*LEAD_COLUMNS, *metrics, *front, *TAIL_COLUMNS, PARETO_COLUMN, *RUN_FACTS,
+                *spread_columns(objective, scores)]
     clash = [c for c in space.columns if c in reserved or c.startswith("best_test_")]
     if clash:
         raise EvohpoError(f"gene {clash[0]!r} has the name of a results column; rename the gene "
                           f"(reserved: {', '.join(reserved)}, best_test_*)")
-    n_lead = len(LEAD_COLUMNS) + len(metrics) + len(front)
-    return [*fixed[:n_lead], *space.columns, *TAIL_COLUMNS]
+    return [*lead, *space.columns, *TAIL_COLUMNS]
 
 
 def _cell(value: Any) -> str:
@@ -115,6 +122,9 @@ def row(ev: Evaluation, *, campaign: str, method: str, seed: int, space: Space,
     }
     for name in metric_columns(objective, scores):
         out[name] = ev.scores.get(name)
+    for name in spread_columns(objective):  # cross-validated scores only (a CV header's)
+        if name in ev.scores:
+            out[name] = ev.scores[name]
     out.update(space.flatten(ev.config))
     out.update(params=ev.params, epochs=ev.epochs, train_seconds=round(ev.train_seconds, 3),
                worker=ev.worker, config=config_key(ev.config))
@@ -356,11 +366,11 @@ def check_rows(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]])
     names, reads back (see :class:`Row`): what a report or an analysis then computes with is
     what a campaign wrote, or the hand edit is named."""
     fix = "restore the value evohpo wrote, or delete that row"
-    metrics = set(SCORE_COLUMNS)
+    metrics = {n + suffix for n in SCORE_COLUMNS for suffix in ("", SPREAD)}
     for number, cells in enumerate(rows, 1):
         row = dict(zip(header, cells))
         names = {p.split(":")[0].strip() for p in (row.get("objective") or "").split(",")}
-        metrics |= {n for n in names if n and n not in CELLS}
+        metrics |= {n + suffix for n in names if n and n not in CELLS for suffix in ("", SPREAD)}
         checked = Row(row, str(path), number, fix)
         for column in header:
             if column in CELLS or column in metrics:

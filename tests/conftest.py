@@ -69,3 +69,14 @@ def moved(monkeypatch) -> list[tuple[Path, Path]]:
 
     monkeypatch.setattr(os, "replace", spy)
     return renames
+
+
+@pytest.fixture
+def fake_folds(monkeypatch):
+    """The per-model engine's real cross-validation, each fold's training replaced by
+    ``tests._fakes.fold_trainer`` (no TensorFlow): for campaigns in this process."""
+    from evohpo.engines import single
+    from tests._fakes import fold_trainer
+
+    monkeypatch.setattr(single, "_keras", lambda: None)
+    monkeypatch.setattr(single, "_evaluate_on", fold_trainer)

@@ -288,3 +288,29 @@ def test_a_row_without_worker_or_error_cells_reads_as_empty():
         row.pop(key, None)
     back = checkpoint.evaluation_from_row(row, objective=ACC)
     assert (back.worker, back.error, back.objective) == ("", "", -0.5)
+
+
+def test_a_checkpoint_records_its_folds_and_holds_a_resume_to_them(tmp_path):
+    common = dict(method="ga", seed=1, task="iris", fingerprint="f", epochs=1, budget=8,
+                  n_evals=4, strategy_state={}, space=CK_SPACE, objective=ACC, model="mlp")
+    same = {"method": "ga", "seed": 1, "fingerprint": "f", "epochs": 1, "space": CK_SPACE,
+            "objective": ACC, "out": tmp_path}
+    data = checkpoint.build(**common, cv=5)
+    assert data["cv"] == 5 and checkpoint.build(**common)["cv"] == 0
+    checkpoint.check_compatible(data, **same, cv=5)
+    assert error(lambda: checkpoint.check_compatible(data, **same, cv=3)) == (
+        f"cannot resume {tmp_path}: it was run with cv=5, not 3; pass the same cv (--cv) or "
+        "start a new campaign")
+    old = {k: v for k, v in data.items() if k != "cv"}  # written before cross-validation
+    checkpoint.check_compatible(old, **same)
+    assert "it was run with cv=0, not 5" in error(
+        lambda: checkpoint.check_compatible(old, **same, cv=5))
+
+
+def test_a_cv_row_reads_back_with_its_spreads():
+    config = {"layers": [{"units": 8}], "opt": "adam"}
+    ev = Evaluation(eval_id=1, generation=0, config=config, status=Status.OK, objective=-0.5,
+                    scores={"val_accuracy": 0.5, "val_loss": 0.7, "val_accuracy_std": 0.1,
+                            "val_loss_std": 0.2}, worker="w:2")
+    back = checkpoint.evaluation_from_row(_row(ev, ACC), objective=ACC)
+    assert back.scores["val_accuracy_std"] == 0.1 and back.scores["val_loss_std"] == 0.2

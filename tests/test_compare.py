@@ -5,14 +5,17 @@ tested against each. No TensorFlow: the fake evaluator on the threading backend.
 from __future__ import annotations
 
 import io
+import json
 from contextlib import redirect_stdout
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from evohpo import analysis
 from evohpo.cli import main
 from evohpo.compare import compare, make_plan
+from evohpo.errors import EvohpoError
 from evohpo.plots import METHOD_COLORS, METHOD_LINES, METHOD_MARKERS
 from evohpo.results import read
 from evohpo.strategies import registry
@@ -63,3 +66,19 @@ def test_a_peer_that_takes_one_objective_is_refused_two_before_anything_runs(tmp
                                    out=tmp_path / "c")) == (
         "aging optimises one objective, and 2 were given; use nsga2 for several, or give one")
     assert not (tmp_path / "c").exists()
+
+
+def test_a_cross_validated_comparison_reports_the_fold_means(tmp_path, fake_folds):
+    plan = make_plan("iris", SPACE, methods=("ga", "random"), seeds=2, budget=4, epochs=1,
+                     population=2, out=tmp_path / "c", backend="threading", cv=3)
+    report = compare(plan, engine="single", save_best=False, progress=False)
+    for method, seed in plan.runs:
+        folder = plan.folder(method, seed)
+        frame = read(folder / "results.csv")
+        assert frame["val_accuracy_std"].notna().all()
+        assert json.loads((folder / "checkpoint.json").read_text())["cv"] == 3
+    frame = analysis.load(plan.out)
+    assert not [g for g in analysis.gene_columns(frame) if g.endswith("_std")]
+    assert "3-fold cross-validation" in report.markdown.read_text()
+    with pytest.raises(EvohpoError, match="cv must be a whole number of folds >= 2"):
+        make_plan("iris", SPACE, cv=1)

@@ -122,6 +122,7 @@ def test_resumed_comparison_equals_an_uninterrupted_one(runs):
     ({"budget": 8}, "it was run with budget 6, not 8; pass the same --budget"),
     ({"seeds": 3}, "it was run with seeds 2, not 3; pass the same --seeds"),
     ({"levels": 3}, "pass the same --levels"),
+    ({"cv": 3}, "it was run with cv 0, not 3; pass the same --cv"),
 ])
 @pytest.mark.slow
 def test_resume_refuses_other_settings(runs, change, needle):

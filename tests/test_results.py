@@ -158,6 +158,16 @@ def test_a_row_speaks_the_user_s_terms(tmp_path):
     assert auc["val_auc"] == 0.95 and auc["objective"] == "val_auc:max"
 
 
+def test_a_cross_validated_log_has_each_scores_spread_after_the_scores():
+    header = results.columns(CK_SPACE, Objective("val_auc"), cv=5)
+    scores = header[header.index("objective") + 1:header.index("n_layers")]
+    assert scores == ["val_auc", "val_accuracy", "val_loss", "val_auc_std", "val_accuracy_std",
+                      "val_loss_std"]
+    assert "val_accuracy_std" not in results.columns(CK_SPACE, ACC)
+    assert error(lambda: results.columns(Space(val_loss_std=Int(0, 3)), ACC)).startswith(
+        "gene 'val_loss_std' has the name of a results column")
+
+
 def test_a_gene_may_not_take_a_results_column_name():
     for name in ("eval_id", "objective", "val_loss", "params", "config", "run", "task",
                  "best_test_accuracy", "pareto"):

@@ -20,7 +20,7 @@ from evohpo.results import VOLATILE, read
 from evohpo.strategies import Evaluation, Status
 from tests import user_model
 from tests._checks import csv_rows
-from tests._fakes import SPACE
+from tests._fakes import SPACE, Repeater, cv_run
 
 ARGS = ["--task", "iris", "--method", "ga", "--population", "4", "--budget", "8",
         "--epochs", "1", "--seed", "5", "--n-jobs", "2", "--layers", "1,2", "--units", "4,32",
@@ -128,6 +128,70 @@ def test_resume_refuses_other_settings_and_corrupt_checkpoints(tmp_path):
         run_campaign(GeneticSearch(SPACE, 4), tasks.iris(), budget=2, out=tmp_path, resume=True,
                      overwrite=True)
 
+
+
+def test_resume_keeps_the_folds_and_refuses_another_k(tmp_path, iris, fake_folds):
+    out = tmp_path / "r"
+    cv_run(out, iris, budget=4)
+    for other in (5, 0):
+        with pytest.raises(EvohpoError, match=f"it was run with cv=3, not {other}; pass the "
+                                              r"same cv \(--cv\)"):
+            cv_run(out, iris, cv=other, budget=8, resume=True)
+    resumed = cv_run(out, iris, cv=None, budget=8, resume=True)  # not asked: keeps cv=3
+    assert read(resumed.csv)["val_accuracy_std"].notna().all()
+    state = json.loads((out / "checkpoint.json").read_text())
+    (out / "checkpoint.json").write_text(json.dumps({**state, "cv": 1}))  # a hand edit
+    with pytest.raises(EvohpoError, match="checkpoint.json 'cv' is 1, not a number of folds"):
+        cv_run(out, iris, cv=None, budget=8, resume=True)
+    plain = tmp_path / "plain"
+    cv_run(plain, iris, cv=None, budget=4)
+    with pytest.raises(EvohpoError, match="it was run with cv=0, not 3"):
+        cv_run(plain, iris, cv=3, budget=8, resume=True)
+
+
+class Killed(Exception):
+    """Stands in for a kill in the middle of a batch."""
+
+
+def test_a_cv_campaign_killed_mid_batch_resumes_to_the_uninterrupted_csv(tmp_path, iris,
+                                                                          monkeypatch,
+                                                                          fake_folds):
+    """Rows written after the checkpoint are replayed with their spreads, and rows read back
+    from the CSV serve cache hits with their spreads too."""
+    from evohpo.results import ResultsLog
+
+    append = ResultsLog.append
+    written = []
+
+    def dies_mid_generation_1(log, record, *more):  # generation 1: evals 4 and 5, one written
+        if record["generation"] == 1 and written:
+            raise Killed
+        if record["generation"] == 1:
+            written.append(record["eval_id"])
+        append(log, record, *more)
+
+    killed = tmp_path / "killed"
+    with monkeypatch.context() as patch:
+        patch.setattr(ResultsLog, "append", dies_mid_generation_1)
+        with pytest.raises(Killed):
+            cv_run(killed, iris, budget=12, campaign="same")
+    ckpt = json.loads((killed / "checkpoint.json").read_text())
+    assert ckpt["cv"] == 3 and ckpt["n_evals"] == 4 and len(read(killed / "results.csv")) == 5
+    resumed = read(cv_run(killed, iris, cv=3, budget=12, resume=True).csv)
+    fresh = read(cv_run(tmp_path / "fresh", iris, budget=12, campaign="same").csv)
+    assert resumed.drop(columns=list(VOLATILE)).equals(fresh.drop(columns=list(VOLATILE)))
+    assert resumed["val_accuracy_std"].notna().all()
+
+
+def test_rows_read_back_on_resume_serve_cache_hits_with_their_spreads(tmp_path, iris,
+                                                                      fake_folds):
+    out = tmp_path / "r"
+    cv_run(out, iris, strategy=Repeater(), budget=3)
+    frame = read(cv_run(out, iris, strategy=Repeater(), budget=6, resume=True).csv)
+    assert frame["cached"].tolist() == [False, False, True, True, True, True]
+    for column in ("val_accuracy", "val_accuracy_std", "val_loss_std"):
+        assert frame[column].tolist()[3:] == frame[column].tolist()[:3]
+        assert frame[column].notna().all()
 
 
 def test_resume_refuses_the_same_genes_in_another_order(tmp_path):

@@ -309,11 +309,13 @@ def method_order(methods: Iterable[str]) -> list[str]:
 
 def gene_columns(frame: pd.DataFrame) -> list[str]:
     """Every column that is a gene (``n_layers``, ``layers_1_units``, ``dropout``, ...), in
-    column order: whatever is not a run, score, objective-metric or bookkeeping column (a
-    black box's own scores are named by its best.json, the ``metrics`` run fact)."""
+    column order: whatever is not a run, score (or its spread over cross-validation folds),
+    objective-metric or bookkeeping column (a black box's own scores are named by its
+    best.json, the ``metrics`` run fact)."""
     known = set(KNOWN_COLUMNS)
     for spec in objectives_of(frame):
         known.update(results_mod.metric_columns(_objectives(spec)))
+        known.update(results_mod.spread_columns(_objectives(spec)))  # cross-validation
     if "metrics" in frame:
         known.update(m for listed in frame["metrics"].dropna().unique()
                      for m in str(listed).split(","))

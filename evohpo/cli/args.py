@@ -195,6 +195,12 @@ def add_run_args(p: argparse.ArgumentParser, *, seeds: bool = False) -> None:
                    help="parallel worker processes")
     p.add_argument("--epochs", type=whole(1), default=None,
                    help="training epochs per evaluation (default 5)")
+    p.add_argument("--cv", type=whole(2), default=None, metavar="K",
+                   help="score each evaluation by K-fold cross-validation of train+validation "
+                        "(stratified for classification): K trainings per evaluation, their "
+                        "mean in the CSV and the spread as *_std columns; the best config is "
+                        "refit on train+validation for best.keras (default: the validation "
+                        "split; search --resume without --cv keeps the K it began with)")
     p.add_argument("--population", type=whole(1), default=12,
                    help="GA / NSGA-II population size, and the batch size of the other methods")
     p.add_argument("--levels", type=whole(1), default=3, help="grid levels per numeric gene")

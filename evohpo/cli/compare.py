@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         budget=args.budget, epochs=args.epochs, n_jobs=args.n_jobs, population=args.population,
         levels=args.levels, out=args.out, backend=args.backend, scheduler=args.scheduler,
+        cv=args.cv or 0,
     )
     report = compare(plan, overwrite=args.overwrite, resume=args.resume, progress=not args.quiet,
                      engine=args.engine, time_limit=args.time_limit)

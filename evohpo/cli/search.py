@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         strategy, task, budget=args.budget, model=model, objective=named,
         epochs=args.epochs, n_jobs=args.n_jobs, out=out, overwrite=args.overwrite,
         resume=args.resume, time_limit=args.time_limit, backend=args.backend,
-        scheduler=args.scheduler, progress=not args.quiet, engine=args.engine,
+        scheduler=args.scheduler, progress=not args.quiet, engine=args.engine, cv=args.cv,
     )
     print(f"task: {task.describe()}")
     print(f"method: {args.method}  seed: {args.seed}  evaluations: {len(result.evaluations)}  "

@@ -54,6 +54,7 @@ class Setup:
     objective: Objective
     others: tuple[Objective, ...] = ()  # further objectives of a multi-objective run
     scratch: str | None = None  # a folder the workers share with the campaign (limits.py)
+    cv: int = 0  # K: each evaluation trains K folds of train+validation (engines/cv.py); 0: off
 
     @property
     def objectives(self) -> tuple[Objective, ...]:

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..strategies.base import Evaluation, Status
-from . import limits
+from . import cv, limits
 from .base import Job, Setup
 from .fused_worker import train_members
 from .groups import GROUP_COST, MAX_GROUP, job_cost, split_groups
@@ -46,11 +46,15 @@ def ended_by_limit(job: Job, what: str) -> Evaluation:
 
 def _calls(backend: Any, jobs: list[Job], setup: Setup, evaluator: Callable, fused: bool,
            shuffle_seed: int, n_workers: int, task: Any) -> list[tuple[list[Job], Any]]:
-    """(jobs, worker call) pairs: fused groups heaviest first, or one call per job."""
+    """(jobs, worker call) pairs: fused groups heaviest first, or one call per job. With
+    cross-validation a job is K members: groups hold MAX_GROUP members' worth of whole
+    jobs (a job's folds never split), and a job costs K trainings of a fold's rows."""
     if not fused:
         return [([j], backend.delayed(evaluator)(j, setup)) for j in jobs]
-    groups = split_groups(jobs, job_cost(replace(setup, task=task), len(task.y_train)),
-                          MAX_GROUP, n_workers, GROUP_COST)
+    k = max(setup.cv, 1)
+    one = job_cost(replace(setup, task=task), cv.train_rows(task, setup.cv))
+    groups = split_groups(jobs, lambda j: k * one(j), max(1, MAX_GROUP // k), n_workers,
+                          GROUP_COST)
     return [([jobs[i] for i in group],
              backend.delayed(train_members)([jobs[i] for i in group], setup, shuffle_seed))
             for group in groups]

@@ -18,8 +18,10 @@ Why it is exact per member:
   as the per-model engine builds it, so its initial weights never depend on its group;
 * every member sees the epoch's rows in the same order, which depends on ``shuffle_seed`` and
   the epoch only, cut into batches of its own size (members of different batch sizes share a
-  group); the last batch keeps its own length (zero-weight padding would change Keras'
-  ``sum_over_batch_size`` reduction and batch norm's statistics for user models);
+  group; with cross-validation each fold's rows have their own order, drawn the same way,
+  so members of different folds share a group too); the last batch keeps its own length
+  (zero-weight padding would change Keras' ``sum_over_batch_size`` reduction and batch
+  norm's statistics for user models);
 * one ``GradientTape`` records the **sum** of the members' losses; the gradient of a sum with
   respect to one member's variables is that member's own gradient (the sum passes the upstream
   gradient 1.0 to each term unchanged), so a NaN in one member cannot reach another;
@@ -29,8 +31,9 @@ Why it is exact per member:
   graph), or a chunk of it when there is a time limit to check; callbacks run between epochs;
 * Grappler's meta-optimizer is off while a group trains (:func:`hygiene.grappler_off`).
 
-A member's numbers are a pure function of (config, seed, task, epochs, shuffle_seed): the same
-with any other members, alone, or beside one that diverges (``tests/engines/test_fused.py``).
+A member's numbers are a pure function of (config, seed, task or fold, epochs, shuffle_seed):
+the same with any other members, alone, or beside one that diverges
+(``tests/engines/test_fused.py``).
 
 A member the fused step cannot train — a fit argument only ``fit`` honours, a custom
 ``train_step``, a model that cannot be traced with the others — comes back as ``alone`` with
@@ -51,6 +54,7 @@ from ..model import ModelSpec
 from ..objectives import Objective
 from ..runtime import keras as _keras
 from ..tasks import Task
+from ..tasks.folds import Folds
 from . import fit_args, hygiene, kernels, limits
 from .base import error_text
 from .members import (
@@ -103,31 +107,32 @@ class MemberResult:
 
 
 def ticks(run: GroupRun, members: Sequence[Member]) -> int:
-    """Calls of the step per epoch: the most batches any member takes (the smallest batch)."""
-    return max(m.steps(run.n) for m in members)
+    """Calls of the step per epoch: the most batches any member takes."""
+    return max(m.steps() for m in members)
 
 
 def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
     """One ``tf.function`` that trains every member on ticks ``start..stop-1`` of an epoch
-    (rows in ``idx`` order), wrapped to return each member's summed loss times batch size.
+    (rows in ``idx`` order: :meth:`GroupRun.order`), wrapped to return each member's summed
+    loss times batch size.
 
-    At tick ``i`` each member takes its own batch ``i`` of the epoch's rows, so members of
-    different batch sizes train in one trace: members that share a batch size share one
-    gather and one tape; a batch size with fewer batches than the group has ticks steps
-    under a ``tf.cond`` and idles once its epoch is done. A member's updates are exactly
-    those of a group of its batch size alone.
+    At tick ``i`` each member takes its own batch ``i`` of its fold's part of the epoch's
+    rows, so members of different batch sizes and folds train in one trace: members that
+    share a class (batch size, fold) share one gather and one tape; a class with fewer
+    batches than the group has ticks steps under a ``tf.cond`` and idles once its epoch is
+    done. A member's updates are exactly those of a group of its class alone.
 
     One ``tf.while_loop`` over the ticks inside the graph: a Python call per batch cost
     4-5 ms more per step here. ``autograph=False``: the loop is written out, and autograph's
     conversion of Keras' layer code made every step slower (0.15 vs 0.08 s per epoch).
     """
-    tf, n = run.tf, run.n
+    tf = run.tf
     weights = [list(m.model.trainable_variables) for m in members]
     updates = [kernels.plain_update(tf, run.keras, m.model.optimizer, vs) or
                m.model.optimizer.apply_gradients for m, vs in zip(members, weights)]
-    classes: dict[int, list[int]] = {}  # batch size -> positions of its members
+    classes: dict[tuple[int, int], list[int]] = {}  # (batch size, fold) -> its members
     for k, m in enumerate(members):
-        classes.setdefault(m.batch, []).append(k)
+        classes.setdefault((m.batch, m.fold), []).append(k)
     n_ticks = ticks(run, members)
 
     def forward(m: Member, xb: Any) -> Any:
@@ -135,11 +140,13 @@ def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
             return m.model(xb, training=True)
         return m.model(xb)
 
-    def class_step(batch: int, ks: list[int], i: Any, idx: Any) -> Any:
-        """Batch ``i`` of size ``batch`` for the members at ``ks``: their losses x rows."""
+    def class_step(batch: int, fold: int, ks: list[int], i: Any, idx: Any) -> Any:
+        """Batch ``i`` of size ``batch`` of ``fold``'s rows for the members at ``ks``: their
+        losses x rows."""
         lo = i * batch
-        hi = tf.minimum(lo + batch, n)
-        rows = idx[lo:hi]
+        hi = tf.minimum(lo + batch, run.sizes[fold])
+        at = run.offsets[fold]
+        rows = idx[lo + at:hi + at] if at else idx[lo:hi]
         xb = tf.nest.map_structure(lambda a: tf.gather(a, rows), run.x)
         yb = tf.gather(run.y, rows)
         with tf.GradientTape() as tape:
@@ -165,12 +172,13 @@ def _trainer(run: GroupRun, members: list[Member]) -> Callable[..., np.ndarray]:
 
     def step(i: Any, total: Any, idx: Any) -> tuple[Any, Any]:
         parts: list[Any] = [None] * len(members)
-        for batch, ks in classes.items():
-            if math.ceil(n / batch) == n_ticks:
-                out = class_step(batch, ks, i, idx)
+        for (batch, fold), ks in classes.items():
+            steps = math.ceil(run.sizes[fold] / batch)
+            if steps == n_ticks:
+                out = class_step(batch, fold, ks, i, idx)
             else:  # its epoch ends before the group's: nothing to do on the last ticks
-                out = tf.cond(i < math.ceil(n / batch),
-                              lambda b=batch, c=ks: class_step(b, c, i, idx),
+                out = tf.cond(i < steps,
+                              lambda b=batch, f=fold, c=ks: class_step(b, f, c, i, idx),
                               lambda c=ks: tf.zeros([len(c)], tf.float32))
             for j, k in enumerate(ks):
                 parts[k] = out[j]
@@ -214,6 +222,8 @@ def train_group(
     shuffle_seed: int | None = 0,
     keep_models: bool = False,
     chunk_steps: int | None = None,
+    folds: Folds | None = None,
+    fold_of: Sequence[int] = (),
 ) -> list[MemberResult]:
     """Train ``configs`` (built by ``spec``, a :class:`evohpo.model.ModelSpec`) together for
     ``epochs`` with minibatches of ``batch_size`` (one for all, or one per config); one
@@ -228,6 +238,9 @@ def train_group(
     function; members still training then are ``timeout``. With a limit, epochs run in chunks
     of about a quarter second (``chunk_steps`` fixes the chunk instead); chunking never changes
     the numbers. ``shuffle_seed=None`` keeps the rows in order (``fit(shuffle=False)``).
+    With ``folds`` (cross-validation folds of ``task``, :mod:`evohpo.tasks.folds`) config
+    ``i`` trains on fold ``fold_of[i]``'s training rows, built, fit-hooked and scored with that
+    fold's view of the task: exactly as a group of that view's task alone trains it.
     Not thread-safe: it switches process-wide TensorFlow settings while it runs.
     """
     if len(configs) != len(seeds):
@@ -236,6 +249,10 @@ def train_group(
                else tuple(int(b) for b in batch_size))
     if len(batches) != len(configs):
         raise ValueError(f"{len(configs)} configs but {len(batches)} batch sizes")
+    if folds is not None and (len(fold_of) != len(configs)
+                              or not all(0 <= f < folds.k for f in fold_of)):
+        raise ValueError(f"{len(configs)} configs need as many folds in 0..{folds.k - 1}, "
+                         f"got {list(fold_of)}")
     if epochs < 1 or min(batches, default=1) < 1:
         raise ValueError(f"epochs and batch sizes must be >= 1, got {epochs}, {batch_size}")
     if not configs:
@@ -245,12 +262,13 @@ def train_group(
     import tensorflow as tf
 
     hygiene.fresh_session(keras)  # once per group: the previous group's graphs go here
-    n = len(task.y_train)
+    rows = task if folds is None else folds.pool  # what the traced function gathers from
     run = GroupRun(
         tf, keras, spec, task,
-        tf.nest.map_structure(lambda a: tensor(tf, keras, a), task.x_train),
-        tensor(tf, keras, task.y_train), n, batches, int(epochs), shuffle_seed,
+        tf.nest.map_structure(lambda a: tensor(tf, keras, a), rows.x_train),
+        tensor(tf, keras, rows.y_train), batches, int(epochs), shuffle_seed,
         None if time_limit is None else start + float(time_limit), chunk_steps,
+        folds, tuple(int(f) for f in fold_of),
     )
     results: dict[int, MemberResult] = {}
     members: list[Member] = []
@@ -398,7 +416,7 @@ def _train(run: GroupRun, members: list[Member]) -> float:
         else:
             for k, m in enumerate(members):
                 if m.running:
-                    end_epoch(m, run, epoch, sums[k] / run.n)
+                    end_epoch(m, run, epoch, sums[k] / m.n)
     for m in members:
         if m.frozen is not None:
             m.model.set_weights(m.frozen)  # where a callback stopped it
@@ -416,7 +434,7 @@ def _finish(m: Member, run: GroupRun, objectives: Sequence[Objective], keep_mode
         return MemberResult(
             TIMEOUT, {}, m.params, m.epochs, 0.0,
             f"stopped: over the group's time limit of {time_limit:g} s after {m.epochs} epochs")
-    task = run.task
+    task = m.task  # its fold's view with cross-validation: scored on the fold's held-out rows
     try:
         scores = measure(m.model, task, run.spec, objectives, task.x_val, task.y_val, "val_")
     except Exception as exc:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
-from . import fit_args, fused, hygiene, limits
+from . import cv, fit_args, fused, hygiene, limits
 from .base import Job, Setup, batch_size_of, epochs_of, finished, resolve
 from .members import GroupRun, NotTrainable
 from .single import evaluate, final_scores, train_final
@@ -39,37 +39,47 @@ def to_evaluation(job: Job, result: Any, setup: Setup, worker: str) -> Evaluatio
 
 def train_members(jobs: list[Job], setup: Setup, shuffle_seed: int) -> list[Evaluation]:
     """Worker side: train ``jobs`` (one group: one :func:`evohpo.engines.groups.group_key`)
-    as one fused group;
-    a member the fused step cannot train is trained one by one here, its reason recorded."""
+    as one fused group; with cross-validation each job is K members, one per fold, whose
+    results become its one evaluation (:func:`evohpo.engines.cv.combine`). A job the fused
+    step cannot train is trained one by one here, its reason recorded."""
     hygiene.limit_worker_growth()
     task = resolve(setup.task)
     _keras()  # TensorFlow's import is never under the alarm: interrupted, it would stay broken
+    k = max(setup.cv, 1)
+    members = [job for job in jobs for _ in range(k)]  # a job's folds side by side
     limit = jobs[0].time_limit
-    shared = None if limit is None else limit * len(jobs)
+    shared = None if limit is None else limit * len(members)
     epochs = epochs_of(jobs[0])
     with limits.lease(shared, setup.scratch, [j.eval_id for j in jobs],
                       "group's time limit") as hard:
         try:
             with limits.alarm(hard) as clock:
                 results = fused.train_group(
-                    setup.model, [j.config for j in jobs], [j.seed for j in jobs], task,
-                    epochs, [batch_size_of(j.config) for j in jobs],
+                    setup.model, [j.config for j in members], [j.seed for j in members], task,
+                    epochs, [batch_size_of(j.config) for j in members],
                     objectives=setup.objectives, time_limit=shared,
-                    shuffle_seed=shuffle_seed)
+                    shuffle_seed=shuffle_seed,
+                    folds=cv.folds_of(task, setup.cv) if setup.cv else None,
+                    fold_of=list(range(k)) * len(jobs) if setup.cv else ())
         except limits.OverTime as exc:  # the campaign retries each one alone
             if exc.clock is not clock:
                 raise
             hygiene.retire_worker()
             results = [fused.MemberResult(fused.TIMEOUT, {}, None, 0, 0.0, "stopped: over the "
-                                          f"group's time limit of {shared:g} s")] * len(jobs)
+                                          f"group's time limit of {shared:g} s")] * len(members)
     worker = hygiene.worker_name()
     out = []
-    for job, result in zip(jobs, results, strict=True):
-        if result.status == fused.ALONE:
+    for i, job in enumerate(jobs):
+        own = results[i * k:(i + 1) * k]
+        alone = next((r.error for r in own if r.status == fused.ALONE), None)
+        if alone is not None:
             ev = evaluate(job, setup)
-            out.append(replace(ev, extra={**ev.extra, "alone": result.error}))
+            out.append(replace(ev, extra={**ev.extra, "alone": alone}))
+        elif setup.cv:
+            out.append(cv.combine(job, setup, [to_evaluation(job, r, setup, worker)
+                                               for r in own]))
         else:
-            out.append(to_evaluation(job, result, setup, worker))
+            out.append(to_evaluation(job, own[0], setup, worker))
     return out
 
 
@@ -90,9 +100,10 @@ def probe(setup: Setup, config: dict, epochs: int, time_limit: float | None = No
 
 def train_final_fused(job: Job, setup: Setup, shuffle_seed: int,
                       save_to: str | None = None) -> dict[str, Any]:
-    """Retrain the chosen member alone (its numbers do not depend on its group) and report
-    validation and test scores of exactly that trained model, saved if asked."""
-    task = resolve(setup.task)
+    """Retrain the chosen member alone (its numbers do not depend on its group; with
+    cross-validation, refit on all of train+validation) and report validation and test
+    scores of exactly that trained model, saved if asked."""
+    task = cv.refit_task(resolve(setup.task), setup.cv)
     (result,) = fused.train_group(setup.model, [job.config], [job.seed], task,
                                   epochs_of(job), batch_size_of(job.config),
                                   objectives=setup.objectives,
@@ -112,8 +123,7 @@ def fusable(spec: Any, config: dict, task: Any, epochs: int, seed: int = 0) -> s
     keras = _keras()
     import tensorflow as tf
 
-    n = len(task.y_train)
-    run = GroupRun(tf, keras, spec, task, None, None, n, (1,), int(epochs), 0, None, None)
+    run = GroupRun(tf, keras, spec, task, None, None, (1,), int(epochs), 0, None, None)
     try:
         run.member(0, config, seed)
     except (fit_args.NotFusable, NotTrainable) as exc:

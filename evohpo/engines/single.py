@@ -17,7 +17,7 @@ from typing import Any
 from ..runtime import keras as _keras
 from ..strategies.base import Evaluation, Status
 from ..tasks import Task
-from . import hygiene, limits
+from . import cv, hygiene, limits
 from .base import Job, Setup, batch_size_of, epochs_of, error_text, finished, resolve, save_model
 from .scoring import measure
 
@@ -56,14 +56,30 @@ def _train(model: Any, job: Job, setup: Setup, data: Task, callbacks: list[Any])
 
 
 def evaluate(job: Job, setup: Setup) -> Evaluation:
-    """Train ``job.config`` on the task's train split; score it on validation.
+    """Train ``job.config`` on the task's train split; score it on validation. With
+    cross-validation (``setup.cv`` = K) train it on each fold in turn, with the same seed,
+    until one does not finish (:func:`evohpo.engines.cv.combine` makes them one record).
 
     Never raises for a bad network: failures come back as an Evaluation with a status.
-    ``job.time_limit`` (seconds) stops training at the next batch past it: status ``timeout``.
+    ``job.time_limit`` (seconds) stops training at the next batch past it: status ``timeout``
+    (per fold, with cross-validation).
     """
     keras = _keras()
     hygiene.limit_worker_growth()
     data = resolve(setup.task)
+    if not setup.cv:
+        return _evaluate_on(keras, job, setup, data)
+    folds = cv.folds_of(data, setup.cv)
+    per_fold: list[Evaluation] = []
+    for fold in range(setup.cv):
+        per_fold.append(_evaluate_on(keras, job, setup, folds.view(fold)))
+        if per_fold[-1].status != Status.OK:
+            break
+    return cv.combine(job, setup, per_fold)
+
+
+def _evaluate_on(keras: Any, job: Job, setup: Setup, data: Task) -> Evaluation:
+    """One training of ``job`` on ``data``'s train split, scored on its validation split."""
     hygiene.fresh_session(keras, job.seed)
     with limits.lease(job.time_limit, setup.scratch, [job.eval_id]) as hard, \
             hygiene.forget_custom_gradients():  # else every traced step's graph stays (5 MB)
@@ -131,10 +147,11 @@ def final_scores(model: Any, data: Task, setup: Setup, save_to: str | None) -> d
 
 
 def train_final(job: Job, setup: Setup, save_to: str | None = None) -> dict[str, Any]:
-    """Retrain the chosen config with its own seed (so it is the model the search scored),
-    report validation and **test** metrics, and save it as ``.keras`` if asked."""
+    """Retrain the chosen config with its own seed (so it is the model the search scored;
+    with cross-validation, refit on all of train+validation), report validation and **test**
+    metrics, and save it as ``.keras`` if asked."""
     keras = _keras()
-    data = resolve(setup.task)
+    data = cv.refit_task(resolve(setup.task), setup.cv)
     hygiene.fresh_session(keras, job.seed)
     with hygiene.forget_custom_gradients():
         model = setup.model.make(job.config, data, seed=job.seed, epochs=epochs_of(job))

@@ -4,9 +4,11 @@
 The layers, lowest first: ``kinds`` (binary/multiclass/regression and the rule inferring one),
 ``splits`` (one seeded, stratified split rule), ``task`` (the record, arrays -> Task),
 ``csv_files`` / ``tables`` (CSV files and DataFrames), ``arrays`` (``.npz`` files),
-``generated`` and ``builtin`` (the tasks by name, and :func:`get`).
+``generated`` and ``builtin`` (the tasks by name, and :func:`get`); ``folds`` (K-fold
+cross-validation of train+validation).
 """
 
+from . import folds
 from .arrays import from_npz
 from .builtin import (
     BUILTIN,
@@ -33,7 +35,7 @@ from .task import Task, from_arrays, load, save
 
 __all__ = [
     "BUILTIN", "KINDS", "Kind", "Task", "and_", "breast_cancer", "data_dir", "diabetes",
-    "digits", "fashion_mnist", "from_arrays", "from_csv", "from_frame", "from_npz", "get",
+    "digits", "fashion_mnist", "folds", "from_arrays", "from_csv", "from_frame", "from_npz", "get",
     "iris", "load", "logic_gate", "mnist", "or_", "save", "seven_segment", "slash_backslash",
     "synthetic", "synthetic_regression", "wine", "xor",
 ]

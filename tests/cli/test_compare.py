@@ -138,6 +138,8 @@ def test_report_on_the_compare_folder_matches_its_summary(compared: Compared, tm
     (["--methods", "nsga2,pso", "--objectives", "val_accuracy:max,params:min"],
      "unknown method 'pso'"),
     (["--methods", "random,random"], "method 'random' is listed twice"),
+    (["--cv", "0"], "argument --cv: must be a whole number >= 2"),
+    (["--cv", "200"], "pass cv=120 or fewer"),
     (["--methods", "nsga2", "--objectives", "val_accuracy:max,params:min",
       "--population", "3"], "population must be a whole number >= 4 for nsga2"),
     (["--objectives", "val_accuracy:max,val_accuracy:min"], "is given twice"),

@@ -158,6 +158,34 @@ def test_members_of_different_batch_sizes_train_as_in_groups_of_their_own(task, 
         train_group(MLP, [A, B, C], [1, 2, 3], task, EPOCHS, [32, 48])
 
 
+def test_cross_validation_members_train_as_their_fold_alone(task):
+    """Folds of several configs and batch sizes in one trace (classes of batch size x fold):
+    each member is bit-identical to its fold trained in a group alone, and to a plain group
+    on its fold's view of the task (its rows, in their own order); the weights a fit hook's
+    class_weight gives follow the fold's rows."""
+    from evohpo.tasks import folds as folds_mod
+
+    def weighted(config, task):
+        return {"class_weight": {c: 1.0 + c / 4 for c in range(10)}}
+
+    spec = ModelSpec(build=MLP.build, fit=weighted, fast_score=True)
+    folds = folds_mod.folds(task, 3)
+    members = [(A, 1, 0, 32), (A, 1, 2, 32), (C, 3, 2, 7)]
+    mixed = train_group(spec, [m[0] for m in members], [m[1] for m in members], task, EPOCHS,
+                        [m[3] for m in members], folds=folds, fold_of=[m[2] for m in members],
+                        keep_models=True)
+    for got, (config, seed, fold, batch) in zip(mixed, members, strict=True):
+        (view,) = train_group(spec, [config], [seed], folds.view(fold), EPOCHS, batch,
+                              keep_models=True)
+        assert got.ok and _same(got, view)
+    (alone,) = train_group(spec, [A], [1], task, EPOCHS, 32, folds=folds, fold_of=[2],
+                           keep_models=True)
+    assert _same(alone, mixed[1])
+    assert mixed[0].scores != mixed[1].scores  # the folds differ
+    with pytest.raises(ValueError, match="need as many folds"):
+        train_group(spec, [A, C], [1, 3], task, EPOCHS, 32, folds=folds, fold_of=[0, 3])
+
+
 def test_poisoned_member_diverges_and_others_are_bit_identical(task, base):
     results = _group(MLP, [A, POISON, B, C, D], [1, 7, 2, 3, 4], task)
     assert results[1].status == "diverged" and "NaN" in results[1].error
